@@ -1,0 +1,9 @@
+module github.com/focaltk/focal
+
+go 1.26.8
+
+require (
+	github.com/cockroachdb/apd/v3 v3.2.3 // indirect
+	github.com/leanovate/gopter v0.2.11 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+)
