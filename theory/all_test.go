@@ -83,8 +83,8 @@ func TestSpecialCases(t *testing.T) {
 }
 
 // tauOC0 is −W₀(−2e^{−2})/2, the γ → 0+ limit of τ_oc: the root in (0, 1/2)
-// of log v = 2v − 2, to 20 digits (computed with the hiprec oracle and
-// checked against the Lambert-W value 0.40637573995995990 / 2).
+// of log v = 2v − 2: 0.20318786997997995383847906206241987910... (mpmath
+// 1.3.0, both by findroot and as −lambertw(−2e^{−2})/2 at 40 digits).
 const tauOC0 = 0.20318786997997995
 
 // Closed forms from the paper and design.md: at γ = 1, τ_oc = e^{−2} and
