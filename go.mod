@@ -3,7 +3,8 @@ module github.com/focaltk/focal
 go 1.26.8
 
 require (
-	github.com/cockroachdb/apd/v3 v3.2.3 // indirect
-	github.com/leanovate/gopter v0.2.11 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
+	github.com/cockroachdb/apd/v3 v3.2.3
+	gonum.org/v1/gonum v0.17.0
 )
+
+require golang.org/x/tools v0.30.0 // indirect

@@ -1,0 +1,413 @@
+package verify
+
+import (
+	"math"
+	"slices"
+
+	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/theory"
+)
+
+// Kind says whether a claim is a theorem of the paper (expected to hold) or
+// a conjecture (a statement from the literature, or from a careless reading
+// of it, that the search confirms or refutes).
+type Kind string
+
+const (
+	Theorem    Kind = "theorem"
+	Conjecture Kind = "conjecture"
+)
+
+// Case is one input to a claim check: a probability vector (η for claims
+// about the minimizer, v for claims about Ψ) and γ.
+type Case struct {
+	Eta   []float64
+	Gamma float64
+}
+
+// Claim is one statement with a check. Check returns a signed margin: > 0
+// means the statement holds with that slack, < 0 that it is violated by that
+// much, and ok = false that the case lies outside the statement's hypothesis
+// (the margin is then meaningless). Errors report invalid cases, never
+// violations.
+type Claim struct {
+	ID        string
+	Source    string
+	Statement string
+	Kind      Kind
+	// Applies reports whether the statement can say anything at (γ, K);
+	// the search skips the pairs where it cannot.
+	Applies func(gamma float64, k int) bool
+	Check   func(ev *Eval, c Case) (margin float64, ok bool, err error)
+}
+
+// Claims returns the registry, in a stable order.
+func Claims() []Claim { return slices.Clone(registry) }
+
+// Lookup returns the claim with the given ID.
+func Lookup(id string) (Claim, bool) {
+	for _, c := range registry {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Claim{}, false
+}
+
+// NearUniformT is how far footnote-2-threshold moves from the uniform
+// vector: it checks η = (1−t)·u + t·d for a direction d (the case's η),
+// with t = NearUniformT, so max_y q_y is within about t of 1/K.
+const NearUniformT = 1e-4
+
+var registry = []Claim{
+	{
+		ID: "thm3-calibration", Source: "Thm 3", Kind: Theorem,
+		Statement: "the focal loss is classification-calibrated: the argmax of q* is an argmax of η",
+		Applies:   always,
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return topGap(c.Eta, q)
+		},
+	},
+	{
+		ID: "order-preserving", Source: "Thm 3 (proof, App. A.4)", Kind: Theorem,
+		Statement: "q* is strictly order-preserving: η_i < η_j ⇒ q*_i < q*_j, and η_i = η_j ⇒ q*_i = q*_j",
+		Applies:   always,
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return orderMargin(c.Eta, q), true, nil
+		},
+	},
+	{
+		ID: "thm5-not-proper", Source: "Thm 5", Kind: Theorem,
+		Statement: "for γ > 0 and η ∉ S^K the minimizer differs from η: q* ≠ η",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if c.Gamma == 0 || theory.InSK(c.Eta) {
+				return 0, false, nil
+			}
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return maxAbsDiff(q, c.Eta), true, nil
+		},
+	},
+	{
+		ID: "prop6-sk", Source: "Prop 6", Kind: Theorem,
+		Statement: "if q* ∈ S^K then q* = η (equivalently: η ∈ S^K gives q* = η, and η ∉ S^K gives q* ∉ S^K)",
+		Applies:   always,
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if theory.InSK(c.Eta) {
+				// The exact solver returns η on S^K by construction (it
+				// relies on this very statement), so the independent
+				// direct minimizer is the witness here.
+				q, err := ev.Direct(c.Eta, c.Gamma)
+				if err != nil {
+					return 0, false, err
+				}
+				return directTol(ev, c.Eta, c.Gamma) - maxRelDiff(q, c.Eta), true, nil
+			}
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			if c.Gamma == 0 {
+				return 0, false, nil // q* = η ∉ S^K: nothing to check
+			}
+			// q* ∉ S^K: some positive entry lies below the largest one.
+			return spread(q), true, nil
+		},
+	},
+	{
+		ID: "thm8-order", Source: "Thm 8 (1)", Kind: Theorem,
+		Statement: "0 < τ_oc < τ_uc < 1/2 for γ > 0",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if c.Gamma == 0 {
+				return 0, false, nil
+			}
+			oc, uc := ev.TauOC(c.Gamma), ev.TauUC(c.Gamma)
+			return math.Min(oc, math.Min(uc-oc, 0.5-uc)), true, nil
+		},
+	},
+	{
+		ID: "thm8-overconfident", Source: "Thm 8 (2)", Kind: Theorem,
+		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y ≤ τ_oc implies q* is ηOC (max q* > max η)",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 && k >= 3 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			return confidenceCheck(ev, c, func(mq float64) bool { return mq <= ev.TauOC(c.Gamma) }, +1)
+		},
+	},
+	{
+		ID: "thm8-underconfident", Source: "Thm 8 (3)", Kind: Theorem,
+		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y ≥ τ_uc implies q* is ηUC (max q* < max η)",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			return confidenceCheck(ev, c, func(mq float64) bool { return mq >= ev.TauUC(c.Gamma) }, -1)
+		},
+	},
+	{
+		ID: "cor9-above-half", Source: "Cor 9", Kind: Theorem,
+		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y > 1/2 implies q* is ηUC",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			return confidenceCheck(ev, c, func(mq float64) bool { return mq > 0.5 }, -1)
+		},
+	},
+	{
+		ID: "cor10-binary", Source: "Cor 10", Kind: Theorem,
+		Statement: "for γ > 0 and K = 2, q* is ηUC unless it is uniform or one-hot",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 && k == 2 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if len(c.Eta) != 2 {
+				return 0, false, nil
+			}
+			return confidenceCheck(ev, c, func(float64) bool { return true }, -1)
+		},
+	},
+	{
+		ID: "thm11-recovery", Source: "Thm 11", Kind: Theorem,
+		Statement: "Ψ^γ recovers η from the minimizer of W: Ψ^γ(argmin_q W(q; η)) = η, with the argmin found by minimizing W directly",
+		Applies:   always,
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			q, err := ev.Direct(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return recoveryTol(ev, q, c.Eta, c.Gamma) - maxRelDiff(ev.Psi(q, c.Gamma), c.Eta), true, nil
+		},
+	},
+	{
+		ID: "prop12-argmax", Source: "Prop 12", Kind: Theorem,
+		Statement: "Ψ^γ keeps the decision rule: argmax Ψ^γ(v) = argmax v (ties stay tied)",
+		Applies:   always,
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			return topGap(c.Eta, ev.Psi(c.Eta, c.Gamma))
+		},
+	},
+	{
+		ID: "gamma0-proper", Source: "Sec. 4.1 (γ = 0 is cross-entropy)", Kind: Theorem,
+		Statement: "for γ = 0 the minimizer of W, found by minimizing W directly, is η",
+		Applies:   func(gamma float64, k int) bool { return gamma == 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if c.Gamma != 0 {
+				return 0, false, nil
+			}
+			q, err := ev.Direct(c.Eta, 0)
+			if err != nil {
+				return 0, false, err
+			}
+			return directTol(ev, c.Eta, 0) - maxRelDiff(q, c.Eta), true, nil
+		},
+	},
+	{
+		ID: "always-underconfident", Source: "reading of Mukhoti et al., NeurIPS 2020", Kind: Conjecture,
+		Statement: "the focal risk minimizer is never ηOC: max q* ≤ max η",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return theory.Max(c.Eta) - theory.Max(q), true, nil
+		},
+	},
+	{
+		ID: "overconfidence-needs-five-classes", Source: "footnote 2 (read as a statement about all η)", Kind: Conjecture,
+		Statement: "an ηOC minimizer needs K ≥ 5: for K ≤ 4, max q* ≤ max η",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 && k < 5 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if len(c.Eta) >= 5 {
+				return 0, false, nil
+			}
+			q, err := ev.Minimize(c.Eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return theory.Max(c.Eta) - theory.Max(q), true, nil
+		},
+	},
+	{
+		ID: "footnote-2-threshold", Source: "footnote 2 (as written)", Kind: Conjecture,
+		Statement: "at K = 5 and γ ≤ 0.03, minimizers near the uniform vector (max q* → 1/K) are ηOC",
+		Applies:   func(gamma float64, k int) bool { return gamma > 0 && gamma <= 0.03 && k == 5 },
+		Check: func(ev *Eval, c Case) (float64, bool, error) {
+			if len(c.Eta) != 5 || !(c.Gamma > 0 && c.Gamma <= 0.03) {
+				return 0, false, nil
+			}
+			eta := towardUniform(c.Eta, NearUniformT)
+			if theory.InSK(eta) {
+				return 0, false, nil
+			}
+			q, err := ev.Minimize(eta, c.Gamma)
+			if err != nil {
+				return 0, false, err
+			}
+			return theory.Max(q) - theory.Max(eta), true, nil
+		},
+	},
+}
+
+func always(float64, int) bool { return true }
+
+// confidenceCheck is the shape of Thm 8 (2, 3), Cor 9 and Cor 10: when
+// q* ∉ S^K and cond(max q*) holds, q* is ηOC (sign = +1: margin
+// max q* − max η) or ηUC (sign = −1: margin max η − max q*).
+func confidenceCheck(ev *Eval, c Case, cond func(maxQ float64) bool, sign float64) (float64, bool, error) {
+	if c.Gamma == 0 {
+		return 0, false, nil
+	}
+	q, err := ev.Minimize(c.Eta, c.Gamma)
+	if err != nil {
+		return 0, false, err
+	}
+	if theory.InSK(q) {
+		return 0, false, nil
+	}
+	mq := theory.Max(q)
+	if !cond(mq) {
+		return 0, false, nil
+	}
+	return sign * (mq - theory.Max(c.Eta)), true, nil
+}
+
+// topGap returns min_{i ∈ argmax ref} x_i − max_{j ∉ argmax ref} x_j: positive
+// iff every top entry of ref is a strict top entry of x. Entries tied at the
+// top of ref must also be tied in x (else the margin is minus their spread).
+// When every entry of ref is tied the statement is vacuous (ok = false).
+func topGap(ref, x []float64) (float64, bool, error) {
+	top := theory.Max(ref)
+	inMin, inMax, outMax := math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i, r := range ref {
+		if r == top {
+			inMin = math.Min(inMin, x[i])
+			inMax = math.Max(inMax, x[i])
+		} else {
+			outMax = math.Max(outMax, x[i])
+		}
+	}
+	if inMin != inMax {
+		return inMin - inMax, true, nil
+	}
+	if math.IsInf(outMax, -1) {
+		return 0, false, nil
+	}
+	return inMin - outMax, true, nil
+}
+
+// orderMargin returns the smallest gap q_j − q_i over pairs with η_i < η_j,
+// or, when some pair tied in η is not tied in q, minus the largest such
+// difference; +Inf when η has a single distinct value.
+func orderMargin(eta, q []float64) float64 {
+	idx := make([]int, len(eta))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case eta[a] < eta[b]:
+			return -1
+		case eta[a] > eta[b]:
+			return 1
+		}
+		return a - b
+	})
+	margin := math.Inf(1)
+	tieBreak := 0.0
+	for k := 1; k < len(idx); k++ {
+		i, j := idx[k-1], idx[k]
+		if eta[i] == eta[j] {
+			tieBreak = math.Max(tieBreak, math.Abs(q[i]-q[j]))
+			continue
+		}
+		margin = math.Min(margin, q[j]-q[i])
+	}
+	// Within a run of equal η every q must be equal, and then the gap
+	// between consecutive runs is the gap between adjacent entries.
+	if tieBreak > 0 {
+		return math.Min(-tieBreak, margin)
+	}
+	return margin
+}
+
+// hiprecTol is the componentwise relative accuracy of a minimizer or Ψ
+// computed by package hiprec and rounded to float64: half an ulp from the
+// rounding, with room for the few ulps Ψ's float64 normalization adds.
+const hiprecTol = 16 * 0x1p-53
+
+// directTol is the componentwise relative accuracy of Eval.Direct at (η, γ):
+// numeric.DirectAccuracy for the float64 direct minimizer, hiprecTol in
+// high precision.
+func directTol(ev *Eval, eta []float64, gamma float64) float64 {
+	if ev.HighPrecision {
+		return hiprecTol
+	}
+	return numeric.DirectAccuracy(eta, gamma)
+}
+
+// recoveryTol bounds max_i |Ψ_i(q) − η_i| / η_i when q is within a relative
+// directTol of q*(η). A relative error δ_j in q_j moves log h(q_j) by
+// D_j·δ_j, with D_j = q_j·(log h)'(q_j), and Ψ_i by at most
+// 2·max_j D_j·δ relative (its own term and the normalization); the
+// float64 evaluation of Ψ adds a few ulps (psiULPs).
+func recoveryTol(ev *Eval, q, eta []float64, gamma float64) float64 {
+	const psiULPs = 16 * 0x1p-53
+	var maxD float64
+	for _, x := range q {
+		if x > 0 && x < 1 {
+			maxD = math.Max(maxD, x*theory.LogHDeriv(x, gamma))
+		}
+	}
+	return 2*math.Max(maxD, 1)*directTol(ev, eta, gamma) + psiULPs
+}
+
+// maxRelDiff returns max_i |a_i − b_i| / b_i over b_i > 0, and +Inf if some
+// a_i ≠ 0 where b_i = 0.
+func maxRelDiff(a, b []float64) float64 {
+	var m float64
+	for i := range a {
+		switch {
+		case b[i] > 0:
+			m = math.Max(m, math.Abs(a[i]-b[i])/b[i])
+		case a[i] != 0:
+			return math.Inf(1)
+		}
+	}
+	return m
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	var m float64
+	for i := range a {
+		m = math.Max(m, math.Abs(a[i]-b[i]))
+	}
+	return m
+}
+
+// spread returns max v − min{v_i : v_i > 0}: positive iff v ∉ S^K.
+func spread(v []float64) float64 {
+	lo := math.Inf(1)
+	for _, x := range v {
+		if x > 0 {
+			lo = math.Min(lo, x)
+		}
+	}
+	return theory.Max(v) - lo
+}
+
+// towardUniform returns (1−t)·u + t·d, u the uniform vector.
+func towardUniform(d []float64, t float64) []float64 {
+	k := float64(len(d))
+	out := make([]float64, len(d))
+	for i, x := range d {
+		out[i] = (1-t)/k + t*x
+	}
+	return out
+}
