@@ -22,10 +22,11 @@ import (
 // Steps are clamped to keep non-maximal entries below 1/2. When the largest
 // η_m is unique its entry is carried as its complement δ = 1 − q_m, so that
 // q_m close to 1 (near-one-hot η) keeps full relative accuracy in 1 − q_m.
-// Each ρ_i is evaluated as log(η_i/q_i) + s + log g(q_i) + (γ−1) log1p(−q_i),
-// a sum of terms bounded by |s| + γ|log(1−q_i)|, so that entries down to
-// 1e-300 are determined to a few ulps (a log η_i − log q_i form would lose
-// |log q_i| ulps). The iteration stops when no log q_i moves by more than
+// Each ρ_i is evaluated as log(η_i φ(q_i)/q_i) + s for γ ≤ 17 and as
+// log(η_i/q_i) + s + log g(q_i) + (γ−1) log1p(−q_i) beyond, a sum of terms
+// bounded by |s| + γ|log(1−q_i)|, so that entries down to 1e-300 are
+// determined to a few ulps (a log η_i − log q_i form would lose |log q_i|
+// ulps). The iteration stops when no log q_i moves by more than
 // exactStepTol. Equal η_i follow identical arithmetic, so ties stay exactly
 // tied.
 //
@@ -62,7 +63,20 @@ const (
 	// above exactStepTol; such entries are left out of the stopping rule
 	// and of Residual (their relative accuracy is that of a subnormal).
 	minNormal = 0x1p-1022
+	// exactDirectMaxGamma: up to this γ the residual of a non-maximal
+	// entry is formed as one logarithm of η_i φ(q_i)/q_i (see Minimize).
+	exactDirectMaxGamma = 17
 )
+
+// expSmall returns e^x, by a degree-4 Taylor polynomial when |x| < 2^−10
+// (remainder below x^5/120 < 2^−56, under half an ulp of the result), which
+// is where Newton's late steps live, and by math.Exp otherwise.
+func expSmall(x float64) float64 {
+	if math.Abs(x) < 0x1p-10 {
+		return 1 + x*(1+x*(1.0/2+x*(1.0/6+x*(1.0/24))))
+	}
+	return math.Exp(x)
+}
 
 // Exact returns the focal risk minimizer q^{γ,*}(η) (see ExactSolver). It
 // returns an *InputError for invalid η or γ (ValidateEta).
@@ -129,6 +143,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	logHalf := -math.Ln2
 	yMax := math.Log1p(-1 / float64(npos)) // q_m ≥ 1/npos
 	gm1 := gamma - 1
+	// direct: φ(q_i) = (1−q_i)^{γ−1} g(q_i) ≥ 2^{−16}·g for the entries
+	// below 1/2, and η_i/q_i ≈ e^{−s}φ(q_i)^{−1}, so the product below
+	// stays far from overflow and underflow.
+	direct := gamma <= exactDirectMaxGamma
 	var s float64
 	polish := 0
 	res.Status = IterationLimit
@@ -141,7 +159,14 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			q, lq := dst[i], x[i]
 			gi := (1 - q) - gamma*q*lq
-			r := math.Log(e/q) + s + math.Log(gi) + gm1*math.Log1p(-q)
+			var r float64
+			if direct {
+				// One logarithm of a product with a relative error of a
+				// few ulps: ρ_i to a few ulps absolute.
+				r = math.Log(e/q*(theory.Pow1m(q, gm1)*gi)) + s
+			} else {
+				r = math.Log(e/q) + s + math.Log(gi) + gm1*math.Log1p(-q)
+			}
 			di := 1 + gm1*q/(1-q) + q*(1+gamma*(1+lq))/gi
 			rho[i], d[i] = r, di
 			sumA += q * r / di
@@ -182,7 +207,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			dx = math.Max(dx, -maxLogStep)
 			x[i] += dx
-			dst[i] *= math.Exp(dx)
+			dst[i] *= expSmall(dx)
 			if dst[i] >= minNormal {
 				maxStep = math.Max(maxStep, math.Abs(dx))
 			}
@@ -194,7 +219,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			dy = math.Max(dy, -maxLogStep)
 			y += dy
-			delta *= math.Exp(dy)
+			delta *= expSmall(dy)
 			maxStep = math.Max(maxStep, math.Abs(dy))
 		}
 		s += ds

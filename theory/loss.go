@@ -22,7 +22,7 @@ func LossTerm(u, gamma float64) float64 {
 	case u == 1:
 		return 0
 	}
-	return -pow1m(u, gamma) * math.Log(u)
+	return -Pow1m(u, gamma) * math.Log(u)
 }
 
 // Loss returns the focal loss of Eq. 5,
@@ -77,7 +77,9 @@ func validGamma(gamma float64) bool {
 	return gamma >= 0 && !math.IsInf(gamma, 1)
 }
 
-// pow1m returns (1−v)^p for v in [0, 1] and finite p.
+// Pow1m returns (1−v)^p for v in [0, 1] and finite p, the power inside
+// the focal loss, φ^γ and h^γ, without forming 1−v where that would round
+// away accuracy.
 //
 // Method: for small integer p, binary powering of w = 1−v (w is exact for
 // v ≥ 1/2 by Sterbenz's lemma and within half an ulp otherwise, so the
@@ -85,7 +87,13 @@ func validGamma(gamma float64) bool {
 // |p| ≤ maxIntPow). Otherwise exp(p·log1p(−v)), whose relative error is
 // about (1 + |p·log(1−v)|) ulps: the float64 logarithm's own error amplified
 // by the exponent, which no float64 method avoids.
-func pow1m(v, p float64) float64 {
+//
+// Special cases (v and p are not checked otherwise) are:
+//
+//	Pow1m(v, 0) = 1
+//	Pow1m(1, p) = 0 for p > 0
+//	Pow1m(1, p) = +Inf for p < 0
+func Pow1m(v, p float64) float64 {
 	if p == 0 {
 		return 1
 	}
@@ -101,7 +109,7 @@ func pow1m(v, p float64) float64 {
 	return math.Exp(p * math.Log1p(-v))
 }
 
-// maxIntPow bounds the integer exponents pow1m computes by binary powering;
+// maxIntPow bounds the integer exponents Pow1m computes by binary powering;
 // beyond it the rounding of w = 1−v, amplified |p|/2 times, would exceed the
 // error of the exp/log1p form for the v where it matters.
 const maxIntPow = 8

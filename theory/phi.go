@@ -11,7 +11,7 @@ import "math"
 //
 // Method: the factored form (1−v)^{γ−1} · g(v) with g(v) = (1−v) − γ v log v.
 // On (0, 1) both terms of g are positive, so g has no cancellation; the
-// power is computed by pow1m. Accuracy (measured against package hiprec,
+// power is computed by Pow1m. Accuracy (measured against package hiprec,
 // docs/numerics.md): a few ulps wherever γ·|log(1−v)| ≤ 10; beyond that the
 // relative error grows like γ·|log(1−v)| ulps, the float64 logarithm's error
 // amplified by the exponent.
@@ -31,7 +31,7 @@ func Phi(v, gamma float64) float64 {
 	case v == 1:
 		return 0
 	}
-	return pow1m(v, gamma-1) * g(v, gamma)
+	return Pow1m(v, gamma-1) * g(v, gamma)
 }
 
 // PhiDeriv returns the derivative dφ^γ/dv of Eq. 10,
@@ -66,7 +66,7 @@ func PhiDeriv(v, gamma float64) float64 {
 		}
 		return 0
 	}
-	return gamma * pow1m(v, gamma-2) * phiBracket(v, gamma)
+	return gamma * Pow1m(v, gamma-2) * phiBracket(v, gamma)
 }
 
 // phiBracket returns b(v) = (γ−1) v log v − (1−v)(log v + 2), the factor of
@@ -114,7 +114,7 @@ func H(v, gamma float64) float64 {
 	case v == 1:
 		return math.Inf(1)
 	}
-	return v / (pow1m(v, gamma-1) * g(v, gamma))
+	return v / (Pow1m(v, gamma-1) * g(v, gamma))
 }
 
 // LogH returns log h^γ(v) (Eq. 13) without forming h, so that it is finite
