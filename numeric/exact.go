@@ -129,11 +129,11 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 				delta += e
 			}
 		}
-		y = math.Log(delta)
+		y = theory.Log(delta)
 	}
 	for i, e := range eta {
 		if e > 0 {
-			x[i] = math.Log(e)
+			x[i] = theory.Log(e)
 		}
 	}
 	maxIter := sv.MaxIter
@@ -163,9 +163,9 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			if direct {
 				// One logarithm of a product with a relative error of a
 				// few ulps: ρ_i to a few ulps absolute.
-				r = math.Log(e/q*(theory.Pow1m(q, gm1)*gi)) + s
+				r = theory.Log(e/q*(theory.Pow1m(q, gm1)*gi)) + s
 			} else {
-				r = math.Log(e/q) + s + math.Log(gi) + gm1*math.Log1p(-q)
+				r = theory.Log(e/q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
 			}
 			di := 1 + gm1*q/(1-q) + q*(1+gamma*(1+lq))/gi
 			rho[i], d[i] = r, di
@@ -181,7 +181,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			q := 1 - delta
 			lq := math.Log1p(-delta)
 			gi := delta - gamma*q*lq
-			rm = math.Log(eta[m]/q) + s + math.Log(gi) + gm1*y
+			rm = theory.Log(eta[m]/q) + s + theory.Log(gi) + gm1*y
 			dm = delta/q + gamma*(2*delta+delta*lq-gm1*q*lq)/gi
 			sumA += delta * rm / dm
 			sumB += delta / dm

@@ -216,7 +216,7 @@ func TestHIncreasing(t *testing.T) {
 }
 
 // PhiDeriv and LogHDeriv against a central finite difference (a second
-// method). fdTol: the step 1e-6 leaves a truncation error ~1e-12·f''' and a
+// method). fdTol: the step 1e-6 leaves a truncation error ~1e-12·f”' and a
 // rounding error ~1e-10·|f|, so 1e-6 relative is ample without masking a
 // wrong formula (which would be off by O(1)).
 func TestDerivatives(t *testing.T) {
@@ -290,6 +290,26 @@ func TestConfidenceAndSK(t *testing.T) {
 	} {
 		if got := theory.InSK(c.v); got != c.want {
 			t.Errorf("InSK(%v) = %v", c.v, got)
+		}
+	}
+}
+
+// Log(2^−k) = −k·ln 2 exactly in real arithmetic: an identity oracle for
+// the subnormal range, where math.Log on amd64 is wrong (golang/go#56600).
+func TestLogSubnormal(t *testing.T) {
+	// logTolULP: the scaled math.Log is within an ulp, and the Cody–Waite
+	// shift adds at most half an ulp.
+	const logTolULP = 2
+	for _, k := range []int{1022, 1023, 1030, 1050, 1074} {
+		x := math.Ldexp(1, -k)
+		want := -float64(k) * math.Ln2 // exact product of two floats rounds once
+		if d := math.Abs(theory.Log(x)-want) / ulp(want); d > logTolULP {
+			t.Errorf("Log(2^-%d) = %v, want %v (%.1f ulps)", k, theory.Log(x), want, d)
+		}
+	}
+	for _, c := range []struct{ x, want float64 }{{0, math.Inf(-1)}, {-1, nan}, {nan, nan}, {inf, inf}, {1, 0}} {
+		if got := theory.Log(c.x); !alike(got, c.want) {
+			t.Errorf("Log(%v) = %v, want %v", c.x, got, c.want)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func LossTerm(u, gamma float64) float64 {
 	case u == 1:
 		return 0
 	}
-	return -Pow1m(u, gamma) * math.Log(u)
+	return -Pow1m(u, gamma) * Log(u)
 }
 
 // Loss returns the focal loss of Eq. 5,

@@ -72,7 +72,7 @@ func PhiDeriv(v, gamma float64) float64 {
 // phiBracket returns b(v) = (γ−1) v log v − (1−v)(log v + 2), the factor of
 // φ' that changes sign at τ_oc: b > 0 on (0, τ_oc) and b < 0 on (τ_oc, 1/2].
 func phiBracket(v, gamma float64) float64 {
-	lv := math.Log(v)
+	lv := Log(v)
 	return (gamma-1)*v*lv - (1-v)*(lv+2)
 }
 
@@ -82,7 +82,7 @@ func g(v, gamma float64) float64 {
 	if v == 0 {
 		return 1
 	}
-	return (1 - v) - gamma*v*math.Log(v)
+	return (1 - v) - gamma*v*Log(v)
 }
 
 // validProb reports whether v is in [0, 1].
@@ -120,11 +120,14 @@ func H(v, gamma float64) float64 {
 // LogH returns log h^γ(v) (Eq. 13) without forming h, so that it is finite
 // for every v in (0, 1) and every γ:
 //
-//	log h^γ(v) = log v − log g(v) − (γ−1) log1p(−v),  g(v) = (1−v) − γ v log v.
+//	log h^γ(v) = log v − log φ^γ(v),
+//	log φ^γ(v) = γ log1p(−v) + log1p(−γ v log v / (1−v)).
 //
-// Accuracy: an absolute error of a few ulps of max(|log v|, |γ log(1−v)|, 1);
+// This split of log φ keeps each term small where the textbook form
+// (γ−1) log(1−v) + log g(v) cancels two large ones (v near 1, small γ).
+// Accuracy: an absolute error of a few ulps of max(|log v|, γ|log(1−v)|, 1);
 // the relative error is therefore a few ulps except near the single zero of
-// log h^γ in (0, 1), where the terms cancel (docs/numerics.md).
+// log h^γ in (0, 1), where log v and log φ^γ cancel (docs/numerics.md).
 //
 // Special cases are:
 //
@@ -137,12 +140,12 @@ func LogH(v, gamma float64) float64 {
 	case !validGamma(gamma) || !validProb(v):
 		return math.NaN()
 	case gamma == 0 || v == 0:
-		return math.Log(v)
+		return Log(v)
 	case v == 1:
 		return math.Inf(1)
 	}
-	lv := math.Log(v)
-	return lv - math.Log((1-v)-gamma*v*lv) - (gamma-1)*math.Log1p(-v)
+	lv := Log(v)
+	return lv - (gamma*math.Log1p(-v) + math.Log1p(-gamma*v*lv/(1-v)))
 }
 
 // LogHDeriv returns the derivative d log h^γ(v)/dv,
@@ -170,6 +173,6 @@ func LogHDeriv(v, gamma float64) float64 {
 	case v == 1:
 		return math.Inf(1)
 	}
-	lv := math.Log(v)
+	lv := Log(v)
 	return 1/v + (gamma-1)/(1-v) + (1+gamma*(1+lv))/((1-v)-gamma*v*lv)
 }

@@ -80,7 +80,7 @@ func psiDirect(dst, v []float64, gamma float64) {
 				continue
 			}
 			w := 1 - vi
-			dst[i] = vi / (powInt(w, n) * (w - gamma*vi*math.Log(vi)))
+			dst[i] = vi / (powInt(w, n) * (w - gamma*vi*Log(vi)))
 		}
 		return
 	}
@@ -89,7 +89,7 @@ func psiDirect(dst, v []float64, gamma float64) {
 			dst[i] = 0
 			continue
 		}
-		dst[i] = vi / (math.Exp(p*math.Log1p(-vi)) * ((1 - vi) - gamma*vi*math.Log(vi)))
+		dst[i] = vi / (math.Exp(p*math.Log1p(-vi)) * ((1 - vi) - gamma*vi*Log(vi)))
 	}
 }
 

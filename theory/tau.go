@@ -24,7 +24,7 @@ func TauOC(gamma float64) float64 {
 		return math.NaN()
 	}
 	f := func(v float64) (float64, float64) {
-		lv := math.Log(v)
+		lv := Log(v)
 		b := (gamma-1)*v*lv - (1-v)*(lv+2)
 		db := (gamma-1)*(lv+1) + lv + 2 - (1-v)/v
 		return b, db
@@ -59,7 +59,7 @@ func TauUC(gamma float64) float64 {
 		return 0.5
 	}
 	f := func(v float64) (float64, float64) {
-		lv := math.Log(v)
+		lv := Log(v)
 		w := 1 - v
 		x := gamma * v * lv / w
 		val := gamma*math.Log1p(-v) + math.Log1p(-x)
