@@ -250,4 +250,3 @@ func accuracyVectors(rng *rand.Rand) [][]float64 {
 	}
 	return append(vs, norm(big))
 }
-
