@@ -181,7 +181,9 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			q := 1 - delta
 			lq := math.Log1p(-delta)
 			gi := delta - gamma*q*lq
-			rm = theory.Log(eta[m]/q) + s + theory.Log(gi) + gm1*y
+			// log g + (γ−1) log δ = log(g/δ) + γ log δ: g/δ ≈ 1 + γq has
+			// no cancellation, and only γ·log δ is amplified.
+			rm = theory.Log(eta[m]/q) + s + math.Log(gi/delta) + gamma*y
 			dm = delta/q + gamma*(2*delta+delta*lq-gm1*q*lq)/gi
 			sumA += delta * rm / dm
 			sumB += delta / dm

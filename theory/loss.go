@@ -86,7 +86,9 @@ func validGamma(gamma float64) bool {
 // relative error is at most (|p|/2 + 2 log2|p| + 1) ulps ≤ 9 ulps for
 // |p| ≤ maxIntPow). Otherwise exp(p·log1p(−v)), whose relative error is
 // about (1 + |p·log(1−v)|) ulps: the float64 logarithm's own error amplified
-// by the exponent, which no float64 method avoids.
+// by the exponent, which no float64 method avoids; for v ≥ 1/2, where 1−v
+// is exact, the integer part of p nearest to it is taken by binary powering
+// and only the rest, |p − round(p)|·|log(1−v)|, is amplified.
 //
 // Special cases (v and p are not checked otherwise) are:
 //
@@ -105,6 +107,14 @@ func Pow1m(v, p float64) float64 {
 	}
 	if p == math.Trunc(p) && math.Abs(p) <= maxIntPow {
 		return powInt(1-v, int(p))
+	}
+	if v >= 0.5 {
+		// w = 1−v is exact here: split p = n + f with n the integer
+		// nearest p (|n| ≤ maxIntPow), so that only f·log(1−v) is
+		// amplified by the exponential (for γ−1 with small γ, f = γ and
+		// the error is γ|log(1−v)| ulps instead of |log(1−v)|).
+		n := math.Max(-maxIntPow, math.Min(maxIntPow, math.Round(p)))
+		return powInt(1-v, int(n)) * math.Exp((p-n)*math.Log1p(-v))
 	}
 	return math.Exp(p * math.Log1p(-v))
 }

@@ -89,7 +89,7 @@ func psiDirect(dst, v []float64, gamma float64) {
 			dst[i] = 0
 			continue
 		}
-		dst[i] = vi / (math.Exp(p*math.Log1p(-vi)) * ((1 - vi) - gamma*vi*Log(vi)))
+		dst[i] = vi / (Pow1m(vi, p) * ((1 - vi) - gamma*vi*Log(vi)))
 	}
 }
 
