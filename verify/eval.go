@@ -1,9 +1,14 @@
 // Package verify holds the registry of the paper's claims and of conjectures
-// from the literature, each with a check that returns a signed margin, and
-// (in later files) the search that looks for counterexamples.
+// from the literature, each with a check that returns a signed margin; the
+// counterexample search over (γ, K) (Search), which confirms every negative
+// margin in high precision before calling it a counterexample; the
+// over-confidence boundary in γ and K (BoundaryK, BoundaryGamma); and the
+// versioned reports both produce (text and JSON).
 package verify
 
 import (
+	"math"
+
 	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
@@ -16,33 +21,94 @@ import (
 // end), which is how a negative margin is confirmed. An Eval reuses its
 // buffers: use one per goroutine, and copy results that must outlive the
 // next call.
+//
+// Minimize remembers its last few results (evalCacheSize of them, keyed on
+// γ and the bits of η), so that the claims checked on one case share one
+// solve: a search calls every claim on the same η in turn.
 type Eval struct {
 	// HighPrecision selects package hiprec instead of the float64 kernels.
 	HighPrecision bool
 
 	exact numeric.ExactSolver
-	q     []float64
+	cache [evalCacheSize]cacheEntry
+	next  int // the cache entry to overwrite next
 	psi   []float64
+	tmp   []float64
+	idx   []int
+	tau   struct {
+		gamma, oc, uc float64
+		ok            bool
+	}
+	// solves counts the minimizer solves that missed the cache (for tests
+	// and benchmarks).
+	solves int
+}
+
+// evalCacheSize is how many (η, γ) → q* results an Eval keeps: a case's
+// own η plus the two displaced vectors footnote-2-threshold solves at.
+const evalCacheSize = 4
+
+type cacheEntry struct {
+	gamma float64
+	eta   []float64
+	q     []float64
+	err   error
+	ok    bool
+}
+
+func (e *cacheEntry) matches(eta []float64, gamma float64) bool {
+	if !e.ok || len(e.eta) != len(eta) || math.Float64bits(e.gamma) != math.Float64bits(gamma) {
+		return false
+	}
+	for i, x := range eta {
+		if math.Float64bits(x) != math.Float64bits(e.eta[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Minimize returns q^{γ,*}(η) from the exact (KKT) minimizer, or from
-// hiprec.Minimize with HighPrecision. The slice is reused by the next call.
+// hiprec.Minimize with HighPrecision. The slice belongs to the Eval: it
+// stays valid at least until the next call of Minimize, and must not be
+// modified.
 func (ev *Eval) Minimize(eta []float64, gamma float64) ([]float64, error) {
-	ev.q = grow(ev.q, len(eta))
+	for i := range ev.cache {
+		if e := &ev.cache[i]; e.matches(eta, gamma) {
+			return e.q, e.err
+		}
+	}
+	e := &ev.cache[ev.next]
+	ev.next = (ev.next + 1) % evalCacheSize
+	e.ok = false
+	e.gamma = gamma
+	e.eta = append(e.eta[:0], eta...)
+	e.q = grow(e.q, len(eta))
+	e.err = ev.solve(e.q, eta, gamma)
+	e.ok = true
+	ev.solves++
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.q, nil
+}
+
+func (ev *Eval) solve(dst, eta []float64, gamma float64) error {
 	if ev.HighPrecision {
+		if err := numeric.ValidateEta(eta, gamma); err != nil {
+			return err
+		}
 		qd, err := hiprec.Minimize(eta, gamma)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, d := range qd {
-			ev.q[i] = hiprec.Float(d)
+			dst[i] = hiprec.Float(d)
 		}
-		return ev.q, nil
+		return nil
 	}
-	if _, err := ev.exact.Minimize(ev.q, eta, gamma); err != nil {
-		return nil, err
-	}
-	return ev.q, nil
+	_, err := ev.exact.Minimize(dst, eta, gamma)
+	return err
 }
 
 // Direct returns the minimizer found by numeric.Direct, which minimizes W
@@ -51,6 +117,9 @@ func (ev *Eval) Minimize(eta []float64, gamma float64) ([]float64, error) {
 // The slice is freshly allocated.
 func (ev *Eval) Direct(eta []float64, gamma float64) ([]float64, error) {
 	if ev.HighPrecision {
+		if err := numeric.ValidateEta(eta, gamma); err != nil {
+			return nil, err
+		}
 		qd, err := hiprec.Minimize(eta, gamma)
 		if err != nil {
 			return nil, err
@@ -68,6 +137,45 @@ func (ev *Eval) Direct(eta []float64, gamma float64) ([]float64, error) {
 	return r.Q, nil
 }
 
+// Recovery returns the direct minimizer q of W(·; η) (Direct) and
+// Ψ^γ(q), the two sides of Thm 11. With HighPrecision both come from
+// package hiprec and Ψ is evaluated at the unrounded minimizer
+// (hiprec.PsiDecimal), so that rounding q to float64 — which turns a top
+// entry 1 − 1e-21 into 1, or an entry 2.37e-322 into a multiple of 2^−1074
+// — does not enter the comparison. In float64, ok = false when q has an
+// entry equal to 1 and another positive one: such a q is the rounding of a
+// minimizer float64 cannot represent, and Ψ's rule for one-hot vectors
+// would apply to a vector that is not one-hot. Both slices are freshly
+// allocated.
+func (ev *Eval) Recovery(eta []float64, gamma float64) (q, psi []float64, ok bool, err error) {
+	if ev.HighPrecision {
+		if err := numeric.ValidateEta(eta, gamma); err != nil {
+			return nil, nil, false, err
+		}
+		qd, err := hiprec.Minimize(eta, gamma)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		q, psi = make([]float64, len(qd)), make([]float64, len(qd))
+		for i, d := range hiprec.PsiDecimal(qd, gamma) {
+			q[i], psi[i] = hiprec.Float(qd[i]), hiprec.Float(d)
+		}
+		return q, psi, true, nil
+	}
+	q, err = ev.Direct(eta, gamma)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if theory.Max(q) == 1 {
+		for _, x := range q {
+			if x > 0 && x < 1 {
+				return nil, nil, false, nil
+			}
+		}
+	}
+	return q, theory.Psi(make([]float64, len(q)), q, gamma), true, nil
+}
+
 // Psi returns Ψ^γ(v). The slice is reused by the next call.
 func (ev *Eval) Psi(v []float64, gamma float64) []float64 {
 	ev.psi = grow(ev.psi, len(v))
@@ -80,20 +188,47 @@ func (ev *Eval) Psi(v []float64, gamma float64) []float64 {
 	return theory.Psi(ev.psi, v, gamma)
 }
 
-// TauOC returns τ_oc^γ.
+// TauOC returns τ_oc^γ (remembered for the last γ).
 func (ev *Eval) TauOC(gamma float64) float64 {
-	if ev.HighPrecision {
-		return hiprec.Float(hiprec.TauOC(gamma))
-	}
-	return theory.TauOC(gamma)
+	ev.taus(gamma)
+	return ev.tau.oc
 }
 
-// TauUC returns τ_uc^γ.
+// TauUC returns τ_uc^γ (remembered for the last γ).
 func (ev *Eval) TauUC(gamma float64) float64 {
-	if ev.HighPrecision {
-		return hiprec.Float(hiprec.TauUC(gamma))
+	ev.taus(gamma)
+	return ev.tau.uc
+}
+
+func (ev *Eval) taus(gamma float64) {
+	if ev.tau.ok && math.Float64bits(ev.tau.gamma) == math.Float64bits(gamma) {
+		return
 	}
-	return theory.TauUC(gamma)
+	if ev.HighPrecision {
+		ev.tau.oc, ev.tau.uc = hiprec.Float(hiprec.TauOC(gamma)), hiprec.Float(hiprec.TauUC(gamma))
+	} else {
+		ev.tau.oc, ev.tau.uc = theory.TauOC(gamma), theory.TauUC(gamma)
+	}
+	ev.tau.gamma, ev.tau.ok = gamma, true
+}
+
+// scratch returns a float64 buffer of length n owned by the Eval, for
+// checks that need temporary storage (it is reused by the next call).
+func (ev *Eval) scratch(n int) []float64 {
+	ev.tmp = grow(ev.tmp, n)
+	return ev.tmp
+}
+
+// indices returns 0, 1, …, n−1 in a buffer owned by the Eval.
+func (ev *Eval) indices(n int) []int {
+	if cap(ev.idx) < n {
+		ev.idx = make([]int, n)
+	}
+	ev.idx = ev.idx[:n]
+	for i := range ev.idx {
+		ev.idx[i] = i
+	}
+	return ev.idx
 }
 
 func grow(s []float64, n int) []float64 {
