@@ -55,6 +55,11 @@ const (
 	// steps are rounding noise and need not shrink below exactStepTol.
 	exactPolishTol   = 1e-8
 	exactPolishSteps = 2
+	// exactQuadraticTol: below this step size Newton is taken to be in its
+	// quadratic regime, where the next step is predicted as C·δ² with
+	// C = δ_k/δ_{k−1}², and the iteration stops once that prediction is
+	// below exactStepTol (saving the step that would only confirm it).
+	exactQuadraticTol = 1e-3
 	// maxLogStep caps a decrease of log q_i in one step, so that a poor
 	// early linearization cannot send an entry to 0 (e^-30 ≈ 1e-13).
 	maxLogStep = 30.0
@@ -149,6 +154,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	direct := gamma <= exactDirectMaxGamma
 	var s float64
 	polish := 0
+	var prevStep float64
 	res.Status = IterationLimit
 	for it := 1; it <= maxIter; it++ {
 		res.Iterations = it
@@ -225,10 +231,17 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			maxStep = math.Max(maxStep, math.Abs(dy))
 		}
 		s += ds
+		// Newton's error after a step δ is about C·δ², with C estimated
+		// from the last two steps; stop when that is below rounding.
+		predicted := math.Inf(1)
+		if prevStep > 0 && prevStep < exactQuadraticTol && maxStep < exactQuadraticTol {
+			predicted = maxStep / (prevStep * prevStep) * maxStep * maxStep
+		}
+		prevStep = maxStep
 		if maxStep <= exactPolishTol {
 			polish++
 		}
-		if maxStep <= exactStepTol || polish > exactPolishSteps {
+		if maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps {
 			res.Status = Converged
 			break
 		}
