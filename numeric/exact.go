@@ -20,8 +20,10 @@ import (
 // step is one O(K) pass (each log q_i moves by (ρ_i + Δs)/D_i with
 // D_i = d log h/d log q at q_i, and Δs makes the linearized sum exact).
 // Steps are clamped to keep non-maximal entries below 1/2. When the largest
-// η_m is unique its entry is carried as its complement δ = 1 − q_m, so that
-// q_m close to 1 (near-one-hot η) keeps full relative accuracy in 1 − q_m.
+// η_m is unique and above 1/2, its entry is carried as its complement
+// δ = 1 − q_m, so that q_m close to 1 (near-one-hot η) keeps full relative
+// accuracy in 1 − q_m; if the iteration converges to q_m < 1/2 it switches
+// to q_m itself, since 1 − δ would then lose digits.
 // Each ρ_i is evaluated as log(η_i φ(q_i)/q_i) + s for γ ≤ 17 and as
 // log(η_i/q_i) + s + log g(q_i) + (γ−1) log1p(−q_i) beyond, a sum of terms
 // bounded by |s| + γ|log(1−q_i)|, so that entries down to 1e-300 are
@@ -59,7 +61,7 @@ const (
 	// quadratic regime, where the next step is predicted as C·δ² with
 	// C = δ_k/δ_{k−1}², and the iteration stops once that prediction is
 	// below exactStepTol (saving the step that would only confirm it).
-	exactQuadraticTol = 1e-3
+	exactQuadraticTol = 1e-5
 	// maxLogStep caps a decrease of log q_i in one step, so that a poor
 	// early linearization cannot send an entry to 0 (e^-30 ≈ 1e-13).
 	maxLogStep = 30.0
@@ -72,6 +74,54 @@ const (
 	// entry is formed as one logarithm of η_i φ(q_i)/q_i (see Minimize).
 	exactDirectMaxGamma = 17
 )
+
+// neumaier is a compensated (Kahan–Babuška–Neumaier) running sum.
+type neumaier struct{ s, c float64 }
+
+func (n *neumaier) add(x float64) {
+	t := n.s + x
+	if math.Abs(n.s) >= math.Abs(x) {
+		n.c += (n.s - t) + x
+	} else {
+		n.c += (x - t) + n.s
+	}
+	n.s = t
+}
+
+func (n *neumaier) sum() float64 { return n.s + n.c }
+
+// resolvable reports whether a step dx in log v is larger than the relative
+// spacing of float64 values at v: always for normal v; for subnormal v
+// (fixed spacing 2^−1074) only while dx exceeds twice 2^−1074/v, below
+// which the update cannot move v reliably and must not hold up the stopping
+// rule.
+func resolvable(v, dx float64) bool {
+	return v >= minNormal || math.Abs(dx) > 2*0x1p-1074/v
+}
+
+// logRatio returns log(a/b) for positive a and b, as log a − log b when
+// a/b would be subnormal (and so carry too few significant bits).
+func logRatio(a, b float64) float64 {
+	if r := a / b; r >= minNormal {
+		return theory.Log(r)
+	}
+	return theory.Log(a) - theory.Log(b)
+}
+
+// scaleExp returns v·e^{dx} where log v + dx = x, and its logarithm: for
+// small steps (late Newton steps) by multiplication, which keeps v's full
+// accuracy, with x as given; for large ones as e^x, where e^{dx} alone could
+// overflow although the product does not (a step from a subnormal v up to a
+// normal value), and then with the logarithm recomputed from the rounded
+// result, so that x stays the logarithm of the value actually stored
+// (e^x rounds with a relative error of |x| ulps).
+func scaleExp(v, x, dx float64) (float64, float64) {
+	if math.Abs(dx) <= 1 {
+		return v * expSmall(dx), x
+	}
+	v = math.Exp(x)
+	return v, theory.Log(v)
+}
 
 // expSmall returns e^x, by a degree-4 Taylor polynomial when |x| < 2^−10
 // (remainder below x^5/120 < 2^−56, under half an ulp of the result), which
@@ -119,7 +169,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		res.Risk = theory.Risk(dst, eta, gamma)
 		return res, nil
 	}
-	comp := nmax == 1
+	unique := nmax == 1
 	if cap(sv.buf) < 3*k {
 		sv.buf = make([]float64, 3*k)
 	}
@@ -127,19 +177,25 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 
 	// Start from q = η (the γ = 0 solution).
 	copy(dst, eta)
-	var delta, y float64
-	if comp {
-		for i, e := range eta {
-			if i != m {
-				delta += e
-			}
-		}
-		y = theory.Log(delta)
-	}
 	for i, e := range eta {
 		if e > 0 {
 			x[i] = theory.Log(e)
 		}
+	}
+	// A unique top entry with η_m > 1/2 is carried as its complement
+	// δ = 1 − q_m (accurate when q_m is near 1); if it converges to
+	// q_m < 1/2, where 1 − δ would cancel, it is carried as q_m from there.
+	comp := false
+	var delta, y float64
+	if unique && eta[m] > 0.5 {
+		var sum neumaier
+		for i, e := range eta {
+			if i != m {
+				sum.add(e)
+			}
+		}
+		comp, delta = true, sum.sum()
+		y = theory.Log(delta)
 	}
 	maxIter := sv.MaxIter
 	if maxIter <= 0 {
@@ -158,7 +214,16 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	res.Status = IterationLimit
 	for it := 1; it <= maxIter; it++ {
 		res.Iterations = it
-		var sumA, sumB, f, maxRho float64
+		switched := false
+		if comp && delta > 0.5 && prevStep < exactQuadraticTol && it > 1 {
+			// Converging to q_m < 1/2: carry q_m itself from here on.
+			comp, switched = false, true
+			dst[m] = 1 - delta
+			x[m] = theory.Log(dst[m])
+		}
+		var sumA, sumB, maxRho float64
+		var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
+		// is off by up to K ulps, which would shift every q_i by as much.
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
@@ -169,15 +234,19 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			if direct {
 				// One logarithm of a product with a relative error of a
 				// few ulps: ρ_i to a few ulps absolute.
-				r = theory.Log(e/q*(theory.Pow1m(q, gm1)*gi)) + s
+				if t := e / q * (theory.Pow1m(q, gm1) * gi); t >= minNormal {
+					r = theory.Log(t) + s
+				} else {
+					r = logRatio(e, q) + theory.Log(theory.Pow1m(q, gm1)*gi) + s
+				}
 			} else {
-				r = theory.Log(e/q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
+				r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
 			}
 			di := 1 + gm1*q/(1-q) + q*(1+gamma*(1+lq))/gi
 			rho[i], d[i] = r, di
 			sumA += q * r / di
 			sumB += q / di
-			f += q
+			f.add(q)
 			if q >= minNormal {
 				maxRho = math.Max(maxRho, math.Abs(r))
 			}
@@ -189,34 +258,39 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			gi := delta - gamma*q*lq
 			// log g + (γ−1) log δ = log(g/δ) + γ log δ: g/δ ≈ 1 + γq has
 			// no cancellation, and only γ·log δ is amplified.
-			rm = theory.Log(eta[m]/q) + s + math.Log(gi/delta) + gamma*y
+			rm = logRatio(eta[m], q) + s + math.Log(gi/delta) + gamma*y
 			dm = delta/q + gamma*(2*delta+delta*lq-gm1*q*lq)/gi
 			sumA += delta * rm / dm
 			sumB += delta / dm
-			f -= delta
+			f.add(-delta)
 			maxRho = math.Max(maxRho, math.Abs(rm))
 		} else {
-			f -= 1
+			f.add(-1)
 		}
-		res.Residual = math.Max(maxRho, math.Abs(f))
+		fs := f.sum()
+		res.Residual = math.Max(maxRho, math.Abs(fs))
 		if math.IsNaN(res.Residual) || math.IsInf(res.Residual, 0) || !(sumB > 0) {
 			res.Status = Failed
 			break
 		}
-		ds := (-f - sumA) / sumB
+		ds := (-fs - sumA) / sumB
 		var maxStep float64
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
 			}
 			dx := (rho[i] + ds) / d[i]
+			// Entries carried as themselves stay at most 1/2: a non-top
+			// entry is below the top one, and the top one is carried this
+			// way only when η_m ≤ 1/2 (then q_m ≤ 1/2 by Cor 9) or after it
+			// converged below 1/2.
 			if x[i]+dx > logHalf {
 				dx = (logHalf - x[i]) / 2
 			}
 			dx = math.Max(dx, -maxLogStep)
 			x[i] += dx
-			dst[i] *= expSmall(dx)
-			if dst[i] >= minNormal {
+			dst[i], x[i] = scaleExp(dst[i], x[i], dx)
+			if resolvable(dst[i], dx) {
 				maxStep = math.Max(maxStep, math.Abs(dx))
 			}
 		}
@@ -227,8 +301,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			dy = math.Max(dy, -maxLogStep)
 			y += dy
-			delta *= expSmall(dy)
-			maxStep = math.Max(maxStep, math.Abs(dy))
+			delta, y = scaleExp(delta, y, dy)
+			if resolvable(delta, dy) {
+				maxStep = math.Max(maxStep, math.Abs(dy))
+			}
 		}
 		s += ds
 		// Newton's error after a step δ is about C·δ², with C estimated
@@ -241,7 +317,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		if maxStep <= exactPolishTol {
 			polish++
 		}
-		if maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps {
+		if !switched && (maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps) {
 			res.Status = Converged
 			break
 		}
