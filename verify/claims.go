@@ -59,19 +59,26 @@ func Lookup(id string) (Claim, bool) {
 }
 
 // NearUniformT is how far footnote-2-threshold moves from the uniform
-// vector: it solves at η_t = (1−t)·u + t·d for a direction d (the case's η),
-// with t = NearUniformT and t/2, so max_y q_y is within about t of 1/K.
+// vector u: it solves at η_s = u + s·w/K, w = (d − d̄)/‖d − d̄‖_∞ the
+// direction of the case's η = d from its mean (towardUniform), for
+// s = NearUniformT and s = NearUniformT/2, so max_y q*_y is within about
+// NearUniformT/K of 1/K.
 //
-// Why an extrapolation and not one small t: the footnote is about the limit
-// max q* → 1/K, where max q* − max η_t = a·t + b·t² + O(t³) and only the
-// sign of a matters. Near the γ where a changes sign (γ_nu(5) ≈ 0.02932,
-// docs/findings.md), a is tiny — at K = 5, γ = 0.03 it is about 1e-6 — while
-// b·t is about γ·t, so at t = 1e-4 the second-order term is within a factor
-// of a few of the first and can flip the sign for γ within about 1e-3 of
-// γ_nu; a smaller t runs into rounding (the difference of two numbers near
-// 1/K). The check therefore uses Richardson's extrapolation
-// a·t ≈ 2·m(t/2) − m(t), m(s) = (max q*(η_s) − max η_s)·t/s, whose error is
-// O(t³) ≈ 1e-12·γ, with a rounding error of a few 1e-16/t relative.
+// Why an extrapolation and not one small s: the footnote is about the limit
+// max q* → 1/K, where m(s) = max q*(η_s) − max η_s = a·s + b·s² + O(s³) and
+// only the sign of a matters. The linearization of Ψ at u gives
+// a ∝ φ'(1/K), which changes sign at γ_nu(K) = 1 + (K−1)(ln K − 2)/ln K
+// (≈ 0.0293205 at K = 5, see BoundaryK). Near γ_nu the first-order term is
+// tiny and the second-order one, of either sign depending on w, decides
+// m(s) at any fixed s: measured at K = 5 with s = 1e-4, the sign of m(s)
+// is wrong for w = e_1 − u at γ = 0.0293 (2e-5 below γ_nu) and for
+// w = u − e_1 at γ = 0.02933 (1e-5 above); with s = 1e-3 the window is
+// about 1e-3 wide (w = u − e_1 still gives m > 0 at γ = 0.03). A much
+// smaller s runs into rounding (m is a difference of two numbers near
+// 1/K). So the check returns Richardson's extrapolation
+// 4·m(s/2) − m(s) = a·s + O(s³) at s = NearUniformT; measured, its sign
+// is right for every direction above from γ_nu ± 5e-7 outwards, with
+// margins of ±3e-14 there against a rounding error of about 1e-15.
 const NearUniformT = 1e-4
 
 var registry = []Claim{
@@ -233,7 +240,7 @@ var registry = []Claim{
 			if err != nil {
 				return 0, false, err
 			}
-			return theory.Max(c.Eta) - theory.Max(q), true, nil
+			return maxNormalized(c.Eta) - theory.Max(q), true, nil
 		},
 	},
 	{
@@ -248,7 +255,7 @@ var registry = []Claim{
 			if err != nil {
 				return 0, false, err
 			}
-			return theory.Max(c.Eta) - theory.Max(q), true, nil
+			return maxNormalized(c.Eta) - theory.Max(q), true, nil
 		},
 	},
 	{
@@ -294,7 +301,20 @@ func confidenceCheck(ev *Eval, c Case, cond func(maxQ float64) bool, sign float6
 	if !cond(mq) {
 		return 0, false, nil
 	}
-	return sign * (mq - theory.Max(c.Eta)), true, nil
+	return sign * (mq - maxNormalized(c.Eta)), true, nil
+}
+
+// maxNormalized returns max_i η_i / Σ η: the largest entry of the class
+// posterior the minimizer is solved for. A float64 η sums to 1 only to
+// within a few ulps (numeric.SumTol allows 1e-9), and the minimizers solve
+// for η/Σ η, so comparing max q* with max η itself would mistake that
+// rounding for under- or over-confidence.
+func maxNormalized(eta []float64) float64 {
+	var s float64
+	for _, x := range eta {
+		s += x
+	}
+	return theory.Max(eta) / s
 }
 
 // topGap returns min_{i ∈ argmax ref} x_i − max_{j ∉ argmax ref} x_j: positive
@@ -430,24 +450,50 @@ func normalized(dst, v []float64) []float64 {
 	return dst
 }
 
-// towardUniform writes (1−t)·u + t·d into dst, u the uniform vector, and
-// returns dst.
-func towardUniform(dst, d []float64, t float64) []float64 {
+// towardUniform writes u + t·w/K into dst, u the uniform vector and
+// w = (d − d̄)/‖d − d̄‖_∞ the direction of d from its mean d̄ = Σd/K, and
+// returns dst and whether d is not constant. The direction is rescaled so
+// that the displacement has the same size, t/K, for every d: the footnote
+// is about the direction of approach, and an unscaled d close to u would
+// leave a margin below the rounding of the solves. (Centring w keeps
+// Σ w = 0 to rounding when d sums to 1 only to within rounding, which the
+// rescaling would otherwise amplify.)
+func towardUniform(dst, d []float64, t float64) ([]float64, bool) {
 	k := float64(len(d))
-	for i, x := range d {
-		dst[i] = (1-t)/k + t*x
+	var mean float64
+	for _, x := range d {
+		mean += x
 	}
-	return dst
+	mean /= k
+	var n float64
+	for _, x := range d {
+		n = math.Max(n, math.Abs(x-mean))
+	}
+	if n == 0 {
+		return dst, false
+	}
+	// w_i = (d_i − d̄)/n carries the rounding of d̄ amplified by 1/n, so
+	// centre w once more, in its own O(1) scale.
+	var wmean float64
+	for i, x := range d {
+		dst[i] = (x - mean) / n
+		wmean += dst[i]
+	}
+	wmean /= k
+	for i := range dst {
+		dst[i] = 1/k + t*(dst[i]-wmean)/k
+	}
+	return dst, true
 }
 
 // nearUniformGap returns (max q*(η_s) − max η_s)·NearUniformT/s at
-// η_s = (1−s)·u + s·d, or ok = false when η_s ∈ S^K (d uniform).
+// η_s = towardUniform(d, s), or ok = false when d is uniform or η_s ∈ S^K.
 func nearUniformGap(ev *Eval, d []float64, gamma, s float64) (float64, bool, error) {
-	eta := towardUniform(ev.scratch(len(d)), d, s)
-	if theory.InSK(eta) {
+	eta, ok := towardUniform(ev.scratch(len(d)), d, s)
+	if !ok || theory.InSK(eta) {
 		return 0, false, nil
 	}
-	me := theory.Max(eta)
+	me := maxNormalized(eta)
 	q, err := ev.Minimize(eta, gamma)
 	if err != nil {
 		return 0, false, err

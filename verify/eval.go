@@ -7,6 +7,7 @@
 package verify
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/focaltk/focal/hiprec"
@@ -69,7 +70,8 @@ func (e *cacheEntry) matches(eta []float64, gamma float64) bool {
 }
 
 // Minimize returns q^{γ,*}(η) from the exact (KKT) minimizer, or from
-// hiprec.Minimize with HighPrecision. The slice belongs to the Eval: it
+// hiprec.Minimize with HighPrecision. A float64 solve that does not converge
+// is a *SolverError. The slice belongs to the Eval: it
 // stays valid at least until the next call of Minimize, and must not be
 // modified.
 func (ev *Eval) Minimize(eta []float64, gamma float64) ([]float64, error) {
@@ -107,13 +109,31 @@ func (ev *Eval) solve(dst, eta []float64, gamma float64) error {
 		}
 		return nil
 	}
-	_, err := ev.exact.Minimize(dst, eta, gamma)
+	res, err := ev.exact.Minimize(dst, eta, gamma)
+	if err == nil && res.Status != numeric.Converged {
+		err = &SolverError{Solver: "exact", Status: res.Status, Eta: len(eta), Gamma: gamma}
+	}
 	return err
 }
 
+// SolverError reports that a float64 minimizer did not converge on a case:
+// its result is not a minimizer, so no margin can be computed from it. The
+// search counts such cases in Result.Errors.
+type SolverError struct {
+	Solver string
+	Status numeric.Status
+	Eta    int // K
+	Gamma  float64
+}
+
+func (e *SolverError) Error() string {
+	return fmt.Sprintf("verify: the %s minimizer stopped with status %q (K = %d, gamma = %v)", e.Solver, e.Status, e.Eta, e.Gamma)
+}
+
 // Direct returns the minimizer found by numeric.Direct, which minimizes W
-// itself and never calls h, φ or Ψ; with HighPrecision it returns the hiprec
-// minimizer (an independent high-precision solution of the same problem).
+// itself and never calls h, φ or Ψ (a *SolverError if it does not
+// converge); with HighPrecision it returns the hiprec minimizer (an
+// independent high-precision solution of the same problem).
 // The slice is freshly allocated.
 func (ev *Eval) Direct(eta []float64, gamma float64) ([]float64, error) {
 	if ev.HighPrecision {
@@ -133,6 +153,9 @@ func (ev *Eval) Direct(eta []float64, gamma float64) ([]float64, error) {
 	r, err := numeric.Direct(eta, gamma, nil)
 	if err != nil {
 		return nil, err
+	}
+	if r.Status != numeric.Converged {
+		return nil, &SolverError{Solver: "direct", Status: r.Status, Eta: len(eta), Gamma: gamma}
 	}
 	return r.Q, nil
 }

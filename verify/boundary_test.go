@@ -1,0 +1,98 @@
+package verify
+
+import (
+	"context"
+	"math"
+	"testing"
+)
+
+// boundaryRelTol: the bisections stop at relative width
+// DefaultBoundaryRelTol = 1e-9; the reference values are accurate to a few
+// ulps (gammaTauUC) or exact (the closed form), so 1e-8 relative is ample
+// and still checks 8 significant digits.
+const boundaryRelTol = 1e-8
+
+func TestBoundaryK(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		k             int
+		hasMax, hasNU bool
+	}{{3, false, false}, {4, true, false}, {5, true, true}} {
+		rep, err := BoundaryK(ctx, c.k, BoundaryOptions{Seed: testSeed(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (rep.GammaMax != nil) != c.hasMax || (rep.GammaNearUniform != nil) != c.hasNU {
+			t.Fatalf("K = %d: gamma_max %v, gamma_near_uniform %v", c.k, rep.GammaMax, rep.GammaNearUniform)
+		}
+		if rep.Method == "" {
+			t.Errorf("K = %d: no method", c.k)
+		}
+		if c.hasMax {
+			gm := float64(*rep.GammaMax)
+			// Independent reference: the γ where τ_uc^γ = 1/(K−1), from
+			// theory.TauUC (a root of φ = 1, not the search's G).
+			if ref := float64(gammaTauUC(c.k)); math.Abs(gm-ref) > boundaryRelTol*ref {
+				t.Errorf("K = %d: gamma_max = %v, τ_uc reference %v", c.k, gm, ref)
+			}
+			w := rep.Witness
+			if w == nil {
+				t.Fatalf("K = %d: no witness", c.k)
+			}
+			if !(float64(w.Gamma) < gm && float64(w.Gamma) > gm*(1-1e-3)) {
+				t.Errorf("K = %d: witness at γ = %v, not just below %v", c.k, w.Gamma, gm)
+			}
+			// The witness is ηOC by the 40-digit minimizer.
+			if g := hiprecMaxGap(t, float64s(w.Eta), float64(w.Gamma)); !(g > 0) {
+				t.Errorf("K = %d: witness margin %v in hiprec", c.k, g)
+			}
+			// The float64 witness: the exact float64 minimizer sees it too.
+			if wf := rep.WitnessFloat64; wf == nil {
+				t.Errorf("K = %d: no float64 witness", c.k)
+			} else if g := hiprecMaxGap(t, float64s(wf.Eta), float64(wf.Gamma)); !(g > robustMargin) || !(float64(wf.Margin) > robustMargin) || !(float64(wf.Gamma) < gm) {
+				t.Errorf("K = %d: float64 witness %+v, hiprec margin %v", c.k, wf, g)
+			}
+			// Just above gamma_max the limit family is ηUC.
+			above := gm * (1 + 1e-3)
+			for _, eps := range []float64{1e-3, 1e-6, 1e-9} {
+				m := c.k - 1
+				q := expand(c.k, m, (1-eps)/float64(m), []level{{1, eps}})
+				var ev Eval
+				eta := ev.Psi(q, above)
+				if g := hiprecMaxGap(t, eta, above); !(g < 0) {
+					t.Errorf("K = %d, γ = %v, ε = %v: hiprec max q* − max η = %v, want < 0", c.k, above, eps, g)
+				}
+			}
+		}
+		if c.hasNU {
+			// The linearization's closed form.
+			kf := float64(c.k)
+			ref := 1 + (kf-1)*(math.Log(kf)-2)/math.Log(kf)
+			if g := float64(*rep.GammaNearUniform); math.Abs(g-ref) > boundaryRelTol*ref {
+				t.Errorf("K = %d: gamma_near_uniform = %v, closed form %v", c.k, g, ref)
+			}
+		}
+	}
+}
+
+func TestBoundaryGamma(t *testing.T) {
+	// γ_max(4) ≈ 1.43 < 2 < γ_max(5) ≈ 3.07 (TestBoundaryK): the smallest K
+	// is 5.
+	rep, err := BoundaryGamma(context.Background(), 2, BoundaryOptions{Seed: testSeed(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.KMin == nil || *rep.KMin != 5 || rep.Witness == nil {
+		t.Fatalf("k_min = %v, witness %v; want 5", rep.KMin, rep.Witness)
+	}
+	if g := hiprecMaxGap(t, float64s(rep.Witness.Eta), 2); !(g > 0) {
+		t.Errorf("witness margin %v in hiprec", g)
+	}
+	rep, err = BoundaryGamma(context.Background(), 0, BoundaryOptions{})
+	if err != nil || rep.KMin != nil {
+		t.Errorf("γ = 0: k_min %v, err %v; want none", rep.KMin, err)
+	}
+	if _, err := BoundaryGamma(context.Background(), -1, BoundaryOptions{}); err == nil {
+		t.Error("γ = −1: no error")
+	}
+}

@@ -1,0 +1,207 @@
+package verify
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// ReportVersion is the version of the JSON reports (search, merge,
+// boundary and the CLI helpers). It changes only when a field is removed or
+// changes meaning; fields may be added within a version.
+const ReportVersion = 1
+
+// Float is a float64 that encodes to JSON with enough digits to round-trip
+// (strconv 'g', −1), and encodes the values JSON numbers cannot hold as the
+// strings "NaN", "+Inf" and "-Inf" (and decodes them back).
+type Float float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	x := float64(f)
+	switch {
+	case math.IsNaN(x):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(x, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(x, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"NaN"`:
+		*f = Float(math.NaN())
+		return nil
+	case `"+Inf"`, `"Inf"`:
+		*f = Float(math.Inf(1))
+		return nil
+	case `"-Inf"`:
+		*f = Float(math.Inf(-1))
+		return nil
+	}
+	x, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("verify: bad number %s", b)
+	}
+	*f = Float(x)
+	return nil
+}
+
+// Floats converts a []float64 to []Float (nil stays nil).
+func Floats(x []float64) []Float {
+	if x == nil {
+		return nil
+	}
+	out := make([]Float, len(x))
+	for i, v := range x {
+		out[i] = Float(v)
+	}
+	return out
+}
+
+func float64s(x []Float) []float64 {
+	if x == nil {
+		return nil
+	}
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// Status is the verdict on one claim at one (γ, K).
+type Status string
+
+const (
+	// Holds: a theorem with no confirmed counterexample and no negative
+	// margin.
+	Holds Status = "holds"
+	// Supported: a conjecture with no counterexample (and no negative
+	// margin).
+	Supported Status = "supported"
+	// Refuted: a counterexample whose margin is negative in float64 and
+	// stays negative when re-evaluated in high precision.
+	Refuted Status = "refuted"
+	// Noise: some float64 margin was negative, but no such case stayed
+	// negative in high precision: numerical noise, of size −WorstMargin.
+	Noise Status = "noise"
+	// Vacuous: no case checked satisfied the claim's hypothesis (for
+	// example max q* ≤ τ_oc is impossible when 1/K > τ_oc), so the search
+	// says nothing about it.
+	Vacuous Status = "vacuous"
+)
+
+// Report is the result of a search (Search) or of merging shard reports
+// (Merge). Its JSON form is stable within ReportVersion; Timing is the only
+// part that differs between runs with the same seed and flags, and a
+// time-capped run (Complete = false) is not reproducible.
+type Report struct {
+	Version int      `json:"version"`
+	Seed    uint64   `json:"seed"`
+	Budget  int      `json:"budget"`
+	Gammas  []Float  `json:"gammas"`
+	Ks      []int    `json:"Ks"`
+	Claims  []string `json:"claims"`
+	// Shard is set on the report of one shard (--shard i/n) and absent on
+	// a whole or merged report.
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Units is the number of work units of the whole search (all shards);
+	// UnitsRun how many were run (fewer in a shard or when the time cap
+	// stopped the search).
+	Units    int  `json:"units"`
+	UnitsRun int  `json:"units_run"`
+	Complete bool `json:"complete"`
+	// Checks counts the claim checks the search made (the re-checks of
+	// shrinking and confirmation are not counted).
+	Checks  int64    `json:"checks"`
+	Results []Result `json:"results"`
+	Timing  *Timing  `json:"timing,omitempty"`
+}
+
+// ShardInfo names one shard: Index in 1..Count.
+type ShardInfo struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Timing holds the run's wall-clock figures, kept apart so that
+// determinism checks can drop them.
+type Timing struct {
+	WallSeconds     Float `json:"wall_seconds"`
+	ChecksPerSecond Float `json:"checks_per_second"`
+}
+
+// Result is the verdict on one claim at one (γ, K).
+type Result struct {
+	Gamma  Float  `json:"gamma"`
+	K      int    `json:"K"`
+	ID     string `json:"id"`
+	Kind   Kind   `json:"kind"`
+	Status Status `json:"status"`
+	// Cases counts the cases whose check returned a meaningful margin
+	// (the hypothesis held); Errors the cases the check could not
+	// evaluate: invalid input (a generator bug) or, in practice, a float64
+	// minimizer that did not converge (SolverError) — a defect of the
+	// solver at that input, not a verdict on the claim.
+	Cases  int `json:"cases"`
+	Errors int `json:"errors"`
+	// WorstMargin is the smallest float64 margin seen (null when Cases is
+	// 0), WorstEta the case where it was seen, and WorstAt where in the
+	// search that case came from.
+	WorstMargin *Float   `json:"worst_margin"`
+	WorstEta    []Float  `json:"worst_eta,omitempty"`
+	WorstAt     *Locator `json:"worst_at,omitempty"`
+	// Counterexample is the confirmed counterexample with the most
+	// negative high-precision margin, when one was found.
+	Counterexample *Counterexample `json:"counterexample,omitempty"`
+}
+
+// Locator says where a case came from: the strategy, the work unit (its
+// index among the units of that strategy at this (γ, K) and, for the
+// adversarial strategy, claim) and the case within the unit. Seed is the
+// unit's seed, derived from the run's seed, γ, K, the claim ID (adversarial
+// units) and the unit index only, so the same unit is regenerated by any
+// run with the same seed and budget that includes this (γ, K) and claim.
+type Locator struct {
+	Strategy string `json:"strategy"`
+	Unit     int    `json:"unit"`
+	Case     int    `json:"case"`
+	Seed     uint64 `json:"seed"`
+	// Label describes a structured case ("top-m m=3 q_max=tau_oc", …).
+	Label string `json:"label,omitempty"`
+}
+
+// Counterexample is a case whose margin is negative both in float64 and in
+// high precision (package hiprec).
+type Counterexample struct {
+	Gamma Float   `json:"gamma"`
+	Eta   []Float `json:"eta"`
+	// Q is q^{γ,*}(η) and Psi is Ψ^γ(q), both from package hiprec rounded
+	// to float64 (Psi ≈ η is Thm 11).
+	Q            []Float `json:"q"`
+	Psi          []Float `json:"psi"`
+	Margin       Float   `json:"margin"`
+	MarginHiprec Float   `json:"margin_hiprec"`
+	Seed         uint64  `json:"seed"`
+	Strategy     string  `json:"strategy"`
+	Unit         int     `json:"unit"`
+	Case         int     `json:"case"`
+	Label        string  `json:"label,omitempty"`
+	// Shrunk says the random case was simplified by the generator's
+	// shrinker (while its float64 margin stayed below −ShrinkFloor) before
+	// confirmation; Spec is the gen.Spec that rebuilds η.
+	Shrunk bool   `json:"shrunk,omitempty"`
+	Spec   string `json:"spec,omitempty"`
+}
+
+func (r *Result) locator() Locator {
+	if r.WorstAt == nil {
+		return Locator{}
+	}
+	return *r.WorstAt
+}
