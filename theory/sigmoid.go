@@ -97,9 +97,10 @@ func sigmoidLogWeight(alpha float64) (float64, bool) {
 // logit, SigmoidPosteriorLogit keeps full accuracy where p rounds to 1.
 //
 // Method: logit η by the cancellation-free formula of the derivation above
-// (log(1−p) as log1p(−p)), then η = σ(logit η). Accuracy: a few ulps of
-// logit η, hence of η wherever η ≤ 1/2, and an absolute error of an ulp of 1
-// in η near 1, where η itself cannot carry more.
+// (log(1−p) as log1p(−p)), then η = σ(logit η). Accuracy: an absolute
+// error of a few ulps of max(1, |logit η|) in logit η, so a relative error
+// of about (1 + |logit η|) ulps in η ≤ 1/2, and an absolute error of an ulp
+// of 1 in η near 1, where η itself cannot carry more.
 //
 // Special cases are:
 //
@@ -120,7 +121,7 @@ func SigmoidPosterior(p, alpha, gamma float64) float64 {
 	c := 1 - p
 	lp, lc := Log(p), math.Log1p(-p)
 	l := gamma*(lp-lc) + Log(p-gamma*c*lc) - Log(c-gamma*p*lp) + lw
-	return sigmoid(l)
+	return Sigmoid(l)
 }
 
 // SigmoidPosteriorLogit returns logit η = log(η/(1−η)) of the posterior
@@ -173,8 +174,16 @@ func sigmoidOddLogit(z, gamma float64) float64 {
 	return (1+gamma)*z + math.Log(p+gamma*c*(z+l1t)) + l1t - math.Log1p(gamma*ratio)
 }
 
-// sigmoid returns σ(x) = 1/(1+e^{−x}) without overflow.
-func sigmoid(x float64) float64 {
+// Sigmoid returns the logistic function σ(x) = 1/(1+e^{−x}), computed as
+// 1/(1+e^{−x}) for x ≥ 0 and e^x/(1+e^x) for x < 0, so that neither form
+// overflows and σ(x) for x → −∞ keeps its relative accuracy.
+//
+// Special cases are:
+//
+//	Sigmoid(+Inf) = 1
+//	Sigmoid(−Inf) = 0
+//	Sigmoid(NaN) = NaN
+func Sigmoid(x float64) float64 {
 	if x >= 0 {
 		return 1 / (1 + math.Exp(-x))
 	}

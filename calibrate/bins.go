@@ -1,0 +1,342 @@
+package calibrate
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"github.com/focaltk/focal/numeric"
+)
+
+// DefaultBins is the default number of bins of the binned metrics (15, as
+// in Guo et al. 2017 and torchmetrics).
+const DefaultBins = 15
+
+// Edges selects which side of an equal-width bin is closed.
+type Edges int
+
+const (
+	// EdgesRightClosed: bin b of B is (b/B, (b+1)/B], the first bin
+	// [0, 1/B] (Guo et al. 2017). The default.
+	EdgesRightClosed Edges = iota
+	// EdgesLeftClosed: bin b of B is [b/B, (b+1)/B), and confidences equal
+	// to 1 form a separate bin B (torchmetrics' CalibrationError:
+	// torch.bucketize(right=True) − 1 on linspace(0, 1, B+1)).
+	EdgesLeftClosed
+)
+
+func (e Edges) String() string {
+	if e == EdgesLeftClosed {
+		return "left-closed [lo, hi), 1 alone (torchmetrics)"
+	}
+	return "right-closed (lo, hi], first bin [0, 1/B] (Guo et al.)"
+}
+
+// edge returns the b-th of B+1 equal-width edges, b/B in float64.
+func edge(b, bins int) float64 { return float64(b) / float64(bins) }
+
+// binIndex returns the equal-width bin of x in [0, 1] under the edge
+// convention: in [0, bins) for EdgesRightClosed, [0, bins] for
+// EdgesLeftClosed (bins is the bin of x = 1). The comparison with the
+// float64 edges b/B is exact; the first guess from x·B is corrected by at
+// most one bin either way.
+func binIndex(x float64, bins int, e Edges) int {
+	fb := float64(bins)
+	if e == EdgesLeftClosed {
+		i := int(math.Floor(x * fb))
+		i = max(0, min(i, bins))
+		if i > 0 && x < edge(i, bins) {
+			i--
+		}
+		if i < bins && x >= edge(i+1, bins) {
+			i++
+		}
+		return i
+	}
+	i := int(math.Ceil(x*fb)) - 1
+	i = max(0, min(i, bins-1))
+	if i > 0 && x <= edge(i, bins) {
+		i--
+	}
+	if i < bins-1 && x > edge(i+1, bins) {
+		i++
+	}
+	return i
+}
+
+// Bin accumulates the samples whose confidence falls in [Lo, Hi] (with the
+// convention's open side).
+type Bin struct {
+	// Lo and Hi are the bin's edges: b/B and (b+1)/B for equal-width bins
+	// (Lo = Hi = 1 for the extra bin of EdgesLeftClosed), the smallest and
+	// largest confidence in the bin for equal-mass bins.
+	Lo, Hi float64
+	// Count is the number of samples in the bin.
+	Count int
+	// SumConf is the sum of their confidences, SumHit the number of them
+	// whose outcome is positive (a correct prediction, or y = 1).
+	SumConf, SumHit float64
+}
+
+// Conf returns the mean confidence in the bin (NaN if empty).
+func (b Bin) Conf() float64 { return b.SumConf / float64(b.Count) }
+
+// Acc returns the fraction of positive outcomes in the bin (NaN if empty).
+func (b Bin) Acc() float64 { return b.SumHit / float64(b.Count) }
+
+// Reliability is a binned reliability curve: per bin, the mean confidence
+// and the observed frequency of the outcome.
+type Reliability struct {
+	Bins []Bin
+	// N is the total number of samples.
+	N int
+}
+
+// ECE returns the expected calibration error Σ_b (n_b/N)·|acc_b − conf_b|
+// (torchmetrics' norm "l1"); 0 for N = 0.
+func (r Reliability) ECE() float64 {
+	var s float64
+	for _, b := range r.Bins {
+		if b.Count > 0 {
+			s += float64(b.Count) * math.Abs(b.Acc()-b.Conf())
+		}
+	}
+	return s / float64(max(r.N, 1))
+}
+
+// RMSCE returns the root-mean-square calibration error
+// √(Σ_b (n_b/N)·(acc_b − conf_b)²) (torchmetrics' norm "l2", without
+// debiasing).
+func (r Reliability) RMSCE() float64 {
+	var s float64
+	for _, b := range r.Bins {
+		if b.Count > 0 {
+			d := b.Acc() - b.Conf()
+			s += float64(b.Count) * d * d
+		}
+	}
+	return math.Sqrt(s / float64(max(r.N, 1)))
+}
+
+// MCE returns the maximum calibration error max_b |acc_b − conf_b| over the
+// non-empty bins (torchmetrics' norm "max"); 0 if all are empty.
+func (r Reliability) MCE() float64 {
+	var m float64
+	for _, b := range r.Bins {
+		if b.Count > 0 {
+			m = math.Max(m, math.Abs(b.Acc()-b.Conf()))
+		}
+	}
+	return m
+}
+
+// newEqualWidth returns empty equal-width bins: B of them, plus the bin
+// {1} for EdgesLeftClosed.
+func newEqualWidth(bins int, e Edges) []Bin {
+	n := bins
+	if e == EdgesLeftClosed {
+		n++
+	}
+	bs := make([]Bin, n)
+	for i := range bins {
+		bs[i].Lo, bs[i].Hi = edge(i, bins), edge(i+1, bins)
+	}
+	if e == EdgesLeftClosed {
+		bs[bins].Lo, bs[bins].Hi = 1, 1
+	}
+	return bs
+}
+
+// EqualWidth bins the pairs (conf[i], hit[i]) into bins equal-width bins on
+// [0, 1] under the edge convention e. conf must lie in [0, 1]; bins ≤ 0
+// means DefaultBins. For the top-label ECE pass the confidences and
+// correctness of TopLabel; for the ECE of a binary classifier in
+// torchmetrics' sense (BinaryCalibrationError), the probabilities of the
+// positive class and y == 1.
+//
+// EqualWidth panics if len(conf) != len(hit).
+func EqualWidth(conf []float64, hit []bool, bins int, e Edges) Reliability {
+	if len(conf) != len(hit) {
+		panic("calibrate: length mismatch")
+	}
+	if bins <= 0 {
+		bins = DefaultBins
+	}
+	r := Reliability{Bins: newEqualWidth(bins, e), N: len(conf)}
+	for i, c := range conf {
+		b := &r.Bins[binIndex(c, bins, e)]
+		b.Count++
+		b.SumConf += c
+		if hit[i] {
+			b.SumHit++
+		}
+	}
+	return r
+}
+
+// EqualMass bins the pairs (conf[i], hit[i]) into bins bins of (nearly)
+// equal count: after a stable sort by confidence, bin b holds the samples of
+// rank ⌊bN/B⌋ to ⌊(b+1)N/B⌋ − 1 (the "adaptive" binning of Nixon et al.
+// 2019 and Mukhoti et al. 2020). Tied confidences may be split between
+// neighbouring bins. Bins are empty when N < B. bins ≤ 0 means DefaultBins.
+//
+// EqualMass panics if len(conf) != len(hit).
+func EqualMass(conf []float64, hit []bool, bins int) Reliability {
+	if len(conf) != len(hit) {
+		panic("calibrate: length mismatch")
+	}
+	s := make([]ranked, len(conf))
+	for i, c := range conf {
+		s[i] = ranked{c, uint32(i), hit[i]}
+	}
+	sortRanked(s)
+	return equalMassSorted(len(s), bins, func(i int) (float64, bool) { return s[i].conf, s[i].hit })
+}
+
+// ranked is a sample for equal-mass binning: its confidence, its index
+// (the tie-breaker that makes the order that of a stable sort) and its
+// outcome.
+type ranked struct {
+	conf float64
+	idx  uint32
+	hit  bool
+}
+
+// sortRanked sorts by confidence, ties by index: the order of a stable
+// sort by confidence, with pdqsort's O(n log n).
+func sortRanked(s []ranked) {
+	slices.SortFunc(s, func(a, b ranked) int {
+		if c := cmp.Compare(a.conf, b.conf); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+}
+
+// equalMassSorted builds equal-mass bins from n samples given in increasing
+// order of confidence by at(i).
+func equalMassSorted(n, bins int, at func(int) (float64, bool)) Reliability {
+	if bins <= 0 {
+		bins = DefaultBins
+	}
+	r := Reliability{Bins: make([]Bin, bins), N: n}
+	for b := range bins {
+		lo, hi := b*n/bins, (b+1)*n/bins
+		bin := &r.Bins[b]
+		bin.Lo, bin.Hi = math.NaN(), math.NaN()
+		for i := lo; i < hi; i++ {
+			c, h := at(i)
+			if i == lo {
+				bin.Lo = c
+			}
+			bin.Hi = c
+			bin.Count++
+			bin.SumConf += c
+			if h {
+				bin.SumHit++
+			}
+		}
+	}
+	return r
+}
+
+// TopLabel returns, for each row of the N×K probability matrix probs, the
+// top-label confidence max_j p_j and whether its prediction (the smallest
+// index of a largest entry) equals the label.
+//
+// TopLabel panics if len(probs) != k·len(labels).
+func TopLabel(probs []float64, k int, labels []int) (conf []float64, hit []bool) {
+	if k < 1 || len(probs) != k*len(labels) {
+		panic("calibrate: shape mismatch")
+	}
+	conf = make([]float64, len(labels))
+	hit = make([]bool, len(labels))
+	for i, y := range labels {
+		row := probs[i*k : (i+1)*k]
+		m := 0
+		for j, p := range row {
+			if p > row[m] {
+				m = j
+			}
+		}
+		conf[i], hit[i] = row[m], m == y
+	}
+	return conf, hit
+}
+
+// DefaultLevel is the default coverage of bootstrap intervals.
+const DefaultLevel = 0.95
+
+// BootstrapECE returns a percentile bootstrap interval of coverage level
+// (0 means DefaultLevel) for the equal-width ECE of the pairs (conf, hit):
+// reps resamples of N pairs drawn with replacement, the ECE of each, and
+// the (1−level)/2 and (1+level)/2 quantiles of those (linear interpolation
+// between order statistics). Resample r draws from its own PCG stream
+// (seed, r), so the interval depends only on the data and seed, not on the
+// number of workers (≤ 0: GOMAXPROCS). It returns NaN, NaN for reps < 1 or
+// no data.
+//
+// BootstrapECE panics if len(conf) != len(hit).
+func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64) {
+	if len(conf) != len(hit) {
+		panic("calibrate: length mismatch")
+	}
+	n := len(conf)
+	if reps < 1 || n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	if bins <= 0 {
+		bins = DefaultBins
+	}
+	if !(level > 0 && level < 1) {
+		level = DefaultLevel
+	}
+	nb := len(newEqualWidth(bins, e))
+	idx := make([]int32, n)
+	for i, c := range conf {
+		idx[i] = int32(binIndex(c, bins, e))
+	}
+	eces := make([]float64, reps)
+	numeric.ParallelChunks(reps, workers, 1, func(rlo, rhi int) {
+		cnt := make([]int, nb)
+		sc := make([]float64, nb)
+		sh := make([]float64, nb)
+		for r := rlo; r < rhi; r++ {
+			clear(cnt)
+			clear(sc)
+			clear(sh)
+			rng := rand.New(rand.NewPCG(seed, uint64(r)))
+			for range n {
+				j := rng.IntN(n)
+				b := idx[j]
+				cnt[b]++
+				sc[b] += conf[j]
+				if hit[j] {
+					sh[b]++
+				}
+			}
+			var s float64
+			for b, c := range cnt {
+				if c > 0 {
+					s += math.Abs(sh[b] - sc[b]) // = c·|acc − conf|
+				}
+			}
+			eces[r] = s / float64(n)
+		}
+	})
+	sort.Float64s(eces)
+	return quantile(eces, (1-level)/2), quantile(eces, (1+level)/2)
+}
+
+// quantile returns the q-quantile of sorted x by linear interpolation
+// between order statistics (Hyndman and Fan's type 7, NumPy's default).
+func quantile(x []float64, q float64) float64 {
+	h := q * float64(len(x)-1)
+	i := int(math.Floor(h))
+	if i >= len(x)-1 {
+		return x[len(x)-1]
+	}
+	return x[i] + (h-float64(i))*(x[i+1]-x[i])
+}

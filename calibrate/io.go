@@ -1,0 +1,321 @@
+package calibrate
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/focaltk/focal/numeric"
+)
+
+// InputError reports bad input data: a file that cannot be read as a
+// matrix, or a bad row (Err is then a *numeric.RowError).
+type InputError struct {
+	// File is the file the problem is in.
+	File string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// UsageError reports options that are invalid or inconsistent with the
+// input (a wrong number of class weights, for instance).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+// isNpy reports whether path names a .npy file.
+func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
+
+// floatSource is an open matrix file read in row blocks.
+type floatSource struct {
+	path   string
+	f      *os.File
+	npy    *numeric.NpyReader
+	csv    *numeric.CSVReader
+	f32    bool
+	oneD   bool
+	header []string
+}
+
+func openFloats(path string) (*floatSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &floatSource{path: path, f: f}
+	if isNpy(path) {
+		r, err := numeric.NewNpyReader(f)
+		if err != nil {
+			f.Close()
+			return nil, &InputError{File: path, Err: err}
+		}
+		if !r.IsFloat() {
+			f.Close()
+			return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float32 or float64 probabilities or logits", r.Descr())}
+		}
+		s.npy, s.f32, s.oneD = r, r.Descr()[2] == '4', r.OneD()
+		return s, nil
+	}
+	r, err := numeric.NewCSVReader(f)
+	if err != nil {
+		f.Close()
+		return nil, &InputError{File: path, Err: err}
+	}
+	s.csv, s.header = r, r.Header()
+	return s, nil
+}
+
+func (s *floatSource) cols() int {
+	if s.npy != nil {
+		return s.npy.Cols()
+	}
+	return s.csv.Cols()
+}
+
+// rows returns the declared row count, or -1 for CSV.
+func (s *floatSource) rows() int {
+	if s.npy != nil {
+		return s.npy.Rows()
+	}
+	return -1
+}
+
+func (s *floatSource) read(dst []float64) (int, error) {
+	var n int
+	var err error
+	if s.npy != nil {
+		n, err = s.npy.ReadFloats(dst)
+	} else {
+		n, err = s.csv.ReadFloats(dst)
+	}
+	if err != nil && err != io.EOF {
+		err = &InputError{File: s.path, Err: err}
+	}
+	return n, err
+}
+
+func (s *floatSource) Close() error { return s.f.Close() }
+
+// intSource is an open label (or index) file: a .npy integer array of
+// shape (N,) or (N, 1), or CSV text with one integer column (chosen by
+// name or 0-based index when there are several).
+type intSource struct {
+	path string
+	f    *os.File
+	npy  *numeric.NpyReader
+	csv  *numeric.CSVReader
+	col  int // CSV column to use
+}
+
+func openInts(path, column string) (*intSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &intSource{path: path, f: f}
+	if isNpy(path) {
+		r, err := numeric.NewNpyReader(f)
+		if err != nil {
+			f.Close()
+			return nil, &InputError{File: path, Err: err}
+		}
+		if r.Cols() != 1 {
+			f.Close()
+			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of integer labels, got %d columns", r.Cols())}
+		}
+		s.npy = r
+		return s, nil
+	}
+	r, err := numeric.NewCSVReader(f)
+	if err != nil {
+		f.Close()
+		return nil, &InputError{File: path, Err: err}
+	}
+	s.csv = r
+	switch {
+	case column == "" && r.Cols() == 1:
+	case column == "":
+		f.Close()
+		return nil, usagef("%s has %d columns: name the label column (--label-col)", path, r.Cols())
+	default:
+		s.col = -1
+		for i, h := range r.Header() {
+			if h == column {
+				s.col = i
+			}
+		}
+		if s.col < 0 {
+			if i, err := strconv.Atoi(column); err == nil && i >= 0 && i < r.Cols() {
+				s.col = i
+			}
+		}
+		if s.col < 0 {
+			f.Close()
+			return nil, usagef("%s has no column %q", path, column)
+		}
+	}
+	return s, nil
+}
+
+// read reads up to len(dst) labels.
+func (s *intSource) read(dst []int64) (int, error) {
+	if s.npy != nil {
+		n, err := s.npy.ReadInts(dst)
+		if err != nil && err != io.EOF {
+			err = &InputError{File: s.path, Err: err}
+		}
+		return n, err
+	}
+	n, err := s.csv.ReadIntColumn(dst, s.col)
+	if err != nil && err != io.EOF {
+		err = &InputError{File: s.path, Err: err}
+	}
+	return n, err
+}
+
+func (s *intSource) Close() error { return s.f.Close() }
+
+// readFull reads exactly len(dst) labels for rows first.. of the input, or
+// an error naming the first row without a label.
+func (s *intSource) readFull(dst []int64, first int) error {
+	got := 0
+	for got < len(dst) {
+		n, err := s.read(dst[got:])
+		if err == io.EOF {
+			return &InputError{File: s.path, Err: &numeric.RowError{Row: first + got, Col: -1, Value: math.NaN(),
+				Reason: "no label for this row: fewer labels than input rows"}}
+		}
+		if err != nil {
+			return err
+		}
+		got += n
+	}
+	return nil
+}
+
+// readIndexFile reads a file of row indices (.npy integers, or text with
+// one integer per line).
+func readIndexFile(path string) (map[int64]bool, error) {
+	if !isNpy(path) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		set := map[int64]bool{}
+		sc := bufio.NewScanner(f)
+		line := 0
+		for sc.Scan() {
+			line++
+			t := strings.TrimSpace(sc.Text())
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
+			}
+			v, err := strconv.ParseInt(t, 10, 64)
+			if err != nil {
+				if line == 1 { // a header
+					continue
+				}
+				return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index", line, t)}
+			}
+			set[v] = true
+		}
+		return set, sc.Err()
+	}
+	s, err := openInts(path, "")
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	set := map[int64]bool{}
+	buf := make([]int64, 4096)
+	for {
+		n, err := s.read(buf)
+		if err == io.EOF {
+			return set, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range buf[:n] {
+			set[v] = true
+		}
+	}
+}
+
+// matrixSink writes the output matrix.
+type matrixSink interface {
+	WriteFloats([]float64) error
+	Close() error
+}
+
+// output is where the transformed matrix goes: an atomic file, or stdout.
+type output struct {
+	file *numeric.AtomicFile
+	sink matrixSink
+}
+
+func createOutput(path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string) (*output, error) {
+	o := &output{}
+	var w io.Writer = stdout
+	if path != "" && path != "-" {
+		f, err := numeric.CreateAtomic(path)
+		if err != nil {
+			return nil, err
+		}
+		o.file, w = f, f
+	}
+	var err error
+	if path != "" && isNpy(path) {
+		o.sink, err = numeric.NewNpyWriter(w, rows, cols, f32, oneD)
+	} else {
+		o.sink, err = numeric.NewCSVWriter(w, cols, header, f32)
+	}
+	if err != nil {
+		o.abort()
+		return nil, err
+	}
+	return o, nil
+}
+
+func (o *output) commit() error {
+	if err := o.sink.Close(); err != nil {
+		o.abort()
+		return err
+	}
+	if o.file != nil {
+		return o.file.Commit()
+	}
+	return nil
+}
+
+func (o *output) abort() {
+	if o.file != nil {
+		o.file.Abort()
+	}
+}
+
+// writeAtomic writes a file through fn, atomically.
+func writeAtomic(path string, fn func(io.Writer) error) error {
+	f, err := numeric.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+var errNoRows = errors.New("no rows")

@@ -1,0 +1,185 @@
+package calibrate
+
+import (
+	"math"
+
+	"github.com/focaltk/focal/theory"
+)
+
+// Settings configures the metrics; the zero value is a sensible default.
+type Settings struct {
+	// Bins is the number of bins of the binned metrics; 0 means
+	// DefaultBins.
+	Bins int
+	// Edges is the equal-width bin convention; the zero value is
+	// EdgesRightClosed.
+	Edges Edges
+	// Bootstrap is the number of bootstrap resamples for the interval of
+	// the ECE; 0 means no interval.
+	Bootstrap int
+	// Level is the coverage of the bootstrap interval; 0 means
+	// DefaultLevel.
+	Level float64
+	// Seed seeds the bootstrap.
+	Seed uint64
+	// Workers bounds the goroutines of the bootstrap; ≤ 0 means
+	// GOMAXPROCS.
+	Workers int
+}
+
+func (s Settings) bins() int {
+	if s.Bins <= 0 {
+		return DefaultBins
+	}
+	return s.Bins
+}
+
+// Metrics are the calibration metrics of a probability matrix against its
+// labels. Every binned metric uses Settings.Bins bins; "equal-width" ones
+// use the Settings.Edges convention.
+type Metrics struct {
+	// N is the number of samples.
+	N int `json:"n"`
+	// Error is the error rate: the fraction of rows whose prediction (the
+	// smallest index of a largest probability) is not the label.
+	Error float64 `json:"error"`
+	// NLL is the mean negative log-likelihood −(1/N) Σ_i log p_{i,y_i}
+	// (natural logarithm); +Inf if some true class has probability 0.
+	NLL float64 `json:"nll"`
+	// Brier is the mean multiclass Brier score (1/N) Σ_i Σ_j (p_ij −
+	// [j = y_i])², in [0, 2].
+	Brier float64 `json:"brier"`
+	// ECE, RMSCE and MCE are the top-label expected, root-mean-square and
+	// maximum calibration errors over equal-width bins.
+	ECE   float64 `json:"ece"`
+	RMSCE float64 `json:"rmsce"`
+	MCE   float64 `json:"mce"`
+	// ECEMass is the top-label ECE over equal-mass bins (EqualMass).
+	ECEMass float64 `json:"ece_equal_mass"`
+	// ClasswiseECE is the classwise ECE of Kull et al. (NeurIPS 2019):
+	// the mean over classes j of the ECE of p_j against [y = j], over
+	// equal-width bins of p_j.
+	ClasswiseECE float64 `json:"classwise_ece"`
+	// ECELow and ECEHigh bound the bootstrap interval of ECE (NaN without
+	// Settings.Bootstrap; omitted from JSON then).
+	ECELow  float64 `json:"-"`
+	ECEHigh float64 `json:"-"`
+	// Reliability holds the equal-width top-label bins behind ECE.
+	Reliability Reliability `json:"-"`
+}
+
+// Accumulator computes Metrics over rows added in blocks, in one pass: the
+// sums and bins are O(K·B) memory, and 8 bytes per row are kept for the
+// equal-mass ECE and the bootstrap (the confidence, with its sign bit
+// carrying correctness).
+type Accumulator struct {
+	k    int
+	set  Settings
+	bins int
+	n    int
+	errs int
+	nll  float64
+	bri  float64
+	top  []Bin
+	cls  []Bin // K × nb, row j for class j
+	nb   int
+	conf []float64 // +conf for a correct prediction, −conf otherwise
+}
+
+// NewAccumulator returns an Accumulator for rows of k probabilities.
+func NewAccumulator(k int, s Settings) *Accumulator {
+	b := s.bins()
+	a := &Accumulator{k: k, set: s, bins: b, top: newEqualWidth(b, s.Edges)}
+	a.nb = len(a.top)
+	a.cls = make([]Bin, k*a.nb)
+	for j := range k {
+		copy(a.cls[j*a.nb:(j+1)*a.nb], a.top)
+	}
+	return a
+}
+
+// Add adds the rows of the N×K matrix probs with their labels, which must
+// be in [0, K) (Add panics otherwise, and if len(probs) != K·len(labels)).
+// Rows are taken as given: they should be probability vectors.
+func (a *Accumulator) Add(probs []float64, labels []int) {
+	k := a.k
+	if len(probs) != k*len(labels) {
+		panic("calibrate: shape mismatch")
+	}
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			panic("calibrate: label out of range")
+		}
+		row := probs[i*k : (i+1)*k]
+		m := 0
+		var brier float64
+		for j, p := range row {
+			if p > row[m] {
+				m = j
+			}
+			d := p
+			if j == y {
+				d = p - 1
+			}
+			brier += d * d
+			cb := &a.cls[j*a.nb+binIndex(p, a.bins, a.set.Edges)]
+			cb.Count++
+			cb.SumConf += p
+			if j == y {
+				cb.SumHit++
+			}
+		}
+		c := row[m]
+		tb := &a.top[binIndex(c, a.bins, a.set.Edges)]
+		tb.Count++
+		tb.SumConf += c
+		if m == y {
+			tb.SumHit++
+			a.conf = append(a.conf, c)
+		} else {
+			a.errs++
+			a.conf = append(a.conf, -c)
+		}
+		a.nll -= theory.Log(row[y])
+		a.bri += brier
+	}
+	a.n += len(labels)
+}
+
+// Metrics returns the metrics of the rows added so far.
+func (a *Accumulator) Metrics() Metrics {
+	n := float64(max(a.n, 1))
+	m := Metrics{N: a.n, Error: float64(a.errs) / n, NLL: a.nll / n, Brier: a.bri / n, ECELow: math.NaN(), ECEHigh: math.NaN()}
+	m.Reliability = Reliability{Bins: append([]Bin(nil), a.top...), N: a.n}
+	m.ECE, m.RMSCE, m.MCE = m.Reliability.ECE(), m.Reliability.RMSCE(), m.Reliability.MCE()
+	var cw float64
+	for j := range a.k {
+		cw += Reliability{Bins: a.cls[j*a.nb : (j+1)*a.nb], N: a.n}.ECE()
+	}
+	m.ClasswiseECE = cw / float64(a.k)
+	// Equal-mass bins, in the order of a stable sort by confidence.
+	s := make([]ranked, len(a.conf))
+	for i, c := range a.conf {
+		s[i] = ranked{math.Abs(c), uint32(i), c > 0}
+	}
+	sortRanked(s)
+	m.ECEMass = equalMassSorted(len(s), a.bins, func(i int) (float64, bool) { return s[i].conf, s[i].hit }).ECE()
+	if a.set.Bootstrap > 0 && a.n > 0 {
+		conf := make([]float64, a.n)
+		hit := make([]bool, a.n)
+		for i, c := range a.conf {
+			conf[i], hit[i] = math.Abs(c), c > 0
+		}
+		m.ECELow, m.ECEHigh = BootstrapECE(conf, hit, a.bins, a.set.Edges, a.set.Bootstrap, a.set.Level, a.set.Seed, a.set.Workers)
+	}
+	return m
+}
+
+// Evaluate returns the Metrics of the N×K probability matrix probs against
+// labels in [0, K); see Accumulator. It panics on inconsistent shapes or a
+// label out of range.
+func Evaluate(probs []float64, k int, labels []int, s Settings) Metrics {
+	a := NewAccumulator(k, s)
+	a.Add(probs, labels)
+	return a.Metrics()
+}

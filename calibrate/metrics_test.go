@@ -1,0 +1,224 @@
+package calibrate_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/focaltk/focal/calibrate"
+)
+
+// docTol: torchmetrics prints its docstring values to 4 decimals.
+const docTol = 5e-5
+
+// The docstring examples of torchmetrics' BinaryCalibrationError
+// (src/torchmetrics/functional/classification/calibration_error.py:
+// preds [0.25, 0.25, 0.55, 0.75, 0.75], target [0, 0, 1, 1, 1], n_bins=2,
+// norm l1/l2/max → 0.2900, 0.2918, 0.3167). Binary calibration error there
+// bins the positive-class probability against y = 1 (not the top label).
+// No value lies on an interior edge, so both edge conventions agree.
+func TestTorchmetricsBinary(t *testing.T) {
+	preds := []float64{0.25, 0.25, 0.55, 0.75, 0.75}
+	hit := []bool{false, false, true, true, true}
+	for _, e := range []calibrate.Edges{calibrate.EdgesRightClosed, calibrate.EdgesLeftClosed} {
+		r := calibrate.EqualWidth(preds, hit, 2, e)
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{{"l1", r.ECE(), 0.2900}, {"l2", r.RMSCE(), 0.2918}, {"max", r.MCE(), 0.3167}} {
+			if math.Abs(c.got-c.want) > docTol {
+				t.Errorf("%v: %s = %.6f, torchmetrics %.4f", e, c.name, c.got, c.want)
+			}
+		}
+	}
+}
+
+// torchmetrics' MulticlassCalibrationError docstring: preds
+// [[0.25,0.20,0.55],[0.55,0.05,0.40],[0.10,0.30,0.60],[0.90,0.05,0.05]],
+// target [0,1,2,0], n_bins=3 → l1 0.2000, l2 0.2082, max 0.2333 (top-label).
+func TestTorchmetricsMulticlass(t *testing.T) {
+	probs := []float64{0.25, 0.20, 0.55, 0.55, 0.05, 0.40, 0.10, 0.30, 0.60, 0.90, 0.05, 0.05}
+	labels := []int{0, 1, 2, 0}
+	for _, e := range []calibrate.Edges{calibrate.EdgesRightClosed, calibrate.EdgesLeftClosed} {
+		m := calibrate.Evaluate(probs, 3, labels, calibrate.Settings{Bins: 3, Edges: e})
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{{"l1", m.ECE, 0.2000}, {"l2", m.RMSCE, 0.2082}, {"max", m.MCE, 0.2333}} {
+			if math.Abs(c.got-c.want) > docTol {
+				t.Errorf("%v: %s = %.6f, torchmetrics %.4f", e, c.name, c.got, c.want)
+			}
+		}
+	}
+}
+
+// exactTol: the hand-computed values below are sums of a few products of
+// short decimals; a few ulps of 1.
+const exactTol = 1e-15
+
+// The two conventions differ exactly where a confidence lies on an edge or
+// equals 1. Hand computation for confidences {0.5, 1, 1, 0.25} with
+// outcomes {1, 0, 1, 0} and B = 2:
+//
+//	right-closed: [0, .5] holds .25 (miss), .5 (hit): conf .375, acc .5;
+//	              (.5, 1] holds 1, 1 (one hit):      conf 1,    acc .5.
+//	              ECE = ½·.125 + ½·.5 = .3125
+//	left-closed:  [0, .5) holds .25: conf .25, acc 0;
+//	              [.5, 1) holds .5:  conf .5,  acc 1;
+//	              {1} holds 1, 1:    conf 1,   acc .5.
+//	              ECE = ¼·.25 + ¼·.5 + ½·.5 = .4375
+func TestEdgeConventions(t *testing.T) {
+	conf := []float64{0.5, 1, 1, 0.25}
+	hit := []bool{true, false, true, false}
+	if got := calibrate.EqualWidth(conf, hit, 2, calibrate.EdgesRightClosed).ECE(); math.Abs(got-0.3125) > exactTol {
+		t.Errorf("right-closed ECE = %v, want 0.3125", got)
+	}
+	r := calibrate.EqualWidth(conf, hit, 2, calibrate.EdgesLeftClosed)
+	if got := r.ECE(); math.Abs(got-0.4375) > exactTol {
+		t.Errorf("left-closed ECE = %v, want 0.4375", got)
+	}
+	if len(r.Bins) != 3 || r.Bins[2].Count != 2 || r.Bins[2].Lo != 1 {
+		t.Errorf("left-closed bins: %+v", r.Bins)
+	}
+	// Every float64 edge b/B lands in the bin it closes, for many B.
+	for _, b := range []int{1, 2, 3, 7, 10, 15, 100} {
+		for i := 0; i <= b; i++ {
+			x := float64(i) / float64(b)
+			rc := calibrate.EqualWidth([]float64{x}, []bool{true}, b, calibrate.EdgesRightClosed)
+			want := max(i-1, 0)
+			if rc.Bins[want].Count != 1 {
+				t.Errorf("B=%d: right-closed edge %v not in bin %d", b, x, want)
+			}
+			lc := calibrate.EqualWidth([]float64{x}, []bool{true}, b, calibrate.EdgesLeftClosed)
+			if lc.Bins[i].Count != 1 {
+				t.Errorf("B=%d: left-closed edge %v not in bin %d", b, x, i)
+			}
+			// Just above the edge: next bin (right-closed), same (left).
+			if i < b {
+				y := math.Nextafter(x, 2)
+				if calibrate.EqualWidth([]float64{y}, []bool{true}, b, calibrate.EdgesRightClosed).Bins[i].Count != 1 {
+					t.Errorf("B=%d: right-closed %v not in bin %d", b, y, i)
+				}
+			}
+		}
+	}
+}
+
+// Hand computation of every metric on a 3-class, 4-row example.
+//
+//	rows                labels  pred  conf  hit
+//	(0.6, 0.3, 0.1)     0       0     0.6   1
+//	(0.2, 0.7, 0.1)     2       1     0.7   0
+//	(0.1, 0.1, 0.8)     2       2     0.8   1
+//	(0.25, 0.25, 0.5)   1       2     0.5   0
+//
+// Error 2/4. NLL = −(ln .6 + ln .1 + ln .8 + ln .25)/4. Brier: row sums
+// .16+.09+.01 = .26; .04+.49+.81 = 1.34; .01+.01+.04 = .06;
+// .0625+.5625+.25 = .875; mean 2.535/4. With B = 2 right-closed: [0, .5]
+// holds .5 (miss), (.5, 1] holds .6, .7, .8 (two hits): ECE =
+// ¼·.5 + ¾·|2/3 − .7| = .15, MCE = .5. Equal-mass, B = 2: {.5, .6} conf
+// .55 acc .5; {.7, .8} conf .75 acc .5: ECE = ½·.05 + ½·.25 = .15.
+// Classwise (B = 2): class 0, p = (.6, .2, .1, .25), y = (1,0,0,0): [0,.5]
+// {.2,.1,.25} conf .55/3 acc 0, (.5,1] {.6} acc 1: ¾·.55/3 + ¼·.4 = .2375;
+// class 1, p = (.3,.7,.1,.25), y = (0,0,0,1): [0,.5] {.3,.1,.25} conf
+// .65/3 acc 1/3, (.5,1] {.7} acc 0: ¾·|1/3−.65/3| + ¼·.7 = .2625; class 2,
+// p = (.1,.1,.8,.5), y = (0,1,1,0): [0,.5] {.1,.1,.5} conf .7/3 acc 1/3,
+// (.5,1] {.8} acc 1: ¾·.1 + ¼·.2 = .125. Mean .625/3.
+func TestMetricsByHand(t *testing.T) {
+	probs := []float64{0.6, 0.3, 0.1, 0.2, 0.7, 0.1, 0.1, 0.1, 0.8, 0.25, 0.25, 0.5}
+	labels := []int{0, 2, 2, 1}
+	m := calibrate.Evaluate(probs, 3, labels, calibrate.Settings{Bins: 2})
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"error", m.Error, 0.5},
+		{"nll", m.NLL, -(math.Log(0.6) + math.Log(0.1) + math.Log(0.8) + math.Log(0.25)) / 4},
+		{"brier", m.Brier, 2.535 / 4},
+		{"ece", m.ECE, 0.15},
+		{"mce", m.MCE, 0.5},
+		{"ece equal-mass", m.ECEMass, 0.15},
+		{"classwise ece", m.ClasswiseECE, 0.625 / 3},
+	} {
+		// byHandTol: the sums above are of a dozen terms of short decimals.
+		const byHandTol = 1e-14
+		if math.Abs(c.got-c.want) > byHandTol {
+			t.Errorf("%s = %.17g, want %.17g", c.name, c.got, c.want)
+		}
+	}
+	if m.N != 4 || !math.IsNaN(m.ECELow) {
+		t.Errorf("N = %d, interval %v", m.N, m.ECELow)
+	}
+	// Adding in blocks gives the same result.
+	a := calibrate.NewAccumulator(3, calibrate.Settings{Bins: 2})
+	a.Add(probs[:3], labels[:1])
+	a.Add(probs[3:], labels[1:])
+	if m2 := a.Metrics(); m2.ECE != m.ECE || m2.NLL != m.NLL || m2.ClasswiseECE != m.ClasswiseECE || m2.ECEMass != m.ECEMass {
+		t.Errorf("blockwise %+v, at once %+v", m2, m)
+	}
+	// A zero probability on the true class: NLL = +Inf.
+	if m := calibrate.Evaluate([]float64{1, 0}, 2, []int{1}, calibrate.Settings{}); !math.IsInf(m.NLL, 1) {
+		t.Errorf("NLL with p_y = 0: %v", m.NLL)
+	}
+}
+
+// Equal-mass bins by hand, with a tie split across a boundary.
+func TestEqualMass(t *testing.T) {
+	conf := []float64{0.9, 0.5, 0.5, 0.7, 0.6}
+	hit := []bool{true, false, true, true, false}
+	// Sorted (stable): .5(F) .5(T) .6(F) .7(T) .9(T). B = 2: ranks 0–1 and
+	// 2–4: {.5,.5} conf .5 acc .5; {.6,.7,.9} conf 2.2/3 acc 2/3.
+	r := calibrate.EqualMass(conf, hit, 2)
+	if r.Bins[0].Count != 2 || r.Bins[1].Count != 3 || r.Bins[1].Lo != 0.6 || r.Bins[1].Hi != 0.9 {
+		t.Errorf("bins %+v", r.Bins)
+	}
+	want := 0.6 * math.Abs(2.0/3-2.2/3)
+	if got := r.ECE(); math.Abs(got-want) > exactTol {
+		t.Errorf("ECE = %v, want %v", got, want)
+	}
+	// More bins than samples: some empty, no NaN.
+	if got := calibrate.EqualMass(conf[:1], hit[:1], 3).ECE(); math.Abs(got-0.1) > exactTol {
+		t.Errorf("one sample, three bins: %v", got)
+	}
+}
+
+// The bootstrap interval is seeded (same seed: same interval, for any
+// number of workers), contains the point estimate on a well-behaved
+// sample, and narrows with N.
+func TestBootstrapECE(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	gen := func(n int) ([]float64, []bool) {
+		conf, hit := make([]float64, n), make([]bool, n)
+		for i := range conf {
+			conf[i] = 0.5 + 0.5*rng.Float64()
+			hit[i] = rng.Float64() < conf[i]-0.05 // overconfident by 0.05
+		}
+		return conf, hit
+	}
+	conf, hit := gen(2000)
+	ece := calibrate.EqualWidth(conf, hit, 10, calibrate.EdgesRightClosed).ECE()
+	lo1, hi1 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 1)
+	lo2, hi2 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 3)
+	if lo1 != lo2 || hi1 != hi2 {
+		t.Errorf("workers change the interval: [%v, %v] vs [%v, %v]", lo1, hi1, lo2, hi2)
+	}
+	if !(lo1 < ece && ece < hi1) {
+		t.Errorf("ECE %v outside its interval [%v, %v]", ece, lo1, hi1)
+	}
+	lo3, hi3 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 43, 1)
+	if lo3 == lo1 && hi3 == hi1 {
+		t.Errorf("another seed gives the same interval")
+	}
+	bc, bh := gen(50000)
+	blo, bhi := calibrate.BootstrapECE(bc, bh, 10, calibrate.EdgesRightClosed, 100, 0.9, 42, 0)
+	if !(bhi-blo < hi1-lo1) {
+		t.Errorf("interval at N=50000 [%v, %v] not narrower than at 2000 [%v, %v]", blo, bhi, lo1, hi1)
+	}
+	if lo, hi := calibrate.BootstrapECE(nil, nil, 10, 0, 10, 0, 1, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("no data: [%v, %v]", lo, hi)
+	}
+	m := calibrate.Evaluate([]float64{0.8, 0.2, 0.3, 0.7, 0.6, 0.4}, 2, []int{0, 0, 0}, calibrate.Settings{Bootstrap: 50, Seed: 1})
+	if math.IsNaN(m.ECELow) || !(m.ECELow <= m.ECEHigh) {
+		t.Errorf("Evaluate with bootstrap: [%v, %v]", m.ECELow, m.ECEHigh)
+	}
+}

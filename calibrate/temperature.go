@@ -1,0 +1,229 @@
+package calibrate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/theory"
+)
+
+// TemperatureFit is the result of FitTemperature.
+type TemperatureFit struct {
+	// T is the fitted temperature.
+	T float64 `json:"temperature"`
+	// NLL is the validation NLL at T, NLL1 at T = 1.
+	NLL  float64 `json:"val_nll"`
+	NLL1 float64 `json:"val_nll_t1"`
+	// Used counts the validation rows of the fit; Skipped those left out
+	// because their true class has probability 0 (logit −Inf), where the
+	// NLL is +Inf at every temperature.
+	Used    int `json:"val_rows"`
+	Skipped int `json:"val_rows_skipped"`
+	// Status is the optimizer's stopping status.
+	Status string `json:"status"`
+}
+
+// Limits of the fitted temperature: the fit searches [minTemperature,
+// maxTemperature] (a validation set on which every prediction is right
+// drives T → 0, one that is all wrong T → ∞).
+const (
+	minTemperature = 1e-3
+	maxTemperature = 1e3
+	// tempGradTol stops the fit when |dNLL/d log T| falls below it: the
+	// NLL is an average of O(1) terms, so 1e-10 is far below any
+	// meaningful change and above the rounding of the sums (~1e-13 for
+	// 10^6 rows in chunked float64 sums).
+	tempGradTol = 1e-10
+	// tempFuncTol: three iterations in a row that change the NLL by less
+	// than this also stop the fit (the gradient may not reach tempGradTol
+	// where the sums' rounding dominates); 1e-13 of an O(1) mean.
+	tempFuncTol = 1e-13
+	// tempMaxIter and tempMaxEval bound the optimizer's work; a 1-D smooth
+	// problem converges in ~10 iterations of a few evaluations each.
+	tempMaxIter = 100
+	tempMaxEval = 300
+	// tempChunks is the fixed number of partial sums of the NLL, so that
+	// the result is the same for any number of workers.
+	tempChunks = 64
+)
+
+// FitTemperature fits the temperature T of temperature scaling (Guo et
+// al., ICML 2017), p = softmax(z/T), by minimizing the mean NLL of the
+// validation rows of the N×K logit matrix z against labels, over log T with
+// gonum/optimize (BFGS, analytic gradient, from T = 1). Entries z_ij = −Inf
+// are probabilities 0 and stay 0 at every T. For probabilities p, pass
+// z = log p (softmax(log p / T) ∝ p^{1/T}); for focal temperature scaling
+// (Komisarenko & Kull, ECAI 2024), z = log Ψ^γ(p). The NLL is summed in a
+// fixed number of chunks, in parallel with workers goroutines (≤ 0:
+// GOMAXPROCS), so the fit does not depend on workers.
+//
+// It returns an error for inconsistent shapes, a label out of range, a NaN
+// or +Inf logit, or no usable row.
+func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureFit, error) {
+	if k < 1 || len(z) != k*len(labels) {
+		return TemperatureFit{}, errors.New("calibrate: FitTemperature: shape mismatch")
+	}
+	var fit TemperatureFit
+	use := make([]bool, len(labels))
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return fit, fmt.Errorf("calibrate: FitTemperature: label %d of row %d out of range", y, i)
+		}
+		for j, x := range z[i*k : (i+1)*k] {
+			if math.IsNaN(x) || math.IsInf(x, 1) {
+				return fit, &numeric.RowError{Row: i, Col: j, Value: x, Reason: "logit is NaN or +Inf"}
+			}
+		}
+		use[i] = !math.IsInf(z[i*k+y], -1)
+		if use[i] {
+			fit.Used++
+		} else {
+			fit.Skipped++
+		}
+	}
+	if fit.Used == 0 {
+		return fit, errors.New("calibrate: FitTemperature: no validation row with a positive true-class probability")
+	}
+	// nllGrad returns the mean NLL at β = 1/T and its derivative in
+	// u = log T: NLL = mean_i [lse(β z_i) − β z_iy], dNLL/du =
+	// −β·mean_i [E_{softmax(β z_i)}[z] − z_iy].
+	nllGrad := func(beta float64) (float64, float64) {
+		n := len(labels)
+		var parts [tempChunks][2]float64
+		chunk := (n + tempChunks - 1) / tempChunks
+		numeric.ParallelChunks(tempChunks, workers, 1, func(clo, chi int) {
+			for c := clo; c < chi; c++ {
+				var f, g float64
+				for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+					if !use[i] {
+						continue
+					}
+					row := z[i*k : (i+1)*k]
+					m := math.Inf(-1)
+					for _, x := range row {
+						m = math.Max(m, x)
+					}
+					var s, sz float64
+					for _, x := range row {
+						if math.IsInf(x, -1) {
+							continue
+						}
+						e := math.Exp(beta * (x - m))
+						s += e
+						sz += e * (x - m)
+					}
+					zy := row[labels[i]] - m
+					f += math.Log(s) - beta*zy
+					g += sz/s - zy
+				}
+				parts[c] = [2]float64{f, g}
+			}
+		})
+		var f, g float64
+		for _, p := range parts {
+			f += p[0]
+			g += p[1]
+		}
+		u := float64(fit.Used)
+		return f / u, -beta * g / u
+	}
+	// The search runs over x ∈ ℝ with log T = u(x) = lo + (hi − lo)·σ(x),
+	// a smooth map onto the allowed range, so that an optimum at a limit
+	// is approached with a vanishing gradient instead of a kink; x = 0 is
+	// T = 1 (the limits are symmetric in log T).
+	lo, hi := math.Log(minTemperature), math.Log(maxTemperature)
+	uOf := func(x float64) float64 { return lo + (hi-lo)*theory.Sigmoid(x) }
+	lastX, lastF, lastG := math.NaN(), 0.0, 0.0
+	eval := func(x float64) (float64, float64) {
+		if x != lastX {
+			lastX = x
+			s := theory.Sigmoid(x)
+			f, g := nllGrad(math.Exp(-uOf(x)))
+			lastF, lastG = f, g*(hi-lo)*s*(1-s)
+		}
+		return lastF, lastG
+	}
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 { f, _ := eval(x[0]); return f },
+		Grad: func(grad, x []float64) { _, grad[0] = eval(x[0]) },
+	}
+	fit.NLL1, _ = nllGrad(1)
+	// The NLL is convex in β = 1/T (a log-sum-exp of functions affine in
+	// β, minus one affine in β), hence unimodal in log T: if it still
+	// falls at a limit, the optimum is beyond it.
+	for _, c := range []struct {
+		u    float64
+		sign float64
+		name string
+	}{{hi, -1, "upper"}, {lo, 1, "lower"}} {
+		if f, g := nllGrad(math.Exp(-c.u)); g*c.sign > 0 {
+			fit.T, fit.NLL, fit.Status = math.Exp(c.u), f, "at the "+c.name+" limit"
+			return fit, nil
+		}
+	}
+	res, err := optimize.Minimize(prob, []float64{0}, &optimize.Settings{
+		GradientThreshold: tempGradTol,
+		MajorIterations:   tempMaxIter,
+		FuncEvaluations:   tempMaxEval,
+		Converger:         &optimize.FunctionConverge{Absolute: tempFuncTol, Iterations: 3},
+	}, &optimize.BFGS{})
+	if res == nil {
+		return fit, fmt.Errorf("calibrate: FitTemperature: %v", err)
+	}
+	u := uOf(res.X[0])
+	fit.T = math.Exp(u)
+	fit.NLL, _ = nllGrad(math.Exp(-u))
+	fit.Status = res.Status.String()
+	if err != nil {
+		fit.Status += ": " + err.Error()
+	}
+	if fit.NLL > fit.NLL1 {
+		// The optimizer never does worse than its start, up to rounding;
+		// keep T = 1 then.
+		fit.T, fit.NLL = 1, fit.NLL1
+	}
+	return fit, nil
+}
+
+// ScaleTemperature writes softmax(z_i / T) of each row of the N×K logit
+// matrix z into dst (which may alias z) and returns dst; −Inf logits give
+// probability 0. With z = log p it rescales probabilities. It panics on
+// inconsistent shapes.
+func ScaleTemperature(dst, z []float64, k int, t float64, workers int) []float64 {
+	if k < 1 || len(z)%k != 0 || len(dst) != len(z) {
+		panic("calibrate: shape mismatch")
+	}
+	numeric.ParallelChunks(len(z)/k, workers, 256, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row, d := z[i*k:(i+1)*k], dst[i*k:(i+1)*k]
+			m := math.Inf(-1)
+			for _, x := range row {
+				m = math.Max(m, x)
+			}
+			var s float64
+			for j, x := range row {
+				e := math.Exp((x - m) / t)
+				d[j] = e
+				s += e
+			}
+			for j := range d {
+				d[j] /= s
+			}
+		}
+	})
+	return dst
+}
+
+// LogRows writes log p of each entry into dst (which may alias p), with
+// theory.Log so that subnormal probabilities keep their logarithm, and 0
+// giving −Inf. It returns dst.
+func LogRows(dst, p []float64) []float64 {
+	for i, x := range p {
+		dst[i] = theory.Log(x)
+	}
+	return dst
+}

@@ -1,0 +1,32 @@
+// Command verify searches for counterexamples to the claims of "On Focal
+// Loss for Class-Posterior Probability Estimation" (CVPR 2021) and to
+// conjectures about it, computes the over-confidence boundary, and
+// evaluates the paper's thresholds, minimizer and recovery transform.
+//
+// Usage:
+//
+//	verify [--gamma G] [--K K] [--claims IDs] [--budget N] [--time D]
+//	       [--seed S] [--workers W] [--format text|json] [--out FILE]
+//	       [--shard i/n]
+//	verify merge FILE...
+//	verify boundary --K K | --gamma G
+//	verify tau --gamma G
+//	verify minimize --gamma G --eta a,b,c [--solver exact|direct]
+//	verify psi --gamma G --q a,b,c
+//
+// Exit codes: 0 when no theorem is refuted, 3 when a counterexample to a
+// theorem is confirmed in high precision, 2 for usage errors, 1 for other
+// failures. Run verify -h for the details; the logic is in package
+// github.com/focaltk/focal/verify/cli.
+package main
+
+import (
+	"os"
+
+	"github.com/focaltk/focal/verify/cli"
+)
+
+func main() {
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr}
+	os.Exit(c.Main(os.Args[1:]))
+}

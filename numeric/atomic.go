@@ -1,0 +1,66 @@
+package numeric
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// AtomicFile is an output file that appears at its path only when it is
+// complete: it is written as a temporary file in the same directory (so the
+// final rename stays on one file system and is atomic) and renamed over the
+// path by Commit. Abort, or a failed Commit, removes the temporary file, so
+// a failed run leaves nothing behind and never a half-written file at path.
+type AtomicFile struct {
+	*os.File
+	path string
+	done bool
+}
+
+// CreateAtomic creates the temporary file for path.
+func CreateAtomic(path string) (*AtomicFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &AtomicFile{File: f, path: path}, nil
+}
+
+// Commit flushes the file to disk, closes it, sets its mode to 0644 (a
+// temporary file is created 0600) and renames it to its path. On failure it
+// removes the temporary file and returns the error.
+func (f *AtomicFile) Commit() error {
+	if f.done {
+		return errors.New("numeric: AtomicFile already committed or aborted")
+	}
+	f.done = true
+	err := f.File.Sync()
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.File.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.File.Name(), f.path)
+	}
+	if err != nil {
+		os.Remove(f.File.Name())
+	}
+	return err
+}
+
+// Abort closes and removes the temporary file; it does nothing after Commit
+// or a previous Abort.
+func (f *AtomicFile) Abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.File.Close()
+	os.Remove(f.File.Name())
+}

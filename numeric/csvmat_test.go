@@ -1,0 +1,176 @@
+package numeric_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/focaltk/focal/numeric"
+)
+
+func TestCSVReader(t *testing.T) {
+	for name, c := range map[string]struct {
+		text   string
+		header []string
+		want   []float64
+	}{
+		"header":    {"a,b,c\n0.7,0.2,0.1\n0.25, 0.25 ,0.5\n", []string{"a", "b", "c"}, []float64{0.7, 0.2, 0.1, 0.25, 0.25, 0.5}},
+		"no header": {"0.7,0.2,0.1\n1e-3,0.999,0\n", nil, []float64{0.7, 0.2, 0.1, 1e-3, 0.999, 0}},
+		"comments":  {"# written by numpy.savetxt\n0.5,0.5\n", nil, []float64{0.5, 0.5}},
+		"crlf":      {"p0,p1\r\n0.5,0.5\r\n1,0\r\n", []string{"p0", "p1"}, []float64{0.5, 0.5, 1, 0}},
+		"one col":   {"x\n1\n2\n3\n", []string{"x"}, []float64{1, 2, 3}},
+	} {
+		for _, block := range []int{1, 3} {
+			r, err := numeric.NewCSVReader(strings.NewReader(c.text))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if strings.Join(r.Header(), "|") != strings.Join(c.header, "|") || r.Rows() != -1 {
+				t.Errorf("%s: header %q", name, r.Header())
+			}
+			got := readAll(t, r, block)
+			if len(got) != len(c.want) {
+				t.Fatalf("%s: %v, want %v", name, got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Errorf("%s: %v, want %v", name, got, c.want)
+					break
+				}
+			}
+		}
+	}
+}
+
+func TestCSVReaderErrors(t *testing.T) {
+	for name, c := range map[string]struct {
+		text     string
+		row, col int
+	}{
+		"ragged":     {"a,b\n1,2\n3\n", 1, -1},
+		"long":       {"1,2\n3,4\n5,6,7\n", 2, -1},
+		"not number": {"a,b\n1,2\n3,x\n", 1, 1},
+		"quote":      {"1,2\n3,\"4\n", 1, -1},
+	} {
+		r, err := numeric.NewCSVReader(strings.NewReader(c.text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		buf := make([]float64, 2*10)
+		_, err = r.ReadFloats(buf)
+		var re *numeric.RowError
+		if !errors.As(err, &re) || re.Row != c.row || re.Col != c.col {
+			t.Errorf("%s: error %v, want row %d col %d", name, err, c.row, c.col)
+		}
+	}
+	if _, err := numeric.NewCSVReader(strings.NewReader("")); err == nil {
+		t.Error("empty input accepted")
+	}
+}
+
+func TestCSVReadInts(t *testing.T) {
+	r, err := numeric.NewCSVReader(strings.NewReader("label\n0\n2\n1.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]int64, 10)
+	n, err := r.ReadInts(buf)
+	if err != nil || n != 3 || buf[0] != 0 || buf[1] != 2 || buf[2] != 1 {
+		t.Errorf("ReadInts: %v %v %v", n, err, buf[:n])
+	}
+	if _, err := r.ReadInts(buf); err != io.EOF {
+		t.Errorf("after the end: %v", err)
+	}
+	r, _ = numeric.NewCSVReader(strings.NewReader("label\n0\n2.5\n"))
+	var re *numeric.RowError
+	if _, err := r.ReadInts(buf); !errors.As(err, &re) || re.Row != 1 {
+		t.Errorf("2.5 as a label: %v", err)
+	}
+}
+
+// Written numbers parse back to the same float64 (shortest round-trip
+// form), or, for a float32 writer, to a number that rounds to the same
+// float32.
+func TestCSVWriterRoundTrip(t *testing.T) {
+	data := []float64{0.1, 1.0 / 3, 5e-324, 1e300, -0.0, math.Nextafter(1, 0)}
+	for _, f32 := range []bool{false, true} {
+		var b bytes.Buffer
+		w, err := numeric.NewCSVWriter(&b, 3, []string{"a", "b,c", "d"}, f32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFloats(data); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if !strings.HasPrefix(b.String(), "a,\"b,c\",d\n") {
+			t.Errorf("header: %q", b.String())
+		}
+		r, err := numeric.NewCSVReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, r, 10)
+		for i, x := range data {
+			if f32 && float32(got[i]) != float32(x) || !f32 && got[i] != x {
+				t.Errorf("f32=%v: [%d] = %v, want %v", f32, i, got[i], x)
+			}
+		}
+	}
+}
+
+func TestValidateRows(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, c := range []struct {
+		rows     []float64
+		kind     numeric.RowKind
+		row, col int
+	}{
+		{[]float64{0.5, 0.5, 0.2, 0.8}, numeric.Simplex, -1, 0},
+		{[]float64{0.5, 0.5, 0.2, 0.7}, numeric.Simplex, 1, -1},
+		{[]float64{0.5, 0.5, nan, 0.7}, numeric.Simplex, 1, 0},
+		{[]float64{0.5, 0.5, -0.1, 1.1}, numeric.Simplex, 1, 0},
+		{[]float64{1.5, -0.5}, numeric.Simplex, 0, 0},
+		{[]float64{0.5, 0.7, 0.9, 0.1}, numeric.UnitEntries, -1, 0},
+		{[]float64{0.5, 1.7}, numeric.UnitEntries, 0, 1},
+		{[]float64{-30, 70, inf, 0}, numeric.Logits, 1, 0},
+		{[]float64{-30, 70, 1e300, 0}, numeric.Logits, -1, 0},
+		{[]float64{3, 1, 0, 0}, numeric.NonNegative, 1, -1},
+		{[]float64{3, 1, 0, 2}, numeric.NonNegative, -1, 0},
+	} {
+		err := numeric.ValidateRows(c.rows, 2, c.kind, 1e-9, 10)
+		var re *numeric.RowError
+		switch {
+		case c.row < 0 && err != nil:
+			t.Errorf("%v kind %d: %v", c.rows, c.kind, err)
+		case c.row >= 0 && (!errors.As(err, &re) || re.Row != 10+c.row || re.Col != c.col):
+			t.Errorf("%v kind %d: %v, want row %d col %d", c.rows, c.kind, err, 10+c.row, c.col)
+		}
+	}
+	got := numeric.RenormalizeRows(make([]float64, 4), []float64{3, 1, 0, 2}, 2)
+	if got[0] != 0.75 || got[1] != 0.25 || got[2] != 0 || got[3] != 1 {
+		t.Errorf("RenormalizeRows: %v", got)
+	}
+}
+
+// ReadIntColumn reads one column and ignores the others, whatever they hold.
+func TestCSVReadIntColumn(t *testing.T) {
+	r, err := numeric.NewCSVReader(strings.NewReader("file,label\na.png,3\nb.png,1\nc.png,x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]int64, 2)
+	if n, err := r.ReadIntColumn(buf, 1); n != 2 || err != nil || buf[0] != 3 || buf[1] != 1 {
+		t.Errorf("ReadIntColumn: %d %v %v", n, err, buf)
+	}
+	var re *numeric.RowError
+	if _, err := r.ReadIntColumn(buf, 1); !errors.As(err, &re) || re.Row != 2 || re.Col != 1 {
+		t.Errorf("bad label: %v", err)
+	}
+	if _, err := r.ReadIntColumn(buf, 5); err == nil {
+		t.Error("column 5 of 2 accepted")
+	}
+}

@@ -1,0 +1,340 @@
+package numeric
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npy"
+)
+
+// NpyReader reads a 1-D or 2-D array from a NumPy .npy file as a stream of
+// row blocks, so that a file of any size is read with memory bounded by the
+// caller's block. A 2-D array of shape (N, K) has N rows of K columns; a 1-D
+// array of shape (N,) has N rows of one column. The header is parsed by
+// codeberg.org/sbinet/npyio; the data are decoded here, block by block.
+//
+// Supported element types: float32 and float64 ('f4', 'f8'), signed and
+// unsigned integers of 1, 2, 4 and 8 bytes, and bool ('b1'), in either byte
+// order. A 2-D array must be in C order (fortran_order False).
+type NpyReader struct {
+	r     *bufio.Reader
+	oneD  bool
+	rows  int
+	cols  int
+	kind  byte // 'f', 'i', 'u' or 'b'
+	size  int  // bytes per element
+	order binary.ByteOrder
+	descr string
+	next  int // index of the next row to read
+	buf   []byte
+}
+
+// npyBufSize is the read buffer of NpyReader: large enough that a block read
+// is a few system calls, small against the blocks themselves.
+const npyBufSize = 1 << 16
+
+// NewNpyReader parses the header of a .npy stream and returns a reader
+// positioned at the first row. It returns an error for a malformed header,
+// an unsupported element type, more than 2 dimensions, or a 2-D array in
+// Fortran order.
+func NewNpyReader(r io.Reader) (*NpyReader, error) {
+	br := bufio.NewReaderSize(r, npyBufSize)
+	nr, err := npy.NewReader(br)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("npy: truncated header")
+		}
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	h := nr.Header
+	descr := strings.Trim(strings.TrimSpace(h.Descr.Type), `'"`)
+	rd := &NpyReader{r: br, descr: descr}
+	if err := rd.parseDescr(descr); err != nil {
+		return nil, err
+	}
+	shape := h.Descr.Shape
+	switch len(shape) {
+	case 1:
+		rd.rows, rd.cols, rd.oneD = shape[0], 1, true
+	case 2:
+		rd.rows, rd.cols = shape[0], shape[1]
+		if h.Descr.Fortran && rd.rows > 1 && rd.cols > 1 {
+			return nil, fmt.Errorf("npy: array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
+		}
+	default:
+		return nil, fmt.Errorf("npy: need a 1-D or 2-D array, got shape %v", shape)
+	}
+	if rd.rows < 0 || rd.cols < 1 {
+		return nil, fmt.Errorf("npy: invalid shape %v", shape)
+	}
+	return rd, nil
+}
+
+func (r *NpyReader) parseDescr(d string) error {
+	if len(d) != 3 {
+		return fmt.Errorf("npy: unsupported element type %q", d)
+	}
+	switch d[0] {
+	case '<', '|', '=':
+		r.order = binary.LittleEndian
+	case '>':
+		r.order = binary.BigEndian
+	default:
+		return fmt.Errorf("npy: unsupported element type %q", d)
+	}
+	r.kind = d[1]
+	switch d[1:] {
+	case "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1":
+		r.size = int(d[2] - '0')
+	default:
+		return fmt.Errorf("npy: unsupported element type %q (need float32, float64, integer or bool)", d)
+	}
+	return nil
+}
+
+// Rows returns the number of rows declared by the header.
+func (r *NpyReader) Rows() int { return r.rows }
+
+// Cols returns the number of columns (1 for a 1-D array).
+func (r *NpyReader) Cols() int { return r.cols }
+
+// OneD reports whether the array is 1-D (shape (N,)).
+func (r *NpyReader) OneD() bool { return r.oneD }
+
+// Descr returns the NumPy element type, such as "<f4".
+func (r *NpyReader) Descr() string { return r.descr }
+
+// IsFloat reports whether the elements are floating-point numbers.
+func (r *NpyReader) IsFloat() bool { return r.kind == 'f' }
+
+// ReadFloats reads the next rows into dst, as many as fit (len(dst)/Cols()),
+// converting every element to float64 exactly (integers beyond 2^53 round).
+// It returns the number of rows read, and io.EOF once every row has been
+// read. A file shorter than its header declares gives an error naming the
+// first missing row.
+func (r *NpyReader) ReadFloats(dst []float64) (int, error) {
+	n, err := r.readRaw(len(dst) / r.cols)
+	if err != nil {
+		return 0, err
+	}
+	m := n * r.cols
+	b := r.buf
+	sz := r.size
+	switch r.descr[1:] {
+	case "f8":
+		for i := range m {
+			dst[i] = math.Float64frombits(r.order.Uint64(b[i*8:]))
+		}
+	case "f4":
+		for i := range m {
+			dst[i] = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
+		}
+	default:
+		for i := range m {
+			dst[i] = float64(r.intAt(b[i*sz:]))
+		}
+	}
+	return n, nil
+}
+
+// ReadInts reads the next rows into dst, like ReadFloats, for integer and
+// bool arrays; a float array is accepted only where every element is an
+// integer (a label array saved as floats), otherwise the error names the
+// row. Unsigned values above 2^63−1 are an error.
+func (r *NpyReader) ReadInts(dst []int64) (int, error) {
+	n, err := r.readRaw(len(dst) / r.cols)
+	if err != nil {
+		return 0, err
+	}
+	m := n * r.cols
+	b := r.buf
+	sz := r.size
+	first := r.next - n
+	for i := range m {
+		switch r.kind {
+		case 'f':
+			var x float64
+			if sz == 8 {
+				x = math.Float64frombits(r.order.Uint64(b[i*8:]))
+			} else {
+				x = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
+			}
+			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+				return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
+			}
+			dst[i] = int64(x)
+		case 'u':
+			if sz == 8 {
+				u := r.order.Uint64(b[i*8:])
+				if u > math.MaxInt64 {
+					return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
+				}
+				dst[i] = int64(u)
+				continue
+			}
+			dst[i] = r.intAt(b[i*sz:])
+		default:
+			dst[i] = r.intAt(b[i*sz:])
+		}
+	}
+	return n, nil
+}
+
+// intAt decodes one integer or bool element.
+func (r *NpyReader) intAt(b []byte) int64 {
+	switch r.kind {
+	case 'b':
+		if b[0] != 0 {
+			return 1
+		}
+		return 0
+	case 'u':
+		switch r.size {
+		case 1:
+			return int64(b[0])
+		case 2:
+			return int64(r.order.Uint16(b))
+		case 4:
+			return int64(r.order.Uint32(b))
+		}
+		return int64(r.order.Uint64(b))
+	}
+	switch r.size {
+	case 1:
+		return int64(int8(b[0]))
+	case 2:
+		return int64(int16(r.order.Uint16(b)))
+	case 4:
+		return int64(int32(r.order.Uint32(b)))
+	}
+	return int64(r.order.Uint64(b))
+}
+
+// readRaw reads up to want rows into r.buf and returns how many.
+func (r *NpyReader) readRaw(want int) (int, error) {
+	if want < 1 {
+		return 0, fmt.Errorf("npy: destination holds no row of %d columns", r.cols)
+	}
+	left := r.rows - r.next
+	if left == 0 {
+		return 0, io.EOF
+	}
+	n := min(want, left)
+	nb := n * r.cols * r.size
+	if cap(r.buf) < nb {
+		r.buf = make([]byte, nb)
+	}
+	r.buf = r.buf[:nb]
+	got, err := io.ReadFull(r.r, r.buf)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			row := r.next + got/(r.cols*r.size)
+			return 0, &RowError{Row: row, Col: -1, Value: math.NaN(),
+				Reason: fmt.Sprintf("file ends early (header declares %d rows)", r.rows)}
+		}
+		return 0, err
+	}
+	r.next += n
+	return n, nil
+}
+
+// NpyWriter writes a 2-D float array (or a 1-D one, for one column) to a
+// .npy stream: the header first, from the shape given up front, then rows in
+// blocks. Close checks that exactly the declared number of rows was
+// written.
+type NpyWriter struct {
+	w       *bufio.Writer
+	f32     bool
+	rows    int
+	cols    int
+	written int
+	buf     []byte
+}
+
+// NewNpyWriter writes the header of a C-order array of shape (rows, cols),
+// or (rows,) if oneD, with elements float32 (f32) or float64, little-endian,
+// in .npy format version 1.0, and returns a writer for the data.
+func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, error) {
+	if rows < 0 || cols < 1 || (oneD && cols != 1) {
+		return nil, fmt.Errorf("npy: invalid shape (%d, %d)", rows, cols)
+	}
+	descr := "<f8"
+	if f32 {
+		descr = "<f4"
+	}
+	shape := fmt.Sprintf("(%d, %d)", rows, cols)
+	if oneD {
+		shape = fmt.Sprintf("(%d,)", rows)
+	}
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
+	// Magic (6) + version (2) + header length (2) + dict + padding + '\n'
+	// is a multiple of 64, as NumPy writes it.
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	hdr := dict + strings.Repeat(" ", pad) + "\n"
+	if len(hdr) > math.MaxUint16 {
+		return nil, fmt.Errorf("npy: header too long")
+	}
+	bw := bufio.NewWriterSize(w, npyBufSize)
+	bw.Write(npy.Magic[:])
+	bw.Write([]byte{1, 0})
+	var l [2]byte
+	binary.LittleEndian.PutUint16(l[:], uint16(len(hdr)))
+	bw.Write(l[:])
+	if _, err := bw.WriteString(hdr); err != nil {
+		return nil, err
+	}
+	return &NpyWriter{w: bw, f32: f32, rows: rows, cols: cols}, nil
+}
+
+// WriteFloats writes whole rows (len(src) must be a multiple of the column
+// count), converting to float32 with round-to-nearest if the file is
+// float32.
+func (w *NpyWriter) WriteFloats(src []float64) error {
+	if len(src)%w.cols != 0 {
+		panic("numeric: NpyWriter.WriteFloats: partial row")
+	}
+	n := len(src) / w.cols
+	if w.written+n > w.rows {
+		return fmt.Errorf("npy: writing row %d of an array declared with %d rows", w.rows, w.rows)
+	}
+	sz := 8
+	if w.f32 {
+		sz = 4
+	}
+	if cap(w.buf) < len(src)*sz {
+		w.buf = make([]byte, len(src)*sz)
+	}
+	b := w.buf[:len(src)*sz]
+	if w.f32 {
+		for i, x := range src {
+			binary.LittleEndian.PutUint32(b[i*4:], math.Float32bits(float32(x)))
+		}
+	} else {
+		for i, x := range src {
+			binary.LittleEndian.PutUint64(b[i*8:], math.Float64bits(x))
+		}
+	}
+	if _, err := w.w.Write(b); err != nil {
+		return err
+	}
+	w.written += n
+	return nil
+}
+
+// Close flushes the data and returns an error if fewer rows were written
+// than the header declares. It does not close the underlying writer.
+func (w *NpyWriter) Close() error {
+	if err := w.w.Flush(); err != nil {
+		return err
+	}
+	if w.written != w.rows {
+		return fmt.Errorf("npy: wrote %d rows of an array declared with %d", w.written, w.rows)
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/focaltk/focal/calibrate"
+)
+
+const calibrateUsage = `Usage: verify calibrate --gamma G [flags] FILE
+
+Recovers class posteriors from the outputs of a model trained with the focal
+loss (Thm 11: Ψ^γ for the softmax loss; the α-balanced and sigmoid variants
+with --alpha and --loss sigmoid; docs/calibrate.md), without retraining and,
+for the softmax loss without class weights, without changing any prediction.
+
+FILE holds N rows (samples) of K columns: a .npy array (float32 or float64,
+C order) or CSV (any other extension; an optional header line). The
+transformed N×K matrix goes to --out (.npy, same float type, or CSV),
+written atomically, or as CSV to stdout. With --labels, a calibration report
+(error, NLL, Brier, ECE over equal-width and equal-mass bins, MCE, classwise
+ECE; with --val also temperature scaling and focal temperature scaling) goes
+to stdout, or to stderr when the matrix itself goes to stdout.
+
+Bad input (a NaN, a negative probability, a row not summing to 1, a wrong
+column count, a label out of range, fewer or more labels than rows) stops the
+run before anything is written, with one line naming the file and the row
+(rows numbered from 0). Exit codes: 0 ok, 2 usage error or bad input, 1
+other failures.
+
+Flags:
+`
+
+// calibrate runs `verify calibrate`; the pipeline is calibrate.Run.
+func (c *CLI) calibrate(args []string) (int, error) {
+	fs := c.flagSet("verify calibrate", calibrateUsage)
+	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
+	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
+	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
+	gamma := fs.String("gamma", "", "focal loss parameter γ ≥ 0 the model was trained with (required)")
+	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid, the weight of positives, one value or one per class (α < 0: none)")
+	loss := fs.String("loss", calibrate.LossSoftmax, "training loss: softmax or sigmoid (one-vs-rest, as RetinaNet)")
+	input := fs.String("input", calibrate.InputProbs, "what FILE holds: probs or logits")
+	format := fs.String("format", "text", "metrics report format: text or json")
+	val := fs.String("val", "", "validation rows for temperature scaling: a fraction in (0, 1) or a `FILE` of row indices")
+	bins := fs.Int("bins", calibrate.DefaultBins, "number of bins of the binned metrics")
+	edges := fs.String("bin-edges", "right", "equal-width bins: right ((lo, hi], Guo et al.) or left ([lo, hi) and {1}, as torchmetrics)")
+	bootstrap := fs.Int("bootstrap", 0, "bootstrap resamples for a 95% interval of the ECE (0: none)")
+	seed := fs.Uint64("seed", 1, "seed of the validation split and the bootstrap")
+	plot := fs.String("plot", "", "write a reliability diagram, raw and recovered, to `FILE` (.png or .svg)")
+	renorm := fs.Bool("renormalize", false, "divide each row of probabilities by its sum instead of rejecting rows that do not sum to 1")
+	workers := fs.Int("workers", 0, "goroutines (0: all CPUs)")
+	if err := c.parse(fs, args, true); err != nil {
+		return 0, err
+	}
+	if err := checkFormat(*format); err != nil {
+		return 0, err
+	}
+	if fs.NArg() != 1 {
+		return 0, usagef("want one input FILE, got %d arguments", fs.NArg())
+	}
+	if *gamma == "" {
+		return 0, usagef("--gamma is required (the γ the model was trained with)")
+	}
+	g, err := strconv.ParseFloat(strings.TrimSpace(*gamma), 64)
+	if err != nil || math.IsNaN(g) || math.IsInf(g, 0) || g < 0 {
+		return 0, usagef("bad --gamma %q: want a finite number >= 0", *gamma)
+	}
+	var alphas []float64
+	if *alpha != "" {
+		for _, f := range strings.Split(*alpha, ",") {
+			a, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return 0, usagef("bad --alpha %q: %q is not a number", *alpha, f)
+			}
+			alphas = append(alphas, a)
+		}
+	}
+	var e calibrate.Edges
+	switch *edges {
+	case "right":
+	case "left":
+		e = calibrate.EdgesLeftClosed
+	default:
+		return 0, usagef("bad --bin-edges %q: want right or left", *edges)
+	}
+	o := calibrate.Options{
+		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol,
+		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input, Format: *format,
+		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
+		Plot: *plot, Renormalize: *renorm, Workers: *workers, Progress: c.showProgress(),
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err = calibrate.Run(ctx, o, c.Stdout, c.Stderr)
+	var ue *calibrate.UsageError
+	var ie *calibrate.InputError
+	switch {
+	case err == nil:
+		return ExitOK, nil
+	case errors.As(err, &ue):
+		return 0, usagef("%s", ue.Msg)
+	case errors.As(err, &ie):
+		return 0, usagef("bad input: %v", ie)
+	}
+	return ExitFailure, err
+}
