@@ -593,7 +593,10 @@ func (p *directProblem) groups() ([][]int, []float64) {
 	span := math.Log(directGroupSpan)
 	var groups [][]int
 	for i := 0; i < len(all); {
-		j := i
+		// j starts past i: a NaN curvature (from a subnormal entry) fails
+		// every comparison and must still end up in a group of its own,
+		// or this loop would never advance.
+		j := i + 1
 		for j < len(all) && all[i].d-all[j].d <= span {
 			j++
 		}

@@ -70,6 +70,17 @@ const (
 	// above exactStepTol; such entries are left out of the stopping rule
 	// and of Residual (their relative accuracy is that of a subnormal).
 	minNormal = 0x1p-1022
+	// subnormalStepTol: a subnormal entry, whose few significant bits make
+	// relative accuracy beyond ~1e-6 meaningless for the entries the
+	// accuracy contract excludes (< 1e-300), stops counting once its steps
+	// are below this.
+	subnormalStepTol = 1e-6
+	// exactSubnormalSteps, exactSubnormalNoise: see the stopping rule.
+	exactSubnormalSteps = 8
+	exactSubnormalNoise = 1e-2
+	// fewBitsFloor: below 1024·2^−1074 an entry has at most 10 significant
+	// bits, so its steps are noise of 1e-3 or more and are not watched.
+	fewBitsFloor = 0x1p-1064
 	// exactDirectMaxGamma: up to this γ the residual of a non-maximal
 	// entry is formed as one logarithm of η_i φ(q_i)/q_i (see Minimize).
 	exactDirectMaxGamma = 17
@@ -90,13 +101,14 @@ func (n *neumaier) add(x float64) {
 
 func (n *neumaier) sum() float64 { return n.s + n.c }
 
-// resolvable reports whether a step dx in log v is larger than the relative
-// spacing of float64 values at v: always for normal v; for subnormal v
-// (fixed spacing 2^−1074) only while dx exceeds twice 2^−1074/v, below
-// which the update cannot move v reliably and must not hold up the stopping
-// rule.
+// resolvable reports whether a step dx in log v must hold up the stopping
+// rule: always for normal v; for subnormal v (fixed spacing 2^−1074, so a
+// relative resolution of 2^−1074/v) only while dx exceeds both twice that
+// resolution and subnormalStepTol. Below, the update cannot move v
+// reliably, and the residuals of subnormal entries are themselves only
+// that accurate (their error is further amplified by 1/D when γ is tiny).
 func resolvable(v, dx float64) bool {
-	return v >= minNormal || math.Abs(dx) > 2*0x1p-1074/v
+	return v >= minNormal || math.Abs(dx) > math.Max(subnormalStepTol, 2*0x1p-1074/v)
 }
 
 // logRatio returns log(a/b) for positive a and b, as log a − log b when
@@ -209,7 +221,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	// stays far from overflow and underflow.
 	direct := gamma <= exactDirectMaxGamma
 	var s float64
-	polish := 0
+	polish, subStall := 0, 0
 	var prevStep float64
 	res.Status = IterationLimit
 	for it := 1; it <= maxIter; it++ {
@@ -274,7 +286,9 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			break
 		}
 		ds := (-fs - sumA) / sumB
-		var maxStep float64
+		// maxStep: the steps that hold up the stopping rule; maxNormal and
+		// maxSub: those of normal and of subnormal entries.
+		var maxStep, maxNormal, maxSub float64
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
@@ -293,6 +307,11 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			if resolvable(dst[i], dx) {
 				maxStep = math.Max(maxStep, math.Abs(dx))
 			}
+			if dst[i] >= minNormal {
+				maxNormal = math.Max(maxNormal, math.Abs(dx))
+			} else if dst[i] >= fewBitsFloor {
+				maxSub = math.Max(maxSub, math.Abs(dx))
+			}
 		}
 		if comp {
 			dy := -(rm + ds) / dm
@@ -304,6 +323,11 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			delta, y = scaleExp(delta, y, dy)
 			if resolvable(delta, dy) {
 				maxStep = math.Max(maxStep, math.Abs(dy))
+			}
+			if delta >= minNormal {
+				maxNormal = math.Max(maxNormal, math.Abs(dy))
+			} else if delta >= fewBitsFloor {
+				maxSub = math.Max(maxSub, math.Abs(dy))
 			}
 		}
 		s += ds
@@ -317,7 +341,15 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		if maxStep <= exactPolishTol {
 			polish++
 		}
-		if !switched && (maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps) {
+		// Subnormal entries whose steps stay in rounding noise (amplified
+		// by 1/D for tiny γ) get exactSubnormalSteps iterations once the
+		// normal entries have converged.
+		if maxNormal <= exactPolishTol && maxSub <= exactSubnormalNoise {
+			subStall++
+		} else {
+			subStall = 0
+		}
+		if !switched && (maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps || subStall > exactSubnormalSteps) {
 			res.Status = Converged
 			break
 		}
