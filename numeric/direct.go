@@ -193,18 +193,20 @@ const (
 // (typically 1e-13 to 1e-12, close to Residual), in every regime but one:
 // Dirichlet η with large concentrations (near-uniform) at K = 1000 and
 // γ ≥ 10, where it reached 2e-11 because of Exact's own error (there
-// Ψ^γ(Q) = η holds to 7e-13 for Direct's Q, and only to 2e-11 for
-// Exact's). DirectTol and DirectAccuracy state the contract, with margin.
+// Ψ^γ(Q) = η holds to 7e-13 for Direct's Q; that measurement predates a fix
+// of Exact's near-uniform accuracy, which now holds to a few ulps). DirectTol and DirectAccuracy state the contract, with margin.
 // What degrades is:
 //   - the cost, with the spread of η: entries spread over hundreds of
 //     orders of magnitude need one group per ~4 decades of curvature and
 //     several sweeps (K = 1000 with log-uniform entries: ~700 iterations,
 //     ~0.1–0.2 s; Dirichlet(1): ~20 iterations and ~1 ms at K = 10, ~5 ms
 //     at K = 100, ~60 ms at K = 1000);
-//   - subnormal entries (below 2^−1022 ≈ 2.2e-308): their terms in W are
-//     subnormal, so the optimizer cannot resolve them, and Status is often
-//     Failed although Q is accurate (it starts at the right ratio); their
-//     rounding alone is 2^−1075 absolute (DirectAccuracy adds it);
+//   - entries below 1e-300, and subnormal ones (below 2^−1022 ≈ 2.2e-308)
+//     above all: their terms in W are at or below the rounding of the
+//     others, so the optimizer cannot resolve them, and Status is often
+//     Failed (Q is then only as good as its start, q = η, for those
+//     entries); a subnormal entry's rounding alone is 2^−1075 absolute
+//     (DirectAccuracy adds it);
 //   - very large γ (measured: γ = 1e4, K = 100): the runs may hit MaxIter;
 //   - DirectNelderMead, which sees only values of W: relative error ~1e-6
 //     when Converged, and it stalls (Failed) more often.

@@ -32,6 +32,11 @@ import (
 // exactStepTol. Equal η_i follow identical arithmetic, so ties stay exactly
 // tied.
 //
+// Subnormal entries of η (below 2^−1022) carry too few bits for their KKT
+// residuals to settle to an ulp, and with a tiny γ (which amplifies that
+// noise by 1/γ) the iteration may then end at IterationLimit; the result is
+// still a probability vector with ties and zeros kept.
+//
 // Accuracy (measured against package hiprec, docs/numerics.md): relative
 // error of a few ulps for every entry ≥ 1e-300 wherever γ·|log(1−q_i)| ≤ 10,
 // growing like γ·|log(1−q_i)| ulps beyond. Result.Residual is the KKT
@@ -77,7 +82,7 @@ const (
 	subnormalStepTol = 1e-6
 	// exactSubnormalSteps, exactSubnormalNoise: see the stopping rule.
 	exactSubnormalSteps = 8
-	exactSubnormalNoise = 1e-2
+	exactSubnormalNoise = 1
 	// fewBitsFloor: below 1024·2^−1074 an entry has at most 10 significant
 	// bits, so its steps are noise of 1e-3 or more and are not watched.
 	fewBitsFloor = 0x1p-1064
@@ -129,10 +134,20 @@ func logRatio(a, b float64) float64 {
 // (e^x rounds with a relative error of |x| ulps).
 func scaleExp(v, x, dx float64) (float64, float64) {
 	if math.Abs(dx) <= 1 {
-		return v * expSmall(dx), x
+		v *= expSmall(dx)
+	} else {
+		v = math.Exp(x)
 	}
-	v = math.Exp(x)
-	return v, theory.Log(v)
+	if v == 0 {
+		// An entry of a positive η_i never vanishes: keep the smallest
+		// subnormal rather than 0 (whose logarithm would poison the
+		// residuals with NaN).
+		v = 0x1p-1074
+	}
+	if math.Abs(dx) > 1 || v < minNormal {
+		return v, theory.Log(v)
+	}
+	return v, x
 }
 
 // expSmall returns e^x, by a degree-4 Taylor polynomial when |x| < 2^−10
