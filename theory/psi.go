@@ -56,7 +56,7 @@ func Psi(dst, v []float64, gamma float64) []float64 {
 	case gamma == 0:
 		copy(dst, v)
 	case gamma <= psiDirectMaxGamma:
-		psiDirect(dst, v, gamma)
+		return scaleBy(dst, psiDirect(dst, v, gamma))
 	default:
 		psiScaled(dst, v, gamma)
 	}
@@ -68,29 +68,49 @@ func Psi(dst, v []float64, gamma float64) []float64 {
 // terms cannot overflow.
 const psiDirectMaxGamma = 17
 
+// psiChunk is the number of logarithms psiDirect takes in one pass before
+// using them (a pass of independent Log calls runs at Log's throughput).
+const psiChunk = 32
+
 // psiDirect writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and
-// v_i in [0, 1).
-func psiDirect(dst, v []float64, gamma float64) {
+// v_i in [0, 1) and returns their compensated sum, formed as normalize
+// forms it but in the same pass. It takes the logarithms of a chunk of v in
+// one pass (logSlice, Log bit for bit) before using them, so that
+// independent logarithms overlap instead of each waiting for the division
+// that consumed the previous one.
+func psiDirect(dst, v []float64, gamma float64) float64 {
+	var sum neumaier
 	p := gamma - 1
-	if p == math.Trunc(p) && math.Abs(p) <= maxIntPow {
-		n := int(p)
-		for i, vi := range v {
-			if vi == 0 {
-				dst[i] = 0
+	n, intPow := 0, p == math.Trunc(p) && math.Abs(p) <= maxIntPow
+	if intPow {
+		n = int(p)
+	}
+	var lv [psiChunk]float64
+	for lo := 0; lo < len(v); lo += psiChunk {
+		vc := v[lo:min(lo+psiChunk, len(v))]
+		dc := dst[lo : lo+len(vc)]
+		logSlice(lv[:len(vc)], vc)
+		for j, vj := range vc {
+			if vj == 0 {
+				dc[j] = 0
 				continue
 			}
-			w := 1 - vi
-			dst[i] = vi / (powInt(w, n) * (w - gamma*vi*Log(vi)))
+			w := 1 - vj
+			var pw float64 // (1 − v)^{γ−1}
+			switch {
+			case !intPow:
+				pw = Pow1m(vj, p)
+			case n == 1: // γ = 2: powInt(w, 1) = w without the call
+				pw = w
+			default:
+				pw = powInt(w, n)
+			}
+			h := vj / (pw * (w - gamma*vj*lv[j]))
+			dc[j] = h
+			sum = sum.add(h)
 		}
-		return
 	}
-	for i, vi := range v {
-		if vi == 0 {
-			dst[i] = 0
-			continue
-		}
-		dst[i] = vi / (Pow1m(vi, p) * ((1 - vi) - gamma*vi*Log(vi)))
-	}
+	return sum.total()
 }
 
 // Cody–Waite split of ln 2 (as in package math's exp): n·ln2Hi is exact
@@ -100,17 +120,32 @@ const (
 	ln2Lo = 1.90821492927058770002e-10
 )
 
+// psiScaleUp: psiScaled scales the largest term to about 2^psiScaleUp
+// rather than 1, so that a term whose Ψ component is as small as 1e-320 is
+// still a normal number before the final division (which then rounds it
+// once); the sum stays below K·2^{psiScaleUp+61}, far from overflow.
+const psiScaleUp = 500
+
 // psiScaled writes h^γ(v_i)·2^{−N} into dst for γ > psiDirectMaxGamma and v_i
-// in [0, 1), with N chosen so that the largest term is near 1.
+// in [0, 1), with N chosen so that the largest term is near 2^psiScaleUp. Each v_i is
+// read before dst[i] is written, so dst may alias v: the largest exponent
+// E = −(γ−1) log1p(−v) is that of the largest v_i, as E increases with v.
+// Where E does not fit the integer exponents (psiScaledMaxE: γ beyond about
+// 10^14), the terms are scaled by the difference of the logarithms instead,
+// exp((γ−1)(log1p(−max v) − log1p(−v_i))) ≤ 1, which cannot overflow either.
 func psiScaled(dst, v []float64, gamma float64) {
 	p := gamma - 1
-	maxE := math.Inf(-1)
-	for i, vi := range v {
-		e := -p * math.Log1p(-vi) // log of (1−v)^{−(γ−1)}, ≥ 0
-		dst[i] = e
-		if e > maxE {
-			maxE = e
+	lMax := math.Log1p(-Max(v))
+	maxE := -p * lMax // log of (1−v)^{−(γ−1)}, ≥ 0
+	if !(maxE <= psiScaledMaxE) {
+		for i, vi := range v {
+			if vi == 0 {
+				dst[i] = 0
+				continue
+			}
+			dst[i] = vi / g(vi, gamma) * math.Exp(p*(lMax-math.Log1p(-vi))+psiScaleUp*math.Ln2)
 		}
+		return
 	}
 	nMax := int(math.Floor(maxE/math.Ln2 + 0.5))
 	for i, vi := range v {
@@ -118,36 +153,65 @@ func psiScaled(dst, v []float64, gamma float64) {
 			dst[i] = 0
 			continue
 		}
-		e := dst[i]
+		e := -p * math.Log1p(-vi)
 		n := int(math.Floor(e/math.Ln2 + 0.5))
 		fn := float64(n)
 		r := (e - fn*ln2Hi) - fn*ln2Lo
-		dst[i] = math.Ldexp(vi/g(vi, gamma)*math.Exp(r), n-nMax)
+		dst[i] = math.Ldexp(vi/g(vi, gamma)*math.Exp(r), n-nMax+psiScaleUp)
 	}
 }
+
+// psiScaledMaxE bounds the exponents psiScaled splits as 2^n·e^r: n stays
+// far inside an int (and n − nMax cannot overflow).
+const psiScaledMaxE = 0x1p52
 
 // normalize divides x by its compensated (Neumaier) sum and returns x; a
 // zero sum gives all NaN.
 func normalize(x []float64) []float64 {
-	var s, c float64
+	var sum neumaier
 	for _, xi := range x {
-		t := s + xi
-		if math.Abs(s) >= math.Abs(xi) {
-			c += (s - t) + xi
-		} else {
-			c += (xi - t) + s
-		}
-		s = t
+		sum = sum.add(xi)
 	}
-	s += c
+	return scaleBy(x, sum.total())
+}
+
+// scaleBy divides x by s and returns x; s = 0 or NaN gives all NaN. It
+// multiplies by 1/s rather than dividing by s (one division instead of
+// len(x)); each x_i·fl(1/s) is within an ulp of the correctly rounded x_i/s.
+func scaleBy(x []float64, s float64) []float64 {
 	if s == 0 || math.IsNaN(s) {
 		return fillNaN(x)
 	}
+	inv := 1 / s
+	if math.IsInf(inv, 0) {
+		// s < 1/MaxFloat64 (a subnormal sum): 1/s overflows, so divide.
+		for i := range x {
+			x[i] /= s
+		}
+		return x
+	}
 	for i := range x {
-		x[i] /= s
+		x[i] *= inv
 	}
 	return x
 }
+
+// neumaier is a compensated (Neumaier) running sum.
+type neumaier struct{ s, c float64 }
+
+// add returns the sum with x added (a value method, so that a sum in a loop
+// stays in registers).
+func (a neumaier) add(x float64) neumaier {
+	t := a.s + x
+	if math.Abs(a.s) >= math.Abs(x) {
+		a.c += (a.s - t) + x
+	} else {
+		a.c += (x - t) + a.s
+	}
+	return neumaier{t, a.c}
+}
+
+func (a neumaier) total() float64 { return a.s + a.c }
 
 func fillNaN(x []float64) []float64 {
 	nan := math.NaN()

@@ -58,6 +58,10 @@ func TauUC(gamma float64) float64 {
 	case gamma == 0:
 		return 0.5
 	}
+	// Below tauUCMinGamma the O(γ) terms of f would be subnormal and lose
+	// their precision; the root, 1/2 − 0.196γ, rounds there to the float
+	// below 1/2, as it does from γ ≈ 1e-16 down, so γ is raised to it.
+	gamma = math.Max(gamma, tauUCMinGamma)
 	f := func(v float64) (float64, float64) {
 		lv := Log(v)
 		w := 1 - v
@@ -69,6 +73,10 @@ func TauUC(gamma float64) float64 {
 	lo := TauOC(gamma)
 	return rootDecreasing(f, lo, 0.5, lo+(0.5-lo)/2)
 }
+
+// tauUCMinGamma is the smallest γ at which TauUC evaluates its equation;
+// γ·log1p(−v) and the other term are normal numbers from there up.
+const tauUCMinGamma = 1e-300
 
 // rootDecreasing returns the root in (lo, hi) of f, which is positive near lo
 // and negative near hi, by Newton's method from x safeguarded by bisection:
