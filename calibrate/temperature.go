@@ -160,7 +160,10 @@ func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureF
 		sign float64
 		name string
 	}{{hi, -1, "upper"}, {lo, 1, "lower"}} {
-		if f, g := nllGrad(math.Exp(-c.u)); g*c.sign > 0 {
+		// g = 0 with an NLL below T = 1's: the NLL is flat at the limit
+		// because it has underflowed there (a validation set classified
+		// without error at T → 0): the optimum is at the limit too.
+		if f, g := nllGrad(math.Exp(-c.u)); g*c.sign > 0 || (g == 0 && f < fit.NLL1) {
 			fit.T, fit.NLL, fit.Status = math.Exp(c.u), f, "at the "+c.name+" limit"
 			return fit, nil
 		}
