@@ -40,6 +40,13 @@ type Eval struct {
 		gamma, oc, uc float64
 		ok            bool
 	}
+	// witness caches thm5-not-proper's margin, which depends on (K, γ)
+	// only.
+	witness struct {
+		k            int
+		gamma, value float64
+		ok           bool
+	}
 	// solves counts the minimizer solves that missed the cache (for tests
 	// and benchmarks).
 	solves int

@@ -102,6 +102,24 @@ func structuredFamily(gamma float64, k int) []familyCase {
 		}
 	}
 
+	// Fixed points off S^K: m top classes at t and the rest at
+	// r = (1 − m t)/(K − m) with φ^γ(t) = φ^γ(r), so that Ψ^γ(η) = η and
+	// q*(η) = η although η ∉ S^K (improper-off-sk). φ^γ rises up to τ_oc
+	// and falls after it, so such t exist when r < τ_oc; each root is
+	// bracketed by a sign change of log φ(t) − log φ(r) on a grid and
+	// bisected to an ulp: the float64 η is within an ulp of an exact
+	// fixed point, whose existence the sign change proves.
+	if gamma > 0 {
+		for _, m := range ms {
+			if m >= k {
+				continue
+			}
+			for _, t := range fixedPointTops(k, m, gamma) {
+				add(topM(k, m, t), "fixed point phi(t)=phi(r) m=%d t=%.6g", m, t)
+			}
+		}
+	}
+
 	for _, eps := range oneHotEps {
 		v := make([]float64, k)
 		v[0] = 1 - eps
@@ -178,6 +196,45 @@ func topMValues(k, m int, ocT, ucT float64) []namedValue {
 
 // topM returns (t ×m, r ×(K−m)) with r = (1 − m·t)/(K − m), or nil when
 // r < 0.
+// fixedPointGrid is the number of grid intervals fixedPointTops scans.
+const fixedPointGrid = 64
+
+// fixedPointTops returns the t in (1/K, 1/m) with φ^γ(t) = φ^γ(r),
+// r = (1 − m t)/(K − m), each to an ulp (see structuredFamily).
+func fixedPointTops(k, m int, gamma float64) []float64 {
+	f := func(t float64) float64 {
+		r := (1 - float64(m)*t) / float64(k-m)
+		return math.Log(theory.Phi(t, gamma)) - math.Log(theory.Phi(r, gamma))
+	}
+	lo, hi := 1/float64(k), 1/float64(m)
+	var out []float64
+	a, fa := lo, math.NaN()
+	for i := 1; i <= fixedPointGrid; i++ {
+		b := lo + (hi-lo)*float64(i)/fixedPointGrid
+		if i == fixedPointGrid {
+			b = math.Nextafter(hi, 0)
+		}
+		fb := f(b)
+		if fa*fb < 0 {
+			x, y, fx := a, b, fa
+			for {
+				mid := x + (y-x)/2
+				if mid <= x || mid >= y {
+					break
+				}
+				if fm := f(mid); fm*fx > 0 {
+					x, fx = mid, fm
+				} else {
+					y = mid
+				}
+			}
+			out = append(out, x)
+		}
+		a, fa = b, fb
+	}
+	return out
+}
+
 func topM(k, m int, t float64) []float64 {
 	r := (1 - float64(m)*t) / float64(k-m)
 	if r < 0 {

@@ -77,7 +77,7 @@ func (c *CLI) Main(args []string) int {
 	sub, rest := "", args
 	if len(args) > 0 {
 		switch args[0] {
-		case "merge", "tau", "minimize", "psi", "boundary", "calibrate", "help":
+		case "merge", "tau", "minimize", "psi", "boundary", "calibrate", "report", "help":
 			sub, rest = args[0], args[1:]
 		}
 	}
@@ -98,6 +98,8 @@ func (c *CLI) Main(args []string) int {
 		code, err = c.boundary(rest)
 	case "calibrate":
 		code, err = c.calibrate(rest)
+	case "report":
+		code, err = c.report(rest)
 	case "help":
 		io.WriteString(c.Stdout, rootUsage)
 		return ExitOK
@@ -171,6 +173,7 @@ Usage:
   verify minimize --gamma G --eta a,b,c [--solver exact|direct]
   verify psi --gamma G --q a,b,c      the recovery transform Ψ (Eq. 12)
   verify calibrate --gamma G FILE     recover class posteriors from model outputs
+  verify report [--seed N] [--out-dir docs]   regenerate docs/findings.md and its figures
 
 Each subcommand takes -h. Flags may be written -flag or --flag.
 

@@ -161,11 +161,15 @@ func parseIntList(s string) ([]int, error) {
 			return nil, fmt.Errorf("malformed range %q: the step must be > 0", item)
 		case b < a:
 			return nil, fmt.Errorf("malformed range %q: the end is below the start", item)
-		case (b-a)/st+1 > maxListLen:
+		}
+		// b − a can overflow int; as uint64 it is exact, and a + i·st for
+		// i ≤ n lies in [a, b], so stepping by index cannot wrap around.
+		n := uint64(b-a) / uint64(st)
+		if n >= maxListLen {
 			return nil, fmt.Errorf("range %q has more than %d values", item, maxListLen)
 		}
-		for x := a; x <= b; x += st {
-			if err := add(x); err != nil {
+		for i := 0; i <= int(n); i++ {
+			if err := add(a + i*st); err != nil {
 				return nil, err
 			}
 		}

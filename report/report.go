@@ -1,0 +1,302 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/focaltk/focal/numeric"
+)
+
+// DefaultSeed is the seed the committed docs are generated with (the
+// staleness test recomputes the blocks with it).
+const DefaultSeed = 1
+
+// The files the report writes, relative to Options.OutDir.
+const (
+	FindingsFile = "findings.md"
+	TheoryFile   = "theory.md"
+	FiguresDir   = "figures"
+)
+
+// Options configures Run. The zero value regenerates ./findings.md,
+// ./theory.md and ./figures/ with seed 0; the command passes DefaultSeed and
+// docs/.
+type Options struct {
+	// Seed seeds every random choice: the searches, the boundary
+	// optimizer and the experiments. The committed docs use DefaultSeed.
+	Seed uint64
+	// OutDir holds findings.md, theory.md and figures/ ("" means ".").
+	OutDir string
+	// DataDir is where experiments.RealData reads the UCI data sets.
+	DataDir string
+	// Only restricts the run to the named blocks and figures (nil: all).
+	Only []string
+	// NoFigures skips the figures.
+	NoFigures bool
+	// Check compares the generated blocks with the files instead of
+	// writing them, and writes no figure: Run then returns the names of
+	// the stale blocks in Result.Stale.
+	Check bool
+	// Log receives one line per step (progress); nil discards it.
+	Log io.Writer
+}
+
+// Result says what Run did.
+type Result struct {
+	// Blocks and Figures are the names of the blocks and figures
+	// generated (Figures: file names under figures/).
+	Blocks, Figures []string
+	// Stale lists the blocks whose committed text differs from the
+	// generated one (Check only).
+	Stale []string
+	// Timings is the wall time of each step, in order.
+	Timings []Timing
+}
+
+// Timing is the wall time of one step of Run.
+type Timing struct {
+	Name    string
+	Seconds float64
+}
+
+// block is one generated block: its file, its marker name, whether it is
+// cheap enough for the staleness test (a few seconds, also under -race),
+// and its generator.
+type block struct {
+	file  string
+	name  string
+	cheap bool
+	gen   func(ctx context.Context, r *run) (string, error)
+}
+
+// figure is one PNG under figures/.
+type figure struct {
+	name string // file name, e.g. "phi.png"
+	draw func(ctx context.Context, r *run, path string) error
+}
+
+// blocks is the registry of generated blocks, in the order of the files.
+var blocks = []block{
+	{FindingsFile, "tau-table", true, genTauTable},
+	{FindingsFile, "tau-limits", true, genTauLimits},
+	{FindingsFile, "tau-asymptotics", true, genTauAsymptotics},
+	{FindingsFile, "confidence-crossover", true, genCrossover},
+	{FindingsFile, "theorem-table", true, genTheoremTable},
+	{FindingsFile, "conjecture-table", true, genConjectureTable},
+	{FindingsFile, "boundary-table", false, genBoundaryTable},
+	{FindingsFile, "boundary-k1000", true, genBoundaryK1000},
+	{FindingsFile, "synthetic", false, genSynthetic},
+	{FindingsFile, "realdata", false, genRealData},
+	{FindingsFile, "nitorch", true, genNitorch},
+	{TheoryFile, "claims-table", true, genClaimsTable},
+}
+
+// figures is the registry of figures.
+var figures = []figure{
+	{"phi.png", drawPhi},
+	{"tau.png", drawTau},
+	{"confidence.png", drawConfidence},
+	{"boundary.png", drawBoundary},
+	{"synthetic.png", drawSynthetic},
+	{"realdata.png", drawRealData},
+}
+
+// BlockNames lists the generated blocks of file (FindingsFile or
+// TheoryFile) in order; cheap selects the blocks the staleness test
+// recomputes (true), the others (false), or all (nil).
+func BlockNames(file string, cheap *bool) []string {
+	var names []string
+	for _, b := range blocks {
+		if b.file == file && (cheap == nil || *cheap == b.cheap) {
+			names = append(names, b.name)
+		}
+	}
+	return names
+}
+
+// FigureNames lists the figure files Run draws under figures/.
+func FigureNames() []string {
+	var names []string
+	for _, f := range figures {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// Generate returns the text of one generated block, computed now with
+// opt.Seed (and opt.DataDir for the real-data block).
+func Generate(ctx context.Context, name string, opt Options) (string, error) {
+	for _, b := range blocks {
+		if b.name == name {
+			return b.gen(ctx, newRun(opt))
+		}
+	}
+	return "", fmt.Errorf("report: no generated block %q", name)
+}
+
+// run carries the options and the results shared by several blocks and
+// figures, computed once on first use.
+type run struct {
+	opt Options
+	log io.Writer
+
+	boundary  []boundaryRow
+	synthetic syntheticResult
+	realData  realResult
+}
+
+func newRun(opt Options) *run {
+	r := &run{opt: opt, log: opt.Log}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	return r
+}
+
+func (r *run) logf(format string, args ...any) {
+	fmt.Fprintf(r.log, "report: "+format+"\n", args...)
+}
+
+// Run regenerates the generated blocks of findings.md and theory.md under
+// opt.OutDir (hand-written text outside the markers is kept) and draws the
+// figures under OutDir/figures. Files are written atomically. With
+// opt.Check it writes nothing and reports the stale blocks instead.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	dir := opt.OutDir
+	if dir == "" {
+		dir = "."
+	}
+	want := func(name string) bool { return len(opt.Only) == 0 || slices.Contains(opt.Only, name) }
+	for _, n := range opt.Only {
+		if !slices.ContainsFunc(blocks, func(b block) bool { return b.name == n }) &&
+			!slices.ContainsFunc(figures, func(f figure) bool { return f.name == n }) {
+			return nil, fmt.Errorf("report: no block or figure %q", n)
+		}
+	}
+	r := newRun(opt)
+	res := &Result{}
+	step := func(name string, fn func() error) error {
+		r.logf("%s ...", name)
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		s := time.Since(t0).Seconds()
+		res.Timings = append(res.Timings, Timing{name, s})
+		r.logf("%s done (%.1f s)", name, s)
+		return nil
+	}
+
+	for _, file := range []string{FindingsFile, TheoryFile} {
+		if !slices.ContainsFunc(blocks, func(b block) bool { return b.file == file && want(b.name) }) {
+			continue
+		}
+		path := filepath.Join(dir, file)
+		old, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) && !opt.Check {
+			old, err = skeleton(file), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		doc := string(old)
+		for _, b := range blocks {
+			if b.file != file || !want(b.name) {
+				continue
+			}
+			var text string
+			if err := step(b.name, func() (err error) { text, err = b.gen(ctx, r); return err }); err != nil {
+				return nil, err
+			}
+			res.Blocks = append(res.Blocks, b.name)
+			if opt.Check {
+				committed, err := Block(doc, b.name)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", path, err)
+				}
+				if committed != withNewline(text) {
+					res.Stale = append(res.Stale, b.name)
+				}
+				continue
+			}
+			if doc, err = ReplaceBlock(doc, b.name, text); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		if !opt.Check && doc != string(old) {
+			if err := writeAtomic(path, []byte(doc)); err != nil {
+				return nil, err
+			}
+			r.logf("wrote %s", path)
+		}
+	}
+	if opt.Check || opt.NoFigures {
+		return res, nil
+	}
+	figDir := filepath.Join(dir, FiguresDir)
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range figures {
+		if !want(f.name) {
+			continue
+		}
+		path := filepath.Join(figDir, f.name)
+		if err := step(f.name, func() error { return drawAtomic(ctx, r, f, path) }); err != nil {
+			return nil, err
+		}
+		res.Figures = append(res.Figures, f.name)
+	}
+	return res, nil
+}
+
+// drawAtomic draws f into a temporary file and renames it to path.
+func drawAtomic(ctx context.Context, r *run, f figure, path string) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp.png")
+	if err := f.draw(ctx, r, tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func writeAtomic(path string, b []byte) error {
+	f, err := numeric.CreateAtomic(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, bytes.NewReader(b)); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+func withNewline(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
+}
+
+// skeleton is the file Run starts from when OutDir has none: a title and
+// the markers of every block, without the hand-written text of the
+// committed docs.
+func skeleton(file string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s (generated by verify report; the committed docs/%s has the text around the tables)\n\n", strings.TrimSuffix(file, ".md"), file)
+	for _, bl := range blocks {
+		if bl.file == file {
+			fmt.Fprintf(&b, "%s\n%s\n\n", beginMarker(bl.name), endMarker(bl.name))
+		}
+	}
+	return []byte(b.String())
+}
