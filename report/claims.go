@@ -117,6 +117,7 @@ var conjectureSearches = []conjectureSearch{
 	{"always-underconfident", []float64{0.5, 1, 2, 5}, []int{3, 4, 5, 10}},
 	{"overconfidence-needs-five-classes", []float64{0.5, 1, 1.4, 1.5}, []int{3, 4}},
 	{"footnote-2-threshold", []float64{0.01, 0.02, 0.029, 0.0293, 0.02933, 0.0295, 0.03}, []int{5}},
+	{"improper-off-sk", []float64{0.5, 1, 2}, []int{3, 4, 5, 10}},
 }
 
 func genConjectureTable(ctx context.Context, r *run) (string, error) {
@@ -189,8 +190,11 @@ var claimDocs = map[string]claimDoc{
 		[]string{"numeric.Exact"},
 		[]string{"proptest TestClaims/order-preserving", "proptest TestExactStructure"}},
 	"thm5-not-proper": {
-		[]string{"numeric.Exact", "theory.InSK"},
-		[]string{"proptest TestClaims/thm5-not-proper", "report TestFixedPointsOffSK"}},
+		[]string{"numeric.Exact"},
+		[]string{"proptest TestClaims/thm5-not-proper"}},
+	"improper-off-sk": {
+		[]string{"numeric.Exact", "theory.InSK", "theory.Phi"},
+		[]string{"proptest TestClaims/improper-off-sk", "report TestFixedPointsOffSK"}},
 	"prop6-sk": {
 		[]string{"numeric.Direct", "numeric.Exact", "theory.InSK"},
 		[]string{"proptest TestClaims/prop6-sk", "numeric TestDirectSK"}},
