@@ -28,8 +28,9 @@ const minRowsPerWorker = 256
 
 // PsiRows writes Ψ^γ of each row of src into dst (theory.Psi).
 func PsiRows(dst, src []float64, k int, gamma float64, workers int) []float64 {
-	forRows(dst, src, k, workers, func(d, s []float64) {
-		theory.Psi(d, s, gamma)
+	n := checkRows(dst, src, k)
+	ParallelChunks(n, workers, minRowsPerWorker, func(lo, hi int) {
+		theory.PsiRows(dst[lo*k:hi*k], src[lo*k:hi*k], k, gamma)
 	})
 	return dst
 }

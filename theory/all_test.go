@@ -313,3 +313,33 @@ func TestLogSubnormal(t *testing.T) {
 		}
 	}
 }
+
+// PsiRows is Psi row by row, bit for bit (a second code path against the
+// first), including rows with special cases, for several row lengths and γ.
+func TestPsiRowsMatchesPsi(t *testing.T) {
+	rows := [][]float64{
+		{0.7, 0.2, 0.1}, {1, 0, 0}, {0.5, 0.5, 0}, {nan, 0.5, 0.5}, {0, 0, 0}, {1e-300, 0.5, 0.5 - 1e-300},
+		{oneM53, 0x1p-53, 0}, {subnorm, 0.6, 0.4 - subnorm}, {1.5, 0, 0}, {0.2, 0.3, 0.5},
+	}
+	for _, k := range []int{3} {
+		var v []float64
+		for range 40 { // more than one block
+			for _, r := range rows {
+				v = append(v, r...)
+			}
+		}
+		for _, g := range []float64{0, 0.5, 1, 2, 3, 17, 17.5, 100} {
+			got := theory.PsiRows(make([]float64, len(v)), v, k, g)
+			same := append([]float64(nil), v...)
+			theory.PsiRows(same, same, k, g)
+			for i := 0; i < len(v); i += k {
+				want := theory.Psi(make([]float64, k), v[i:i+k], g)
+				for j := range want {
+					if !alike(got[i+j], want[j]) || !alike(same[i+j], want[j]) {
+						t.Fatalf("γ=%v row %v: PsiRows %v (in place %v), Psi %v", g, v[i:i+k], got[i:i+k], same[i:i+k], want)
+					}
+				}
+			}
+		}
+	}
+}
