@@ -33,6 +33,16 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
+// openError reports a file that cannot be opened (missing, unreadable, a
+// directory) as bad input naming it.
+func openError(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &InputError{File: path, Err: err}
+}
+
 // isNpy reports whether path names a .npy file.
 func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
 
@@ -50,7 +60,7 @@ type floatSource struct {
 func openFloats(path string) (*floatSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, openError(path, err)
 	}
 	s := &floatSource{path: path, f: f}
 	if isNpy(path) {
@@ -120,7 +130,7 @@ type intSource struct {
 func openInts(path, column string) (*intSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, openError(path, err)
 	}
 	s := &intSource{path: path, f: f}
 	if isNpy(path) {
@@ -209,7 +219,7 @@ func readIndexFile(path string) (map[int64]bool, error) {
 	if !isNpy(path) {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, err
+			return nil, openError(path, err)
 		}
 		defer f.Close()
 		set := map[int64]bool{}
@@ -303,19 +313,6 @@ func (o *output) abort() {
 	if o.file != nil {
 		o.file.Abort()
 	}
-}
-
-// writeAtomic writes a file through fn, atomically.
-func writeAtomic(path string, fn func(io.Writer) error) error {
-	f, err := numeric.CreateAtomic(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Abort()
-		return err
-	}
-	return f.Commit()
 }
 
 var errNoRows = errors.New("no rows")

@@ -90,6 +90,17 @@ type Options struct {
 // such buffers per worker.
 const DefaultBlockRows = 8192
 
+// MaxClasses bounds the columns Run accepts. With labels the metrics keep
+// Bins per class and variant (24 bytes each: 360 MB per variant at 10^6
+// classes and 15 bins), and a block needs at least one row; a .npy header
+// can declare any shape, and is refused beyond this before anything is
+// allocated.
+const MaxClasses = 1000000
+
+// maxBlockValues bounds the values of one worker's block (8 MB per
+// buffer): wider matrices get fewer rows per block, down to one.
+const maxBlockValues = 1 << 20
+
 // Report is the metrics report of Run, also its JSON output (version 1).
 type Report struct {
 	Version   int       `json:"version"`
@@ -318,6 +329,15 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		ts, fts = &a, &b
 	}
+	// The plot file is created before any output is written, so that an
+	// unwritable --plot fails the run before it has written anything.
+	var plot *numeric.AtomicFile
+	if o.Plot != "" && o.Labels != "" {
+		if plot, err = numeric.CreateAtomic(o.Plot); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		defer plot.Abort() // does nothing after Commit
+	}
 	// Pass 2: transform, write, measure.
 	src, err = openFloats(o.Input)
 	if err != nil {
@@ -332,13 +352,15 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if o.Labels == "" {
 		return nil
 	}
-	if o.Plot != "" {
+	if plot != nil {
 		panels := []Panel{
 			{Title: fmt.Sprintf("raw: ECE = %.2f%%", 100*rep.Variants[0].Metrics.ECE), Rel: rels[0]},
 			{Title: fmt.Sprintf("%s (γ = %g): ECE = %.2f%%", p.transformTitle(), o.Gamma, 100*rep.Variants[1].Metrics.ECE), Rel: rels[1]},
 		}
-		err := writeAtomic(o.Plot, func(w io.Writer) error { return WriteReliabilityDiagram(w, plotFormat(o.Plot), panels) })
-		if err != nil {
+		if err := WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+		if err := plot.Commit(); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}
@@ -367,6 +389,14 @@ func (p *pipeline) setup(src *floatSource) error {
 	o := &p.o
 	p.k = src.cols()
 	p.kc = p.k
+	if p.k > MaxClasses {
+		return usagef("%s has %d columns: at most %d classes are supported", o.Input, p.k, MaxClasses)
+	}
+	// Keep a block's buffers within maxBlockValues values per worker, so
+	// that a wide matrix does not multiply them by BlockRows.
+	if p.k > maxBlockValues/o.BlockRows {
+		o.BlockRows = max(1, maxBlockValues/p.k)
+	}
 	switch o.Loss {
 	case LossSoftmax:
 		if p.k < 2 {

@@ -44,7 +44,19 @@ const npyBufSize = 1 << 16
 // Fortran order.
 func NewNpyReader(r io.Reader) (*NpyReader, error) {
 	br := bufio.NewReaderSize(r, npyBufSize)
-	nr, err := npy.NewReader(br)
+	// The header parser of npyio allocates the length the preamble declares
+	// (up to 4 GiB in version 2) and slices the dictionary without bounds
+	// checks, so the length is checked here and a panic becomes an error.
+	if pre, err := br.Peek(12); err == nil && string(pre[:6]) == string(npy.Magic[:]) {
+		n := int(binary.LittleEndian.Uint16(pre[8:10]))
+		if pre[6] >= 2 {
+			n = int(binary.LittleEndian.Uint32(pre[8:12]))
+		}
+		if n > maxNpyHeader {
+			return nil, fmt.Errorf("npy: header of %d bytes (at most %d supported)", n, maxNpyHeader)
+		}
+	}
+	nr, err := parseNpyHeader(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("npy: truncated header")
@@ -73,6 +85,21 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 		return nil, fmt.Errorf("npy: invalid shape %v", shape)
 	}
 	return rd, nil
+}
+
+// maxNpyHeader bounds the header length NewNpyReader accepts: NumPy itself
+// refuses to read headers above 10000 bytes unless told otherwise.
+const maxNpyHeader = 1 << 16
+
+// parseNpyHeader runs npyio's header parser, turning its panics on
+// malformed dictionaries into errors.
+func parseNpyHeader(r io.Reader) (nr *npy.Reader, err error) {
+	defer func() {
+		if recover() != nil {
+			nr, err = nil, fmt.Errorf("npy: malformed header")
+		}
+	}()
+	return npy.NewReader(r)
 }
 
 func (r *NpyReader) parseDescr(d string) error {

@@ -3,7 +3,6 @@ package proptest
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"math/rand"
 	"os"
 	"regexp"
@@ -276,20 +275,6 @@ func forEntryRanges(t *testing.T, f func(*testing.T, entryRange)) {
 // ulp is the unit roundoff 2^−52 in which the tolerances below are counted
 // (an ulp of a number in [1, 2)).
 const ulp = 0x1p-52
-
-// maxRel returns max_i |a_i − b_i| / |b_i| over b_i ≠ 0 and the index where
-// it is attained (−1 if none).
-func maxRel(a, b []float64) (float64, int) {
-	m, at := 0.0, -1
-	for i := range a {
-		if b[i] != 0 {
-			if d := math.Abs(a[i]-b[i]) / math.Abs(b[i]); d > m || at < 0 {
-				m, at = d, i
-			}
-		}
-	}
-	return m, at
-}
 
 func fmtF(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 

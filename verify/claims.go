@@ -475,14 +475,6 @@ func maxRelDiff(a, b []float64) float64 {
 	return m
 }
 
-func maxAbsDiff(a, b []float64) float64 {
-	var m float64
-	for i := range a {
-		m = math.Max(m, math.Abs(a[i]-b[i]))
-	}
-	return m
-}
-
 // spread returns max v − min{v_i : v_i > 0}: positive iff v ∉ S^K.
 func spread(v []float64) float64 {
 	lo := math.Inf(1)

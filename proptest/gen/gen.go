@@ -60,10 +60,7 @@ const (
 // probability below 1e-80; a miss gives an undecided case, not a wrong one.
 const maxPairTries = 10000
 
-var (
-	sampleType = reflect.TypeOf(Sample{})
-	vecType    = reflect.TypeOf([]float64(nil))
-)
+var sampleType = reflect.TypeOf(Sample{})
 
 // Gamma returns a generator of focusing parameters γ: the constants 0, 1
 // and 2 (12% each), the ends MinGamma and MaxGamma (4% each), and otherwise

@@ -141,16 +141,36 @@ func (c *CLI) flagSet(name, usage string) *flag.FlagSet {
 
 // parse parses args, turning flag errors into usage errors and refusing
 // positional arguments unless allowArgs; for -h it prints the usage.
+// With allowArgs, flags may also follow the arguments (verify calibrate
+// FILE --out OUT), up to a "--", after which everything is an argument.
 func (c *CLI) parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			c.usage()
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				c.usage()
+				return err
+			}
+			return usagef("%v", err)
 		}
-		return usagef("%v", err)
+		if !allowArgs || fs.NArg() == 0 {
+			break
+		}
+		if used := len(args) - fs.NArg(); used > 0 && args[used-1] == "--" {
+			pos = append(pos, fs.Args()...)
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	if !allowArgs && fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if allowArgs {
+		// Leave the arguments in fs.Args().
+		if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	return nil
 }
@@ -522,6 +542,10 @@ type minimizeJSON struct {
 func getVector(name, s string, gamma float64) ([]float64, error) {
 	if s == "" {
 		return nil, usagef("--%s is required", name)
+	}
+	// Count before parsing: the search's bound on K holds here too.
+	if n := strings.Count(s, ",") + 1; n > verify.MaxK {
+		return nil, usagef("bad --%s: %d entries: at most %d classes", name, n, verify.MaxK)
 	}
 	v, err := parseVector(s)
 	if err != nil {

@@ -218,7 +218,7 @@ func TestMessages(t *testing.T) {
 		want string
 	}{
 		{[]string{"--gamma", "-1"}, "bad --gamma: -1 must be in [0, 1000]"},
-		{[]string{"--K", "1"}, "bad --K: 1 must be in [2, 1000000]"},
+		{[]string{"--K", "1"}, "bad --K: 1 must be in [2, 100000]"},
 		{[]string{"--claims", "nope"}, `unknown claim "nope"`},
 		{[]string{"--gamma", "0:1:0"}, "the step must be > 0"},
 		{[]string{"--shard", "3/2"}, "want 1 <= i <= n"},

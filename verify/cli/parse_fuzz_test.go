@@ -19,9 +19,10 @@ import (
 //     (to the rounding of rangeDigits), in increasing order.
 
 // rangeRoundTol is the relative slack of a range value past its ends: the
-// values are rounded to rangeDigits = 12 significant digits, a relative
-// change of at most 5e-13.
-const rangeRoundTol = 1e-12
+// values are rounded to rangeDigits = 12 significant digits (the start
+// included), a relative change of at most half a unit in the 12th digit,
+// 5e-12 (for a leading digit 1).
+const rangeRoundTol = 5e-12
 
 func FuzzParseFloatList(f *testing.F) {
 	for _, s := range []string{

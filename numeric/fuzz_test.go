@@ -1,0 +1,690 @@
+package numeric_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/theory"
+)
+
+// Fuzz targets of the minimizers, the batch kernels and the matrix
+// readers and writers. Each checks, for any input, an invariant that needs
+// no oracle: no panic; an error exactly where the input is invalid
+// (ValidateEta), of the documented type; and on valid input, outputs in
+// [0, 1] summing to 1, zeros and ties kept, the argmax kept. Seeds: the
+// f.Add calls and testdata/fuzz/<target>/; CI runs each target briefly
+// (.ci/run).
+
+// fuzzSpecials are the edges of style.md: 0, the smallest subnormal, the
+// smallest normal, 1 − 2^−53, 1, and values at the thresholds.
+var fuzzSpecials = []float64{
+	0, 0x1p-1074, 0x1p-1022, 1e-300, 1e-16, 0.1353352832366127, 0.36787944117144233,
+	0.2, 0.25, 1.0 / 3, 0.5, 0.5 + 0x1p-53, 1 - 0x1p-53, 1 - 1e-12, 1,
+}
+
+// fuzzVec decodes b into at most maxK values, 9 bytes each: a mode byte and
+// 8 bytes of payload u (the same decoding as theory's fuzz tests): any bit
+// pattern, uniform, log-uniform down to the subnormals, within 2^−53 of 1,
+// fuzzSpecials, exact ties with an earlier entry, 0, and multiples of 1/1000.
+func fuzzVec(b []byte, maxK int) []float64 {
+	var v []float64
+	for len(b) >= 9 && len(v) < maxK {
+		mode, u := b[0], binary.LittleEndian.Uint64(b[1:9])
+		b = b[9:]
+		var x float64
+		switch mode % 8 {
+		case 0:
+			x = math.Float64frombits(u)
+		case 1:
+			x = float64(u>>11) * 0x1p-53
+		case 2:
+			x = math.Ldexp(1+float64(u>>12)*0x1p-52, -1-int(u%1075))
+		case 3:
+			x = 1 - math.Ldexp(float64(u>>11)*0x1p-53, -int(u%54))
+		case 4:
+			x = fuzzSpecials[u%uint64(len(fuzzSpecials))]
+		case 5:
+			if len(v) > 0 {
+				x = v[u%uint64(len(v))]
+			} else {
+				x = 0.5
+			}
+		case 6:
+			x = 0
+		case 7:
+			x = float64(u%1001) / 1000
+		}
+		v = append(v, x)
+	}
+	return v
+}
+
+// fuzzBytes encodes values for fuzzVec (mode 0: the bits themselves).
+func fuzzBytes(v ...float64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = append(b, 0)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return b
+}
+
+// toSimplex divides v by its sum when every entry is in [0, 1] and the sum
+// is positive, so that most fuzz inputs are valid η.
+func toSimplex(v []float64) {
+	var s float64
+	for _, x := range v {
+		if !(x >= 0 && x <= 1) {
+			return
+		}
+		s += x
+	}
+	if s > 0 {
+		for i := range v {
+			v[i] /= s
+		}
+	}
+}
+
+// fuzzSumTol is the tolerance on |Σ q_i − 1| of a minimizer: Exact drives
+// a compensated sum to 0 (a few ulps), Direct normalizes a softmax (K ulps);
+// 2(K + 4) ulps, for K ≤ 64, is below 2e-14.
+func fuzzSumTol(k int) float64 { return 2 * float64(k+4) * 0x1p-52 }
+
+// argmaxSep: the relative gap by which the largest η_i must exceed every
+// other for argmax q* = argmax η to be required of the float64 result (q*
+// is within a few ulps·max(1, γ|log(1−q_i)|) of exact for γ ≤ 1000,
+// exact.go; and h is increasing, so exactly argmax q* = argmax η).
+const argmaxSep = 1e-6
+
+// fuzzMaxGamma is the γ up to which Exact must converge: the range
+// verify accepts (verify.MaxGamma), where the solver is measured.
+const fuzzMaxGamma = 1000
+
+// checkMinimizer checks a minimizer's result on valid η: Q in [0, 1],
+// summing to 1, Q_i = 0 exactly where η_i = 0, equal η_i giving equal Q_i
+// (within tieTol relative: 0 for Exact, whose ties follow identical
+// arithmetic), and the argmax of η kept when it is ahead by argmaxSep.
+func checkMinimizer(t *testing.T, name string, res numeric.Result, eta []float64, gamma, tieTol float64) {
+	t.Helper()
+	q := res.Q
+	if len(q) != len(eta) {
+		t.Fatalf("%s(%v, γ = %v): %d entries", name, eta, gamma, len(q))
+	}
+	var sum float64
+	for i, x := range q {
+		if !(x >= 0 && x <= 1) {
+			t.Fatalf("%s(%v, γ = %v): q[%d] = %v outside [0, 1]", name, eta, gamma, i, x)
+		}
+		if (eta[i] == 0) != (x == 0) && eta[i] >= 0x1p-1022 {
+			t.Fatalf("%s(%v, γ = %v): q[%d] = %v for η_i = %v", name, eta, gamma, i, x, eta[i])
+		}
+		if eta[i] == 0 && x != 0 {
+			t.Fatalf("%s(%v, γ = %v): q[%d] = %v for η_i = 0", name, eta, gamma, i, x)
+		}
+		sum += x
+	}
+	// η may be off the simplex by up to SumTol (ValidateEta); where q* = η
+	// (γ = 0, one positive entry, η in S^K) Exact returns η as it is.
+	var etaSum float64
+	for _, e := range eta {
+		etaSum += e
+	}
+	// Beyond γ|log(1−q_i)| ≈ 1 the entries' error grows like that many
+	// ulps (exact.go), and so does the sum's.
+	amp := 1.0
+	for _, x := range q {
+		amp = math.Max(amp, -gamma*math.Log1p(-x))
+	}
+	if d := math.Abs(sum - 1); d > fuzzSumTol(len(q))*amp+math.Abs(etaSum-1) {
+		t.Fatalf("%s(%v, γ = %v) = %v sums to 1%+g", name, eta, gamma, q, sum-1)
+	}
+	for i := range eta {
+		for j := i + 1; j < len(eta); j++ {
+			if eta[i] == eta[j] && math.Abs(q[i]-q[j]) > tieTol*math.Max(q[i], q[j]) {
+				t.Fatalf("%s(%v, γ = %v): η_%d = η_%d but q = %v, %v", name, eta, gamma, i, j, q[i], q[j])
+			}
+		}
+	}
+	m := theory.Argmax(eta)
+	sep := true
+	for i, x := range eta {
+		if i != m && x != eta[m] && !(eta[m] > x*(1+argmaxSep)) {
+			sep = false
+		}
+	}
+	// Ties at the top: Exact keeps them exact, so its argmax is m itself
+	// (the smallest index); Direct's may be any of the tied entries.
+	// Beyond fuzzMaxGamma q* is too flat in η to resolve: the gap
+	// argmaxSep in η shrinks to about argmaxSep/γ in q*.
+	if a := theory.Argmax(q); sep && gamma <= fuzzMaxGamma && a != m && !(tieTol > 0 && eta[a] == eta[m]) {
+		t.Fatalf("%s(%v, γ = %v) = %v: argmax %d, want %d", name, eta, gamma, q, a, m)
+	}
+}
+
+// checkInputError checks that err is an *InputError exactly when
+// ValidateEta rejects (eta, gamma).
+func checkInputError(t *testing.T, name string, err error, eta []float64, gamma float64) bool {
+	t.Helper()
+	verr := numeric.ValidateEta(eta, gamma)
+	var ie *numeric.InputError
+	switch {
+	case verr == nil && err != nil:
+		t.Fatalf("%s(%v, γ = %v): error %v on valid input", name, eta, gamma, err)
+	case verr != nil && !errors.As(err, &ie):
+		t.Fatalf("%s(%v, γ = %v): error %v, want the *InputError %v", name, eta, gamma, err, verr)
+	case verr != nil && ie.Index >= len(eta):
+		t.Fatalf("%s: InputError index %d of %d entries", name, ie.Index, len(eta))
+	}
+	return verr == nil
+}
+
+// psiRoundTripTol is the absolute tolerance of Ψ(q*) = η (Thm 11) in
+// FuzzExact: q* and Ψ are each within a few ulps·max(1, γ|log(1−q)|)
+// relative (exact.go, psi.go), at most 4·10^4 ulps ≈ 1e-11 for γ ≤ 1000
+// and q ≤ 1 − 2^−53; 1e-9 leaves a margin of 100.
+const psiRoundTripTol = 1e-9
+
+func FuzzExact(f *testing.F) {
+	f.Add(fuzzBytes(0.7, 0.2, 0.1), 2.0, false)
+	f.Add(fuzzBytes(0.25, 0.25, 0.25, 0.25), 1.0, false)
+	f.Add(fuzzBytes(1, 0, 0), 2.0, false)
+	f.Add(fuzzBytes(0.5, 0.5, 0), 0.5, false)
+	f.Add(fuzzBytes(1-0x1p-53, 0x1p-53), 1000.0, false)
+	f.Add(fuzzBytes(1-0x1p-52, 0x1p-53, 0x1p-53), 2.0, false)
+	f.Add(fuzzBytes(0x1p-1074, 1-0x1p-1074), 2.0, false)
+	f.Add(fuzzBytes(0.3276, 0.3276, 0.3276, 0.0172), 0.5, false)
+	f.Add(fuzzBytes(0.2, 0.2, 0.2, 0.2, 0.2+1e-12), 0.03, true)
+	f.Add(fuzzBytes(0.6, 0.3, 0.1), 0.0, false)
+	f.Add(fuzzBytes(0.6, 0.3, 0.1), -1.0, false)
+	f.Add(fuzzBytes(0.6, 0.3, 0.1), math.NaN(), false)
+	f.Add(fuzzBytes(0.6, 0.3, 0.2), 1.0, false)
+	f.Add(fuzzBytes(1), 1.0, false)
+	f.Add(fuzzBytes(0.5, math.Inf(1)), 1.0, false)
+	f.Fuzz(func(t *testing.T, b []byte, gamma float64, simplex bool) {
+		eta := fuzzVec(b, 64)
+		if simplex {
+			toSimplex(eta)
+		}
+		res, err := numeric.Exact(eta, gamma)
+		if !checkInputError(t, "Exact", err, eta, gamma) {
+			return
+		}
+		subnormal := false
+		for _, e := range eta {
+			subnormal = subnormal || (e > 0 && e < 0x1p-1022)
+		}
+		if gamma > fuzzMaxGamma || subnormal {
+			// Beyond the measured range, and with subnormal entries (whose
+			// complement 1 − q_m can be subnormal too: η = (2^−1074, 1) at
+			// γ = 0.25 stops at the iteration limit, with a residual of
+			// 1e-248), non-convergence is allowed (a Status, not a panic),
+			// but a converged result must be right.
+			if res.Status != numeric.Converged {
+				return
+			}
+		} else if res.Status != numeric.Converged {
+			t.Fatalf("Exact(%v, γ = %v): status %v, residual %g after %d iterations", eta, gamma, res.Status, res.Residual, res.Iterations)
+		}
+		checkMinimizer(t, "Exact", res, eta, gamma, 0)
+		if gamma > fuzzMaxGamma {
+			return
+		}
+		// Thm 11: Ψ(q*) = η.
+		psi := theory.Psi(make([]float64, len(eta)), res.Q, gamma)
+		for i := range eta {
+			if d := math.Abs(psi[i] - eta[i]); d > psiRoundTripTol {
+				t.Fatalf("Exact(%v, γ = %v) = %v: Ψ(q*)[%d] = %v, off by %g", eta, gamma, res.Q, i, psi[i], d)
+			}
+		}
+	})
+}
+
+// directMaxK keeps FuzzDirect fast: Direct costs ~1 ms at K = 10.
+const directMaxK = 4
+
+func FuzzDirect(f *testing.F) {
+	f.Add(fuzzBytes(0.7, 0.2, 0.1), 2.0)
+	f.Add(fuzzBytes(0.5, 0.5), 1.0)
+	f.Add(fuzzBytes(1, 0, 0), 2.0)
+	f.Add(fuzzBytes(0.5, 0.25, 0.25, 0), 0.5)
+	f.Add(fuzzBytes(1-1e-12, 1e-12), 100.0)
+	f.Add(fuzzBytes(0.3276, 0.3276, 0.3276, 0.0172), 0.5)
+	f.Add(fuzzBytes(0.6, 0.3, 0.1), -1.0)
+	f.Add(fuzzBytes(0.6, 0.3, 0.1), 0.0)
+	f.Fuzz(func(t *testing.T, b []byte, gamma float64) {
+		eta := fuzzVec(b, directMaxK)
+		toSimplex(eta)
+		// γ above verify's range costs Direct many iterations (and is
+		// covered by FuzzExact); fold it into [0, 1000].
+		if gamma > fuzzMaxGamma && !math.IsInf(gamma, 1) {
+			gamma = math.Mod(gamma, fuzzMaxGamma)
+		}
+		res, err := numeric.Direct(eta, gamma, nil)
+		if !checkInputError(t, "Direct", err, eta, gamma) || res.Status != numeric.Converged {
+			return // non-convergence is a Status (subnormal entries: see Direct)
+		}
+		acc := numeric.DirectAccuracy(eta, gamma)
+		checkMinimizer(t, "Direct", res, eta, gamma, 2*acc)
+		// The exact minimizer agrees within DirectAccuracy.
+		ex, err := numeric.Exact(eta, gamma)
+		if err != nil || ex.Status != numeric.Converged {
+			t.Fatalf("Exact(%v, γ = %v): %v, %v", eta, gamma, err, ex.Status)
+		}
+		for i := range eta {
+			if eta[i] < 0x1p-1022 {
+				continue // subnormal: DirectAccuracy counts them, their Q_i are not normal
+			}
+			if d := math.Abs(res.Q[i]-ex.Q[i]) / ex.Q[i]; d > acc {
+				t.Fatalf("η = %v, γ = %v: Direct q[%d] = %v, Exact %v: relative difference %g > %g", eta, gamma, i, res.Q[i], ex.Q[i], d, acc)
+			}
+		}
+	})
+}
+
+// fuzzRows builds an n×k matrix from the values v: row r is v rotated by r
+// (so that rows differ and chunks of rows go to different workers).
+func fuzzRows(v []float64, k, n int) []float64 {
+	m := make([]float64, n*k)
+	for r := range n {
+		for j := range k {
+			m[r*k+j] = v[(r+j)%len(v)]
+		}
+	}
+	return m
+}
+
+// fuzzBatchRows spans several chunks of the batch kernels (at least 256
+// rows per worker) at 3 workers.
+const fuzzBatchRows = 800
+
+func FuzzBatch(f *testing.F) {
+	f.Add(fuzzBytes(0.7, 0.2, 0.1), uint8(3), 2.0, uint8(3))
+	f.Add(fuzzBytes(0.5, 0.5, 1, 0, 0x1p-1074, 1-0x1p-53), uint8(2), 1.0, uint8(2))
+	f.Add(fuzzBytes(0.1, math.NaN(), -1, 2, 0.4), uint8(5), 20.0, uint8(4))
+	f.Add(fuzzBytes(-700, 0, 700, math.Inf(-1), math.Inf(1)), uint8(4), 0.5, uint8(3))
+	f.Fuzz(func(t *testing.T, b []byte, k8 uint8, gamma float64, w8 uint8) {
+		v := fuzzVec(b, 64)
+		k := int(k8%16) + 1
+		if len(v) == 0 {
+			return
+		}
+		src := fuzzRows(v, k, fuzzBatchRows)
+		workers := int(w8%4) + 2
+		alpha := make([]float64, k)
+		for j := range alpha {
+			alpha[j] = math.Abs(v[j%len(v)]) + 0.1
+		}
+		kernels := []struct {
+			name string
+			run  func(dst, src []float64, workers int) []float64
+			row  func(d, s []float64)
+		}{
+			{"PsiRows", func(d, s []float64, w int) []float64 { return numeric.PsiRows(d, s, k, gamma, w) },
+				func(d, s []float64) { theory.Psi(d, s, gamma) }},
+			{"PsiBalancedRows", func(d, s []float64, w int) []float64 { return numeric.PsiBalancedRows(d, s, k, alpha, gamma, w) },
+				func(d, s []float64) { theory.PsiBalanced(d, s, alpha, gamma) }},
+			{"SigmoidRows", func(d, s []float64, w int) []float64 { return numeric.SigmoidRows(d, s, k, alpha[:1], gamma, w) },
+				func(d, s []float64) {
+					for j, p := range s {
+						d[j] = theory.SigmoidPosterior(p, alpha[0], gamma)
+					}
+				}},
+			{"SigmoidLogitRows", func(d, s []float64, w int) []float64 { return numeric.SigmoidLogitRows(d, s, k, nil, gamma, w) },
+				func(d, s []float64) {
+					for j, z := range s {
+						d[j] = theory.Sigmoid(theory.SigmoidPosteriorLogit(z, -1, gamma))
+					}
+				}},
+			{"SoftmaxRows", func(d, s []float64, w int) []float64 { return numeric.SoftmaxRows(d, s, k, w) }, nil},
+		}
+		for _, kn := range kernels {
+			one := kn.run(make([]float64, len(src)), src, 1)
+			many := kn.run(make([]float64, len(src)), src, workers)
+			inPlace := append([]float64(nil), src...)
+			kn.run(inPlace, inPlace, workers)
+			for i := range one {
+				if math.Float64bits(one[i]) != math.Float64bits(many[i]) && !(math.IsNaN(one[i]) && math.IsNaN(many[i])) {
+					t.Fatalf("%s: entry %d differs between 1 and %d workers: %v, %v", kn.name, i, workers, one[i], many[i])
+				}
+				if math.Float64bits(one[i]) != math.Float64bits(inPlace[i]) && !(math.IsNaN(one[i]) && math.IsNaN(inPlace[i])) {
+					t.Fatalf("%s: entry %d differs in place: %v, %v", kn.name, i, one[i], inPlace[i])
+				}
+			}
+			if kn.row != nil {
+				d := make([]float64, k)
+				for r := 0; r < 2; r++ {
+					kn.row(d, src[r*k:(r+1)*k])
+					for j := range d {
+						if math.Float64bits(d[j]) != math.Float64bits(one[r*k+j]) && !(math.IsNaN(d[j]) && math.IsNaN(one[r*k+j])) {
+							t.Fatalf("%s: row %d differs from the scalar function: %v, %v", kn.name, r, one[r*k:(r+1)*k], d)
+						}
+					}
+				}
+			}
+			if kn.name == "SoftmaxRows" {
+				checkSoftmax(t, src[:k], one[:k])
+			}
+			if kn.name == "PsiRows" && numeric.ValidateRows(src[:k], k, numeric.Simplex, numeric.SumTol, 0) == nil && k >= 1 {
+				for j, x := range one[:k] {
+					if !(x >= 0 && x <= 1) {
+						t.Fatalf("PsiRows of the valid row %v: entry %d = %v", src[:k], j, x)
+					}
+				}
+			}
+		}
+	})
+}
+
+// checkSoftmax checks one softmax row: NaN exactly for a row with a NaN
+// or +Inf entry or with every entry −Inf; otherwise entries in [0, 1]
+// summing to 1, and the largest z's entry the largest (exp is monotone, so
+// this holds exactly, ties included).
+func checkSoftmax(t *testing.T, z, p []float64) {
+	t.Helper()
+	bad, allNegInf := false, true
+	for _, x := range z {
+		if math.IsNaN(x) || math.IsInf(x, 1) {
+			bad = true
+		}
+		if !math.IsInf(x, -1) {
+			allNegInf = false
+		}
+	}
+	if bad || allNegInf {
+		for _, x := range p {
+			if !math.IsNaN(x) {
+				t.Fatalf("softmax(%v) = %v, want NaN", z, p)
+			}
+		}
+		return
+	}
+	var sum float64
+	for j, x := range p {
+		if !(x >= 0 && x <= 1) {
+			t.Fatalf("softmax(%v)[%d] = %v", z, j, x)
+		}
+		sum += x
+	}
+	if math.Abs(sum-1) > fuzzSumTol(len(p)) {
+		t.Fatalf("softmax(%v) = %v sums to 1%+g", z, p, sum-1)
+	}
+	if m := theory.Argmax(z); p[m] != theory.Max(p) {
+		t.Fatalf("softmax(%v) = %v: the largest z's entry is not the largest", z, p)
+	}
+}
+
+// npyHeader returns a .npy v1.0 header with the given dict.
+func npyHeader(dict string) []byte {
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	h := dict + strings.Repeat(" ", pad) + "\n"
+	b := []byte("\x93NUMPY\x01\x00")
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
+	return append(b, h...)
+}
+
+// fuzzMaxCols bounds the column count FuzzNpyReader reads data for: a
+// header may declare any shape, and the reader must refuse or read it in
+// blocks, but the test's own buffer must stay small.
+const fuzzMaxCols = 1 << 12
+
+func FuzzNpyReader(f *testing.F) {
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"), []byte(strings.Repeat("\x00\x00\x00\x00\x00\x00\xe0\x3f", 4)))
+	f.Add(npyHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"), []byte("\x00\x00\x80\x3f\x00\x00\x00\x00"))
+	f.Add(npyHeader("{'descr': '>i8', 'fortran_order': False, 'shape': (1, 1), }"), []byte("\x00\x00\x00\x00\x00\x00\x00\x02"))
+	f.Add(npyHeader("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }"), []byte("\x01\x00"))
+	f.Add(npyHeader("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }"), []byte("\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }"), []byte{})
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }"), []byte{})
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }"), []byte{})
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 2), }"), []byte{})
+	f.Add(npyHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }"), []byte{})
+	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (), }"), []byte{})
+	f.Add([]byte("\x93NUMPY\x02\x00\x10\x00\x00\x00"), []byte{})
+	f.Add([]byte("\x93NUM"), []byte{})
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, header, data []byte) {
+		in := append(append([]byte(nil), header...), data...)
+		r, err := numeric.NewNpyReader(bytes.NewReader(in))
+		if err != nil {
+			if r != nil {
+				t.Fatal("error with a reader")
+			}
+			return
+		}
+		rows, cols := r.Rows(), r.Cols()
+		if rows < 0 || cols < 1 || (r.OneD() && cols != 1) {
+			t.Fatalf("shape (%d, %d), oneD %v", rows, cols, r.OneD())
+		}
+		if cols > fuzzMaxCols {
+			// A block too small for one row is an error, not a panic.
+			if _, err := r.ReadFloats(make([]float64, fuzzMaxCols)); err == nil {
+				t.Fatalf("%d columns read into %d values", cols, fuzzMaxCols)
+			}
+			return
+		}
+		intArray := !r.IsFloat()
+		got := 0
+		for {
+			var n int
+			var err error
+			if intArray && got%2 == 1 {
+				n, err = r.ReadInts(make([]int64, 3*cols))
+			} else {
+				n, err = r.ReadFloats(make([]float64, 3*cols))
+			}
+			if err == io.EOF {
+				if got != rows {
+					t.Fatalf("EOF after %d of %d rows", got, rows)
+				}
+				return
+			}
+			if err != nil {
+				var re *numeric.RowError
+				if errors.As(err, &re) && (re.Row < got || re.Row > rows) {
+					t.Fatalf("error names row %d, after %d of %d rows read", re.Row, got, rows)
+				}
+				return
+			}
+			if n < 1 || n > 3 {
+				t.Fatalf("read %d rows into a block of 3", n)
+			}
+			got += n
+			if got > rows {
+				t.Fatalf("read %d rows of %d", got, rows)
+			}
+		}
+	})
+}
+
+func FuzzNpyRoundTrip(f *testing.F) {
+	f.Add(fuzzBytes(0.1, 1.0/3, 0x1p-1074, 1e300, math.Copysign(0, -1), 1-0x1p-53), uint8(3), false)
+	f.Add(fuzzBytes(math.NaN(), math.Inf(1), math.Inf(-1), 1e-45), uint8(2), true)
+	f.Add(fuzzBytes(0.5), uint8(1), true)
+	f.Fuzz(func(t *testing.T, b []byte, k8 uint8, f32 bool) {
+		v := fuzzVec(b, 256)
+		k := int(k8%8) + 1
+		n := len(v) / k
+		v = v[:n*k]
+		var buf bytes.Buffer
+		w, err := numeric.NewNpyWriter(&buf, n, k, f32, k == 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFloats(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		size := 8
+		if f32 {
+			size = 4
+		}
+		if buf.Len()%64 != n*k*size%64 {
+			t.Fatalf("header not padded to 64 bytes")
+		}
+		r, err := numeric.NewNpyReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Rows() != n || r.Cols() != k || r.OneD() != (k == 1) {
+			t.Fatalf("shape (%d, %d), want (%d, %d)", r.Rows(), r.Cols(), n, k)
+		}
+		if n == 0 {
+			return
+		}
+		got := make([]float64, n*k)
+		if m, err := r.ReadFloats(got); m != n || err != nil {
+			t.Fatalf("read %d rows, %v", m, err)
+		}
+		for i, x := range v {
+			want := x
+			if f32 {
+				want = float64(float32(x))
+			}
+			if math.Float64bits(got[i]) != math.Float64bits(want) && !(math.IsNaN(want) && math.IsNaN(got[i])) {
+				t.Fatalf("entry %d: wrote %v, read %v", i, want, got[i])
+			}
+		}
+		if _, err := r.ReadFloats(got); err != io.EOF {
+			t.Fatalf("after the last row: %v", err)
+		}
+	})
+}
+
+func FuzzCSVReader(f *testing.F) {
+	for _, s := range []string{
+		"a,b,c\n0.7,0.2,0.1\n0.2,0.5,0.3\n", "0.5,0.5\n1,0\n", "0.5,0.5\n1\n", "", "\n", "a\n", "# c\n1\n",
+		"\"1\",2\n3,4\n", "\"1,2\n", " 1 , 2 \n3,4", "nan,inf\n-0,1e-400\n", "1,2,3\n4,5,6\n7,8\n",
+		"y\n0\n2\n3.0\n", "y\n1.5\n", "x,y\n1,9223372036854775807\n2,9223372036854775808\n", "\xff\xfe,1\n",
+	} {
+		f.Add([]byte(s), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, col8 uint8) {
+		check := func(name string, read func(*numeric.CSVReader) (int, error)) {
+			r, err := numeric.NewCSVReader(bytes.NewReader(data))
+			if err != nil {
+				return
+			}
+			if r.Cols() < 1 || (r.Header() != nil && len(r.Header()) != r.Cols()) || r.Rows() != -1 {
+				t.Fatalf("%s: %d columns, header %q", name, r.Cols(), r.Header())
+			}
+			got := 0
+			for {
+				n, err := read(r)
+				if err == io.EOF {
+					return
+				}
+				if err != nil {
+					var re *numeric.RowError
+					if errors.As(err, &re) && (re.Row < got || re.Row >= got+2 || re.Col >= r.Cols()) {
+						t.Fatalf("%s: error %v names row %d col %d after %d rows", name, err, re.Row, re.Col, got)
+					}
+					return
+				}
+				if n < 1 || n > 2 {
+					t.Fatalf("%s: %d rows in a block of 2", name, n)
+				}
+				got += n
+			}
+		}
+		var fbuf []float64
+		check("ReadFloats", func(r *numeric.CSVReader) (int, error) {
+			fbuf = make([]float64, 2*r.Cols())
+			return r.ReadFloats(fbuf)
+		})
+		check("ReadInts", func(r *numeric.CSVReader) (int, error) {
+			return r.ReadInts(make([]int64, 2*r.Cols()))
+		})
+		check("ReadIntColumn", func(r *numeric.CSVReader) (int, error) {
+			return r.ReadIntColumn(make([]int64, 2), int(col8)%r.Cols())
+		})
+		// Integers read as integers and as floats agree.
+		ri, err1 := numeric.NewCSVReader(bytes.NewReader(data))
+		rf, err2 := numeric.NewCSVReader(bytes.NewReader(data))
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatal("NewCSVReader is not deterministic")
+		}
+		if err1 != nil {
+			return
+		}
+		for {
+			ints := make([]int64, ri.Cols())
+			fl := make([]float64, rf.Cols())
+			ni, ei := ri.ReadInts(ints)
+			nf, ef := rf.ReadFloats(fl)
+			if ei != nil || ef != nil || ni != 1 || nf != 1 {
+				if ei == nil && ni == 1 && ef != nil {
+					t.Fatalf("row of integers %v is not a row of floats: %v", ints, ef)
+				}
+				return
+			}
+			for j := range ints {
+				if math.Abs(float64(ints[j])) <= 1<<53 && float64(ints[j]) != fl[j] {
+					t.Fatalf("column %d: integer %d, float %v", j, ints[j], fl[j])
+				}
+			}
+		}
+	})
+}
+
+func FuzzCSVRoundTrip(f *testing.F) {
+	f.Add(fuzzBytes(0.1, 1.0/3, 0x1p-1074, 1e300, math.Copysign(0, -1), 1-0x1p-53), uint8(3), false)
+	f.Add(fuzzBytes(math.NaN(), math.Inf(1), math.Inf(-1), 1e-45), uint8(2), true)
+	f.Fuzz(func(t *testing.T, b []byte, k8 uint8, f32 bool) {
+		v := fuzzVec(b, 256)
+		k := int(k8%8) + 1
+		n := len(v) / k
+		v = v[:n*k]
+		header := make([]string, k)
+		for j := range header {
+			header[j] = string(rune('a'+j)) + ",\"x\""
+		}
+		var buf bytes.Buffer
+		w, err := numeric.NewCSVWriter(&buf, k, header, f32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFloats(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := numeric.NewCSVReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Cols() != k || len(r.Header()) != k || r.Header()[0] != header[0] {
+			t.Fatalf("header %q, want %q", r.Header(), header)
+		}
+		got := make([]float64, n*k+k)
+		m, err := r.ReadFloats(got)
+		if n == 0 {
+			if err != io.EOF {
+				t.Fatalf("no rows: %d, %v", m, err)
+			}
+			return
+		}
+		if m != n || err != nil {
+			t.Fatalf("read %d rows of %d, %v", m, n, err)
+		}
+		for i, x := range v {
+			g := got[i]
+			if f32 {
+				x, g = float64(float32(x)), float64(float32(g))
+			}
+			if math.Float64bits(g) != math.Float64bits(x) && !(math.IsNaN(x) && math.IsNaN(g)) {
+				t.Fatalf("entry %d: wrote %v, read %v", i, x, got[i])
+			}
+		}
+	})
+}

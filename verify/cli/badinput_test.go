@@ -1,0 +1,370 @@
+package cli
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The bad-input matrix: for every command, malformed flags, out-of-domain
+// values, broken files and unwritable outputs. Each case asserts the exit
+// code (ExitUsage for usage errors and bad input, ExitFailure for other
+// failures, as the usage text documents), that stderr is one line that
+// starts with "verify" and names the problem, that nothing went to
+// stdout, and that the run left no file behind: the directory holds
+// exactly the fixtures it had before (no partial output, no temporary).
+
+// badCase is one row of the matrix. Arguments may contain "$D", replaced
+// by the case's directory, which holds the fixtures of writeFixtures.
+type badCase struct {
+	args []string
+	code int
+	want string // a substring of the stderr line, naming the problem
+}
+
+// npyFile returns a .npy v1.0 file with the given dictionary and data.
+func npyFile(dict string, data []byte) []byte {
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	h := dict + strings.Repeat(" ", pad) + "\n"
+	b := []byte("\x93NUMPY\x01\x00")
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
+	return append(append(b, h...), data...)
+}
+
+func float64Bytes(v ...float64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return b
+}
+
+// writeFixtures writes the input files the cases refer to into dir.
+func writeFixtures(t *testing.T, dir string) {
+	t.Helper()
+	good := float64Bytes(0.7, 0.2, 0.1, 0.2, 0.5, 0.3)
+	files := map[string][]byte{
+		"good.csv":      []byte("a,b,c\n0.7,0.2,0.1\n0.2,0.5,0.3\n"),
+		"good.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good),
+		"y.csv":         []byte("y\n0\n2\n"),
+		"y3.csv":        []byte("y\n0\n2\n1\n"),
+		"ybad.csv":      []byte("y\n0\n7\n"),
+		"yfloat.csv":    []byte("y\n0\n1.5\n"),
+		"ytwo.csv":      []byte("y,z\n0,1\n2,1\n"),
+		"yf.npy":        npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", float64Bytes(0, 2.5)),
+		"empty.csv":     nil,
+		"empty.npy":     nil,
+		"header.csv":    []byte("a,b,c\n"),
+		"ragged.csv":    []byte("0.7,0.2,0.1\n0.2,0.8\n"),
+		"quote.csv":     []byte("0.7,0.2,0.1\n\"0.2,0.5,0.3\n"),
+		"text.csv":      []byte("0.7,0.2,0.1\n0.2,abc,0.3\n"),
+		"nan.csv":       []byte("0.7,0.2,0.1\nnan,0.5,0.5\n"),
+		"sum.csv":       []byte("0.7,0.2,0.1\n0.2,0.5,0.2\n"),
+		"neg.csv":       []byte("0.7,0.2,0.1\n-0.2,0.7,0.5\n"),
+		"onecol.csv":    []byte("1\n1\n"),
+		"trunc.npy":     npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }", good),
+		"trunchdr.npy":  npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good)[:40],
+		"magic.npy":     append([]byte("\x93NUMPX\x01\x00\x10\x00"), good...),
+		"baddict.npy":   npyFile("{'shape': (2, 3), 'descr': '<f8', 'fortran_order': False, }", good),
+		"v2huge.npy":    []byte("\x93NUMPY\x02\x00\xff\xff\xff\x7f"),
+		"complex.npy":   npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (2, 3), }", append(good, good...)),
+		"ints.npy":      npyFile("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", good),
+		"fortran.npy":   npyFile("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", good),
+		"threed.npy":    npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3), }", good),
+		"wide.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }", nil),
+		"zero.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", nil),
+		"garbage.npy":   []byte("this is not a NumPy file at all\n"),
+		"report.json":   nil, // filled below: a valid shard report
+		"notjson.json":  []byte("{\"version\": 1, \"results\": [\n"),
+		"wrongver.json": []byte(`{"version": 99, "shard": {"index": 1, "count": 1}}`),
+		"empty.json":    nil,
+		"idx.txt":       []byte("0\n5\n"),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "adir", "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, nil, "--gamma", "1", "--K", "3", "--budget", "5", "--format", "json", "--shard", "1/2")
+	if code != ExitOK {
+		t.Fatalf("shard report: exit %d: %s", code, errs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listDir returns the names of the files under dir, recursively.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		names = append(names, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func runMatrix(t *testing.T, cases []badCase) {
+	t.Helper()
+	dir := t.TempDir()
+	writeFixtures(t, dir)
+	before := listDir(t, dir)
+	for _, c := range cases {
+		args := make([]string, len(c.args))
+		for i, a := range c.args {
+			args[i] = strings.ReplaceAll(a, "$D", dir)
+		}
+		name := strings.Join(c.args, " ")
+		if len(name) > 80 {
+			name = name[:80] + "…"
+		}
+		code, out, errs := run(t, nil, args...)
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", name, code, c.code, errs)
+		}
+		if out != "" {
+			t.Errorf("%s: wrote to stdout: %.200q", name, out)
+		}
+		if strings.Count(errs, "\n") != 1 || !strings.HasSuffix(errs, "\n") || !strings.HasPrefix(errs, "verify") {
+			t.Errorf("%s: want one line on stderr starting with verify, got %q", name, errs)
+		}
+		if !strings.Contains(errs, c.want) {
+			t.Errorf("%s: stderr %q does not name the problem (%q)", name, errs, c.want)
+		}
+		if after := listDir(t, dir); !slices.Equal(after, before) {
+			t.Errorf("%s: files changed: before %v, after %v", name, before, after)
+		}
+	}
+}
+
+const (
+	usage   = ExitUsage
+	failure = ExitFailure
+)
+
+// tenMillionEntries is a probability vector flag of 10^7 entries.
+var tenMillionEntries = strings.Repeat("1e-7,", 10000000-1) + "1e-7"
+
+func TestBadInputSearch(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"--gamma", "-1"}, usage, "bad --gamma: -1 must be in [0, 1000]"},
+		{[]string{"--gamma", "NaN"}, usage, `bad --gamma: not a finite number: "NaN"`},
+		{[]string{"--gamma", "+Inf"}, usage, `bad --gamma: not a finite number: "+Inf"`},
+		{[]string{"--gamma", "-Inf"}, usage, `not a finite number: "-Inf"`},
+		{[]string{"--gamma", "1e400"}, usage, `not a number: "1e400"`},
+		{[]string{"--gamma", "0.5,,1"}, usage, `bad --gamma: not a number: ""`},
+		{[]string{"--gamma", "0:1:0"}, usage, "the step must be > 0"},
+		{[]string{"--gamma", "0:1e-9:1e-15"}, usage, "more than 10000 values"},
+		{[]string{"--gamma", "1:2:3:4"}, usage, "want start:end[:step]"},
+		{[]string{"--K", "1"}, usage, "bad --K: 1 must be in [2, "},
+		{[]string{"--K", "-3"}, usage, "bad --K: -3 must be in [2, "},
+		{[]string{"--K", "10000000"}, usage, "bad --K: 10000000 must be in [2, 100000]"},
+		{[]string{"--K", "1000000"}, usage, "bad --K: 1000000 must be in [2, 100000]"},
+		{[]string{"--K", "9223372036854775807"}, usage, "bad --K: 9223372036854775807 must be in"},
+		{[]string{"--K", "99999999999999999999"}, usage, `not an integer: "99999999999999999999"`},
+		{[]string{"--K", "0:9223372036854775807:4611686018427387904"}, usage, "bad --K"},
+		{[]string{"--K", "3.5"}, usage, `not an integer: "3.5"`},
+		{[]string{"--K", "3:"}, usage, `not an integer: ""`},
+		{[]string{"--budget", "0"}, usage, "bad --budget 0"},
+		{[]string{"--budget", "x"}, usage, `invalid value "x" for flag -budget`},
+		{[]string{"--workers", "-1"}, usage, "bad --workers -1"},
+		{[]string{"--time", "-1s"}, usage, "bad --time"},
+		{[]string{"--time", "soon"}, usage, `invalid value "soon" for flag -time`},
+		{[]string{"--seed", "-1"}, usage, `invalid value "-1" for flag -seed`},
+		{[]string{"--shard", "2/1"}, usage, "want 1 <= i <= n"},
+		{[]string{"--shard", "1/0"}, usage, "bad --shard"},
+		{[]string{"--claims", "thm8-order,bogus"}, usage, `unknown claim "bogus"`},
+		{[]string{"--format", "yaml"}, usage, `bad --format "yaml"`},
+		{[]string{"--gamma"}, usage, "flag needs an argument: -gamma"},
+		{[]string{"-gamma=1", "extra"}, usage, `unexpected argument "extra"`},
+		{[]string{"--nope"}, usage, "flag provided but not defined: -nope"},
+		// Unwritable outputs: a directory, a missing directory, a path
+		// below a file.
+		{[]string{"--gamma", "1", "--K", "3", "--budget", "5", "--out", "$D/adir"}, failure, "cannot write"},
+		{[]string{"--gamma", "1", "--K", "3", "--budget", "5", "--out", "$D/no/such/r.json"}, failure, "no such file or directory"},
+		{[]string{"--gamma", "1", "--K", "3", "--budget", "5", "--out", "$D/good.csv/r.json"}, failure, "not a directory"},
+	})
+}
+
+func TestBadInputTau(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"tau"}, usage, "--gamma is required"},
+		{[]string{"tau", "--gamma", "-0.5"}, usage, "bad --gamma -0.5"},
+		{[]string{"tau", "--gamma", "NaN"}, usage, "bad --gamma NaN"},
+		{[]string{"tau", "--gamma", "Inf"}, usage, "bad --gamma +Inf"},
+		{[]string{"tau", "--gamma", "-Inf"}, usage, "bad --gamma -Inf"},
+		{[]string{"tau", "--gamma", "1001"}, usage, "want a number in [0, 1000]"},
+		{[]string{"tau", "--gamma", "two"}, usage, `bad --gamma "two": not a number`},
+		{[]string{"tau", "--gamma", "1,2"}, usage, `bad --gamma "1,2"`},
+		{[]string{"tau", "--gamma", "1", "--format", "xml"}, usage, `bad --format "xml"`},
+		{[]string{"tau", "--gamma", "1", "x"}, usage, `unexpected argument "x"`},
+		{[]string{"tau", "--K", "3"}, usage, "flag provided but not defined: -K"},
+	})
+}
+
+func TestBadInputMinimize(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"minimize", "--eta", "0.5,0.5"}, usage, "--gamma is required"},
+		{[]string{"minimize", "--gamma", "1"}, usage, "--eta is required"},
+		{[]string{"minimize", "--gamma", "-1", "--eta", "0.5,0.5"}, usage, "bad --gamma -1"},
+		{[]string{"minimize", "--gamma", "NaN", "--eta", "0.5,0.5"}, usage, "bad --gamma NaN"},
+		{[]string{"minimize", "--gamma", "Inf", "--eta", "0.5,0.5"}, usage, "bad --gamma +Inf"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "1"}, usage, "need K >= 2 classes"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.6"}, usage, "must sum to 1"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,NaN"}, usage, "entry 2 = NaN"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "1,Inf"}, usage, "entry 2 = +Inf: infinite"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "1,-Inf"}, usage, "entry 2 = -Inf: infinite"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "2,-1"}, usage, "entry 1 = 2: greater than 1"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,-0.5,1"}, usage, "entry 2 = -0.5: negative"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,x"}, usage, `not a number: "x"`},
+		{[]string{"minimize", "--gamma", "1", "--eta", ",,"}, usage, `not a number: ""`},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0:1"}, usage, `not a number: "0:1"`},
+		{[]string{"minimize", "--gamma", "1", "--eta", tenMillionEntries}, usage, "10000000 entries: at most 100000 classes"},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "--solver", "newton"}, usage, `bad --solver "newton"`},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "--format", "csv"}, usage, `bad --format "csv"`},
+		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "more"}, usage, `unexpected argument "more"`},
+	})
+}
+
+func TestBadInputPsi(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"psi", "--q", "0.5,0.5"}, usage, "--gamma is required"},
+		{[]string{"psi", "--gamma", "2"}, usage, "--q is required"},
+		{[]string{"psi", "--gamma", "-2", "--q", "0.5,0.5"}, usage, "bad --gamma -2"},
+		{[]string{"psi", "--gamma", "NaN", "--q", "0.5,0.5"}, usage, "bad --gamma NaN"},
+		{[]string{"psi", "--gamma", "2", "--q", "0.2,0.2"}, usage, "must sum to 1"},
+		{[]string{"psi", "--gamma", "2", "--q", "0.5"}, usage, "need K >= 2 classes"},
+		{[]string{"psi", "--gamma", "2", "--q", "NaN,1"}, usage, "entry 1 = NaN"},
+		{[]string{"psi", "--gamma", "2", "--q", "1.5,-0.5"}, usage, "entry 1 = 1.5: greater than 1"},
+		{[]string{"psi", "--gamma", "2", "--q", tenMillionEntries}, usage, "10000000 entries: at most 100000 classes"},
+		{[]string{"psi", "--gamma", "2", "--q", "0.5;0.5"}, usage, `not a number: "0.5;0.5"`},
+		{[]string{"psi", "--gamma", "2", "--q"}, usage, "flag needs an argument: -q"},
+	})
+}
+
+func TestBadInputBoundary(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"boundary"}, usage, "give exactly one of --K and --gamma"},
+		{[]string{"boundary", "--K", "3", "--gamma", "1"}, usage, "give exactly one of --K and --gamma"},
+		{[]string{"boundary", "--K", "1"}, usage, "bad --K: 1 must be in [2, 200]"},
+		{[]string{"boundary", "--K", "201"}, usage, "bad --K: 201 must be in [2, 200]"},
+		{[]string{"boundary", "--K", "10000000"}, usage, "bad --K: 10000000 must be in [2, 200]"},
+		{[]string{"boundary", "--K", "x"}, usage, `bad --K: not an integer: "x"`},
+		{[]string{"boundary", "--K", "8:3"}, usage, "the end is below the start"},
+		{[]string{"boundary", "--gamma", "-1"}, usage, "bad --gamma: -1 must be in [0, 1000]"},
+		{[]string{"boundary", "--gamma", "NaN"}, usage, `not a finite number: "NaN"`},
+		{[]string{"boundary", "--gamma", "Inf"}, usage, `not a finite number: "Inf"`},
+		{[]string{"boundary", "--gamma", "1e9"}, usage, "must be in [0, 1000]"},
+		{[]string{"boundary", "--K", "3", "--format", "pdf"}, usage, `bad --format "pdf"`},
+		{[]string{"boundary", "--K", "3", "--seed", "x"}, usage, `invalid value "x" for flag -seed`},
+		{[]string{"boundary", "--K", "3", "--out", "$D/adir"}, failure, "cannot write"},
+		{[]string{"boundary", "--K", "3", "--out", "$D/no/such/b.json"}, failure, "no such file or directory"},
+	})
+}
+
+func TestBadInputMerge(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"merge"}, usage, "no shard reports given"},
+		{[]string{"merge", "$D/missing.json"}, usage, "no such file or directory"},
+		{[]string{"merge", "$D/empty.json"}, usage, "is not a verify JSON report"},
+		{[]string{"merge", "$D/notjson.json"}, usage, "is not a verify JSON report"},
+		{[]string{"merge", "$D/good.csv"}, usage, "is not a verify JSON report"},
+		{[]string{"merge", "$D/wrongver.json"}, usage, "report 1 has version 99, want 1"},
+		{[]string{"merge", "$D/report.json"}, usage, "shard 2/2 is missing"},
+		{[]string{"merge", "$D/report.json", "$D/report.json"}, usage, "shard 1/2"},
+		{[]string{"merge", "$D/adir"}, usage, "is a directory"},
+		{[]string{"merge", "--format", "xml", "$D/report.json"}, usage, `bad --format "xml"`},
+	})
+}
+
+func TestBadInputCalibrate(t *testing.T) {
+	g := []string{"calibrate", "--gamma", "2"}
+	c := func(args ...string) []string { return append(slices.Clone(g), args...) }
+	runMatrix(t, []badCase{
+		// Flags.
+		{[]string{"calibrate", "$D/good.csv"}, usage, "--gamma is required"},
+		{[]string{"calibrate", "--gamma", "-1", "$D/good.csv"}, usage, `bad --gamma "-1"`},
+		{[]string{"calibrate", "--gamma", "NaN", "$D/good.csv"}, usage, `bad --gamma "NaN"`},
+		{[]string{"calibrate", "--gamma", "Inf", "$D/good.csv"}, usage, `bad --gamma "Inf"`},
+		{[]string{"calibrate", "--gamma", "-Inf", "$D/good.csv"}, usage, `bad --gamma "-Inf"`},
+		{c(), usage, "want one input FILE, got 0"},
+		{c("$D/good.csv", "$D/good.npy"), usage, "want one input FILE, got 2"},
+		{c("--alpha", "1,x", "$D/good.csv"), usage, `"x" is not a number`},
+		{c("--alpha", "1,2", "$D/good.csv"), usage, "--alpha has 2 values for 3 classes"},
+		{c("--alpha", "1,0,1", "$D/good.csv"), usage, "must be > 0"},
+		{c("--alpha", "1,NaN,1", "$D/good.csv"), usage, "must be finite"},
+		{c("--loss", "hinge", "$D/good.csv"), usage, "--loss must be softmax or sigmoid"},
+		{c("--input", "scores", "$D/good.csv"), usage, "--input must be probs or logits"},
+		{c("--format", "xml", "$D/good.csv"), usage, `bad --format "xml"`},
+		{c("--bins", "-1", "$D/good.csv"), usage, "--bins must be positive"},
+		{c("--bootstrap", "-1", "$D/good.csv"), usage, "--bootstrap must be >= 0"},
+		{c("--bin-edges", "middle", "$D/good.csv"), usage, `bad --bin-edges "middle"`},
+		{c("--val", "0.2", "$D/good.csv"), usage, "need --labels"},
+		{c("--labels", "$D/y.csv", "--val", "1.5", "$D/good.csv"), usage, "--val fraction must be in (0, 1)"},
+		{c("--labels", "$D/y.csv", "--val", "$D/idx.txt", "$D/good.csv"), usage, "row index 5 out of range"},
+		{c("--labels", "$D/y.csv", "--plot", "$D/p.jpg", "$D/good.csv"), usage, "--plot must name a .png or .svg file"},
+		{c("--renormalize", "--loss", "sigmoid", "$D/good.csv"), usage, "--renormalize applies to softmax probabilities only"},
+		{c("--workers", "x", "$D/good.csv"), usage, `invalid value "x" for flag -workers`},
+		// Input files.
+		{c("$D/missing.csv"), usage, "missing.csv: no such file or directory"},
+		{c("$D/adir"), usage, "adir: is a directory"},
+		{c("$D/empty.csv"), usage, "empty.csv: csv: empty input"},
+		{c("$D/header.csv"), usage, "header.csv: no rows"},
+		{c("$D/ragged.csv"), usage, "ragged.csv: row 1: has 2 columns, want 3"},
+		{c("$D/quote.csv"), usage, "quote.csv: row 1"},
+		{c("$D/text.csv"), usage, `row 1, column 1: NaN: "abc" is not a number`},
+		{c("$D/nan.csv"), usage, "row 1, column 0: NaN: not a finite number"},
+		{c("$D/sum.csv"), usage, "row 1: probabilities sum to 0.8999"},
+		{c("$D/neg.csv"), usage, "row 1, column 0: -0.2: negative probability"},
+		{c("$D/onecol.csv"), usage, "softmax loss needs K >= 2 classes"},
+		{c("$D/empty.npy"), usage, "empty.npy: npy"},
+		{c("$D/trunc.npy"), usage, "trunc.npy: row 2: file ends early (header declares 3 rows)"},
+		{c("$D/trunchdr.npy"), usage, "trunchdr.npy: npy"},
+		{c("$D/magic.npy"), usage, "magic.npy: npy"},
+		{c("$D/baddict.npy"), usage, "baddict.npy: npy"},
+		{c("$D/v2huge.npy"), usage, "header of 2147483647 bytes"},
+		{c("$D/garbage.npy"), usage, "garbage.npy: npy"},
+		{c("$D/complex.npy"), usage, `unsupported element type "<c16"`},
+		{c("$D/ints.npy"), usage, "element type <i8: need float32 or float64"},
+		{c("$D/fortran.npy"), usage, "Fortran order"},
+		{c("$D/threed.npy"), usage, "need a 1-D or 2-D array"},
+		{c("$D/zero.npy"), usage, "zero.npy: no rows"},
+		{c("$D/wide.npy"), usage, "10000000 columns: at most 1000000 classes"},
+		// Label and index files.
+		{c("--labels", "$D/missing.csv", "$D/good.csv"), usage, "missing.csv: no such file or directory"},
+		{c("--labels", "$D/y3.csv", "$D/good.csv"), usage, "more labels than the 2 input rows"},
+		{c("--labels", "$D/ybad.csv", "$D/good.csv"), usage, "row 1: label 7 out of range [0, 3)"},
+		{c("--labels", "$D/yfloat.csv", "$D/good.csv"), usage, `"1.5" is not an integer`},
+		{c("--labels", "$D/yf.npy", "$D/good.csv"), usage, "row 1, column 0: 2.5: not an integer"},
+		{c("--labels", "$D/ytwo.csv", "$D/good.csv"), usage, "name the label column (--label-col)"},
+		{c("--labels", "$D/ytwo.csv", "--label-col", "w", "$D/good.csv"), usage, `has no column "w"`},
+		{c("--labels", "$D/good.npy", "$D/good.csv"), usage, "need a 1-D array of integer labels, got 3 columns"},
+		{c("--labels", "$D/empty.csv", "$D/good.csv"), usage, "empty.csv: csv: empty input"},
+		{c("--labels", "$D/y.csv", "--val", "$D/missing.txt", "$D/good.csv"), usage, "missing.txt: no such file or directory"},
+		// Unwritable outputs: nothing is left, not even a temporary.
+		{c("--out", "$D/adir", "$D/good.csv"), failure, "adir"},
+		{c("--out", "$D/no/such/o.npy", "$D/good.npy"), failure, "no such file or directory"},
+		{c("--out", "$D/good.csv/o.csv", "$D/good.csv"), failure, "not a directory"},
+		{c("--labels", "$D/y.csv", "--out", "$D/o.csv", "--plot", "$D/no/such/p.png", "$D/good.csv"), failure, "no such file or directory"},
+	})
+}
