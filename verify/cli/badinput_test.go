@@ -162,8 +162,8 @@ const (
 	failure = ExitFailure
 )
 
-// tenMillionEntries is a probability vector flag of 10^7 entries.
-var tenMillionEntries = strings.Repeat("1e-7,", 10000000-1) + "1e-7"
+// tenMillionEntries returns a probability vector flag of 10^7 entries.
+func tenMillionEntries() string { return strings.Repeat("1e-7,", 10000000-1) + "1e-7" }
 
 func TestBadInputSearch(t *testing.T) {
 	runMatrix(t, []badCase{
@@ -239,7 +239,7 @@ func TestBadInputMinimize(t *testing.T) {
 		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,x"}, usage, `not a number: "x"`},
 		{[]string{"minimize", "--gamma", "1", "--eta", ",,"}, usage, `not a number: ""`},
 		{[]string{"minimize", "--gamma", "1", "--eta", "0:1"}, usage, `not a number: "0:1"`},
-		{[]string{"minimize", "--gamma", "1", "--eta", tenMillionEntries}, usage, "10000000 entries: at most 100000 classes"},
+		{[]string{"minimize", "--gamma", "1", "--eta", tenMillionEntries()}, usage, "10000000 entries: at most 100000 classes"},
 		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "--solver", "newton"}, usage, `bad --solver "newton"`},
 		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "--format", "csv"}, usage, `bad --format "csv"`},
 		{[]string{"minimize", "--gamma", "1", "--eta", "0.5,0.5", "more"}, usage, `unexpected argument "more"`},
@@ -256,7 +256,7 @@ func TestBadInputPsi(t *testing.T) {
 		{[]string{"psi", "--gamma", "2", "--q", "0.5"}, usage, "need K >= 2 classes"},
 		{[]string{"psi", "--gamma", "2", "--q", "NaN,1"}, usage, "entry 1 = NaN"},
 		{[]string{"psi", "--gamma", "2", "--q", "1.5,-0.5"}, usage, "entry 1 = 1.5: greater than 1"},
-		{[]string{"psi", "--gamma", "2", "--q", tenMillionEntries}, usage, "10000000 entries: at most 100000 classes"},
+		{[]string{"psi", "--gamma", "2", "--q", tenMillionEntries()}, usage, "10000000 entries: at most 100000 classes"},
 		{[]string{"psi", "--gamma", "2", "--q", "0.5;0.5"}, usage, `not a number: "0.5;0.5"`},
 		{[]string{"psi", "--gamma", "2", "--q"}, usage, "flag needs an argument: -q"},
 	})
