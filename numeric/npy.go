@@ -96,7 +96,7 @@ const maxNpyHeader = 1 << 16
 func parseNpyHeader(r io.Reader) (nr *npy.Reader, err error) {
 	defer func() {
 		if recover() != nil {
-			nr, err = nil, fmt.Errorf("npy: malformed header")
+			nr, err = nil, errors.New("malformed header")
 		}
 	}()
 	return npy.NewReader(r)
