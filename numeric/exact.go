@@ -65,8 +65,14 @@ const (
 	// exactQuadraticTol: below this step size Newton is taken to be in its
 	// quadratic regime, where the next step is predicted as C·δ² with
 	// C = δ_k/δ_{k−1}², and the iteration stops once that prediction is
-	// below exactStepTol (saving the step that would only confirm it).
-	exactQuadraticTol = 1e-5
+	// below exactPredictTol (saving the step that would only confirm it).
+	// Steps of 1e-3 are already quadratic on every regime tested; the
+	// estimate of C is rougher from such steps than from 1e-5 ones, which
+	// exactPredictTol allows for.
+	exactQuadraticTol = 1e-3
+	// exactPredictTol: half an ulp of 1, so that an estimate of C off by
+	// a factor of 8 still leaves the error below exactStepTol.
+	exactPredictTol = 0x1p-53
 	// maxLogStep caps a decrease of log q_i in one step, so that a poor
 	// early linearization cannot send an entry to 0 (e^-30 ≈ 1e-13).
 	maxLogStep = 30.0
@@ -86,6 +92,16 @@ const (
 	// fewBitsFloor: below 1024·2^−1074 an entry has at most 10 significant
 	// bits, so its steps are noise of 1e-3 or more and are not watched.
 	fewBitsFloor = 0x1p-1064
+	// globalStepMin: a first-order step that moves some log q_i by more
+	// than this (one e-fold) is made exact in its sum (globalShift).
+	globalStepMin = 1.0
+	// globalShiftSteps, globalShiftTol: Newton's iterations on the shift
+	// stop once it moves by less than globalShiftTol, which only needs to
+	// make the step good, not exact (the outer Newton iteration polishes);
+	// G is convex and increasing, so few steps are needed and
+	// globalShiftSteps only bounds a runaway.
+	globalShiftSteps = 20
+	globalShiftTol   = 1e-3
 	// exactDirectMaxGamma: up to this γ the residual of a non-maximal
 	// entry is formed as one logarithm of η_i φ(q_i)/q_i (see Minimize).
 	exactDirectMaxGamma = 17
@@ -150,14 +166,88 @@ func scaleExp(v, x, dx float64) (float64, float64) {
 	return v, x
 }
 
-// expSmall returns e^x, by a degree-4 Taylor polynomial when |x| < 2^−10
-// (remainder below x^5/120 < 2^−56, under half an ulp of the result), which
-// is where Newton's late steps live, and by math.Exp otherwise.
+// expSmall returns e^x: by Taylor polynomials where Newton's steps live
+// (|x| < 2^−10: degree 4, remainder below x^5/120 < 2^−56; |x| < 2^−4:
+// degree 8, remainder below x^9/9! < 2^−54.5, both under half an ulp of
+// the result, so with Horner's rounding the result is within about one
+// ulp), and by math.Exp otherwise.
 func expSmall(x float64) float64 {
-	if math.Abs(x) < 0x1p-10 {
+	switch ax := math.Abs(x); {
+	case ax < 0x1p-10:
 		return 1 + x*(1+x*(1.0/2+x*(1.0/6+x*(1.0/24))))
+	case ax < 0x1p-4:
+		return 1 + x*(1+x*(1.0/2+x*(1.0/6+x*(1.0/24+x*(1.0/120+x*(1.0/720+x*(1.0/5040+x*(1.0/40320))))))))
 	}
 	return math.Exp(x)
+}
+
+// maxLogMove returns the largest |Δ log q_i| (or |Δ log δ|) of the
+// first-order Newton step with shift ds, before the clamps.
+func maxLogMove(ds float64, eta, rho, invd []float64, m int, comp bool, rm, dm float64) float64 {
+	var mx float64
+	for i, e := range eta {
+		if e != 0 && !(comp && i == m) {
+			mx = max(mx, math.Abs((rho[i]+ds)*invd[i]))
+		}
+	}
+	if comp {
+		mx = max(mx, math.Abs((rm+ds)/dm))
+	}
+	return mx
+}
+
+// globalShift returns the shift ds of a Newton step (log q_i moves by
+// (ρ_i + ds)/D_i, and a complemented top entry's log δ by −(ρ_m + ds)/D_m)
+// chosen so that the stepped vector sums to 1 exactly, not only to first
+// order, when the first-order ds (given) moves some log q_i by more than
+// globalStepMin; otherwise it returns ds.
+//
+// Why: each ρ_i is close to linear in log q_i (D_i is near 1 for small
+// q_i, and near γ/(1+γ)-ish for a complemented top entry), but the sum
+// Σ e^{log q_i} = 1 is not, and its linearization e^{x+dx} ≈ e^x(1+dx)
+// cannot move an entry down by more than one e-fold per step. A
+// near-one-hot η whose top entry's complement must fall by hundreds of
+// e-folds (η = (2^−1074, 1) at γ = 0.25: δ from 1e-162 to 1.9e-259) then
+// crawled one e-fold per iteration and hit IterationLimit. With the exact
+// sum, the step solves the linearized ρ equations and the true sum
+// constraint, and such cases converge in a few steps.
+//
+// Method: Newton's method on the convex, increasing function
+// G(ds) = log Σ_i e^{x_i + (ρ_i+ds)/D_i} (over the entries carried as
+// themselves), minus log δ' = y − (ρ_m+ds)/D_m for a complemented top
+// entry, evaluated with the largest exponent factored out.
+func globalShift(ds float64, eta, x, rho, invd []float64, m int, comp bool, y, rm, dm float64) float64 {
+	gs := ds
+	for range globalShiftSteps {
+		mx := math.Inf(-1)
+		for i, e := range eta {
+			if e != 0 && !(comp && i == m) {
+				mx = max(mx, x[i]+(rho[i]+gs)*invd[i])
+			}
+		}
+		var s0, s1 float64
+		for i, e := range eta {
+			if e != 0 && !(comp && i == m) {
+				w := math.Exp(x[i] + (rho[i]+gs)*invd[i] - mx)
+				s0 += w
+				s1 += w * invd[i]
+			}
+		}
+		g, gp := mx+math.Log(s0), s1/s0
+		if comp {
+			g -= y - (rm+gs)/dm
+			gp += 1 / dm
+		}
+		step := g / gp
+		if math.IsNaN(step) || math.IsInf(step, 0) {
+			return ds // leave it to the first-order step and its clamps
+		}
+		gs -= step
+		if math.Abs(step) < globalShiftTol {
+			break
+		}
+	}
+	return gs
 }
 
 // Exact returns the focal risk minimizer q^{γ,*}(η) (see ExactSolver). It
@@ -214,11 +304,13 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	// q_m < 1/2, where 1 − δ would cancel, it is carried as q_m from there.
 	comp := false
 	var delta, y float64
+	var mq float64 // the largest entry other than the top one (see sc)
 	if unique && eta[m] > 0.5 {
 		var sum neumaier
 		for i, e := range eta {
 			if i != m {
 				sum.add(e)
+				mq = max(mq, e)
 			}
 		}
 		comp, delta = true, sum.sum()
@@ -235,20 +327,31 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	// below 1/2, and η_i/q_i ≈ e^{−s}φ(q_i)^{−1}, so the product below
 	// stays far from overflow and underflow.
 	direct := gamma <= exactDirectMaxGamma
+	pw := newPow1m(gm1)
 	var s float64
 	polish, subStall := 0, 0
 	var prevStep float64
 	res.Status = IterationLimit
 	for it := 1; it <= maxIter; it++ {
 		res.Iterations = it
-		switched := false
 		if comp && delta > 0.5 && prevStep < exactQuadraticTol && it > 1 {
-			// Converging to q_m < 1/2: carry q_m itself from here on.
-			comp, switched = false, true
+			// Converging to q_m < 1/2: carry q_m itself from here on (1 − δ
+			// is exact for δ ≥ 1/2, so the switch loses nothing and this
+			// iteration's step may end the iteration).
+			comp = false
 			dst[m] = 1 - delta
 			x[m] = theory.Log(dst[m])
 		}
-		var sumA, sumB, maxRho float64
+		// sc scales the sums below so that their terms stay normal
+		// numbers: in the complemented mode every entry summed may be tiny
+		// (near-one-hot η), and sums of subnormal terms would carry no
+		// precision; sc is a power of two that brings the largest of them
+		// near 1, and the step ds is invariant to it.
+		sc := 1.0
+		if comp {
+			sc = math.Ldexp(1, min(1023, -math.Ilogb(max(delta, mq))))
+		}
+		var sumA, sumB, maxRho, rhoAll, maxInvd float64
 		var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 		// is off by up to K ulps, which would shift every q_i by as much.
 		for i, e := range eta {
@@ -256,59 +359,88 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 				continue
 			}
 			q, lq := dst[i], x[i]
-			gi := (1 - q) - gamma*q*lq
+			om := 1 - q
+			gi := om - gamma*q*lq
 			var r float64
 			if direct {
 				// One logarithm of a product with a relative error of a
 				// few ulps: ρ_i to a few ulps absolute.
-				if t := e / q * (theory.Pow1m(q, gm1) * gi); t >= minNormal {
+				p := pw.of(q, om)
+				if t := e / q * (p * gi); t >= minNormal {
 					r = theory.Log(t) + s
 				} else {
-					r = logRatio(e, q) + theory.Log(theory.Pow1m(q, gm1)*gi) + s
+					r = logRatio(e, q) + theory.Log(p*gi) + s
 				}
 			} else {
 				r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
 			}
-			di := 1 + gm1*q/(1-q) + q*(1+gamma*(1+lq))/gi
-			rho[i], d[i] = r, di
-			sumA += q * r / di
-			sumB += q / di
-			f.add(q)
-			if q >= minNormal {
-				maxRho = math.Max(maxRho, math.Abs(r))
+			// 1/D_i, with D_i = d log h/d log q = 1 + (γ−1)q/(1−q) +
+			// q(1+γ(1+log q))/g over one denominator (one division, not
+			// three). D only steers the step: its rounding does not move
+			// the fixed point ρ = 0.
+			invd := om * gi / (gi*(1+(gamma-2)*q) + q*om*(1+gamma*(1+lq)))
+			rho[i], d[i] = r, invd
+			qs := q * sc
+			w := qs * invd
+			sumA += w * r
+			sumB += w
+			f.add(qs)
+			ar := math.Abs(r)
+			if ar > maxRho && q >= minNormal {
+				maxRho = ar // a NaN r shows in sumA
+			}
+			if ar > rhoAll {
+				rhoAll = ar
+			}
+			if invd > maxInvd {
+				maxInvd = invd
 			}
 		}
 		var rm, dm float64
 		if comp {
 			q := 1 - delta
 			lq := math.Log1p(-delta)
-			gi := delta - gamma*q*lq
+			// u = log(1−δ)/δ (−1 for tiny δ), so that g/δ = 1 − γqu and
+			// D_m are formed without dividing two tiny (perhaps
+			// subnormal) numbers.
+			u := lq / delta
+			gd := 1 - gamma*q*u
 			// log g + (γ−1) log δ = log(g/δ) + γ log δ: g/δ ≈ 1 + γq has
 			// no cancellation, and only γ·log δ is amplified.
-			rm = logRatio(eta[m], q) + s + math.Log(gi/delta) + gamma*y
-			dm = delta/q + gamma*(2*delta+delta*lq-gm1*q*lq)/gi
-			sumA += delta * rm / dm
-			sumB += delta / dm
-			f.add(-delta)
-			maxRho = math.Max(maxRho, math.Abs(rm))
+			rm = logRatio(eta[m], q) + s + theory.Log(gd) + gamma*y
+			dm = delta/q + gamma*(2+lq-gm1*q*u)/gd
+			dsc := delta * sc
+			sumA += dsc * rm / dm
+			sumB += dsc / dm
+			f.add(-dsc)
+			maxRho = max(maxRho, math.Abs(rm))
+			rhoAll = max(rhoAll, math.Abs(rm))
+			maxInvd = max(maxInvd, 1/dm)
 		} else {
 			f.add(-1)
 		}
 		fs := f.sum()
-		res.Residual = math.Max(maxRho, math.Abs(fs))
-		if math.IsNaN(res.Residual) || math.IsInf(res.Residual, 0) || !(sumB > 0) {
+		res.Residual = math.Max(maxRho, math.Abs(fs)/sc)
+		if math.IsNaN(res.Residual) || math.IsInf(res.Residual, 0) || math.IsNaN(sumA) || !(sumB > 0) {
 			res.Status = Failed
 			break
 		}
 		ds := (-fs - sumA) / sumB
+		if (rhoAll+math.Abs(ds))*maxInvd > globalStepMin && maxLogMove(ds, eta, rho, d, m, comp, rm, dm) > globalStepMin {
+			// Far from the solution: make the step's sum exact (see
+			// globalShift) when some log q_i would move by more than
+			// globalStepMin.
+			ds = globalShift(ds, eta, x, rho, d, m, comp, y, rm, dm)
+		}
 		// maxStep: the steps that hold up the stopping rule; maxNormal and
 		// maxSub: those of normal and of subnormal entries.
 		var maxStep, maxNormal, maxSub float64
+		mq = 0
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
 			}
-			dx := (rho[i] + ds) / d[i]
+			dx := (rho[i] + ds) * d[i]
 			// Entries carried as themselves stay at most 1/2: a non-top
 			// entry is below the top one, and the top one is carried this
 			// way only when η_m ≤ 1/2 (then q_m ≤ 1/2 by Cor 9) or after it
@@ -316,16 +448,30 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			if x[i]+dx > logHalf {
 				dx = (logHalf - x[i]) / 2
 			}
-			dx = math.Max(dx, -maxLogStep)
+			if dx < -maxLogStep {
+				dx = -maxLogStep
+			}
 			x[i] += dx
+			adx := math.Abs(dx)
+			// The late steps, inline: scaleExp's small-step branch with
+			// expSmall's degree-4 polynomial, for a normal entry that
+			// stays normal.
+			if v := dst[i] * (1 + dx*(1+dx*(1.0/2+dx*(1.0/6+dx*(1.0/24))))); adx < 0x1p-10 && v >= minNormal && dst[i] >= minNormal {
+				dst[i] = v
+				mq = max(mq, v)
+				maxStep = max(maxStep, adx)
+				maxNormal = max(maxNormal, adx)
+				continue
+			}
 			dst[i], x[i] = scaleExp(dst[i], x[i], dx)
+			mq = max(mq, dst[i])
 			if resolvable(dst[i], dx) {
-				maxStep = math.Max(maxStep, math.Abs(dx))
+				maxStep = max(maxStep, adx)
 			}
 			if dst[i] >= minNormal {
-				maxNormal = math.Max(maxNormal, math.Abs(dx))
+				maxNormal = max(maxNormal, adx)
 			} else if dst[i] >= fewBitsFloor {
-				maxSub = math.Max(maxSub, math.Abs(dx))
+				maxSub = max(maxSub, adx)
 			}
 		}
 		if comp {
@@ -333,16 +479,17 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			if y+dy > yMax {
 				dy = (yMax - y) / 2
 			}
-			dy = math.Max(dy, -maxLogStep)
+			dy = max(dy, -maxLogStep)
 			y += dy
 			delta, y = scaleExp(delta, y, dy)
+			ady := math.Abs(dy)
 			if resolvable(delta, dy) {
-				maxStep = math.Max(maxStep, math.Abs(dy))
+				maxStep = max(maxStep, ady)
 			}
 			if delta >= minNormal {
-				maxNormal = math.Max(maxNormal, math.Abs(dy))
+				maxNormal = max(maxNormal, ady)
 			} else if delta >= fewBitsFloor {
-				maxSub = math.Max(maxSub, math.Abs(dy))
+				maxSub = max(maxSub, ady)
 			}
 		}
 		s += ds
@@ -364,7 +511,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		} else {
 			subStall = 0
 		}
-		if !switched && (maxStep <= exactStepTol || predicted <= exactStepTol || polish > exactPolishSteps || subStall > exactSubnormalSteps) {
+		if maxStep <= exactStepTol || predicted <= exactPredictTol || polish > exactPolishSteps || subStall > exactSubnormalSteps {
 			res.Status = Converged
 			break
 		}
@@ -372,6 +519,59 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	if comp {
 		dst[m] = 1 - delta
 	}
-	res.Risk = theory.Risk(dst, eta, gamma)
+	res.Risk = exactRisk(dst, eta, x, m, gamma)
 	return res, nil
+}
+
+// exactRisk returns W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i at the solver's
+// final iterate, using its log q_i (x_i, which the iteration keeps within
+// about an ulp of log q_i) instead of a logarithm per entry; the entry m,
+// which may be carried as its complement, is evaluated by
+// theory.LossTerm. The terms are within a few ulps of theory.Risk's, and
+// their sum is compensated.
+func exactRisk(q, eta, x []float64, m int, gamma float64) float64 {
+	pw := newPow1m(gamma)
+	var sum neumaier
+	for i, e := range eta {
+		if e == 0 {
+			continue
+		}
+		if i == m {
+			sum.add(e * theory.LossTerm(q[i], gamma))
+			continue
+		}
+		sum.add(-e * pw.of(q[i], 1-q[i]) * x[i])
+	}
+	return sum.sum()
+}
+
+// pow1m computes (1−q)^p like theory.Pow1m, with the test for a small
+// integer exponent made once per solve rather than once per entry: for
+// those, by multiplication of w = 1−q (the same binary powering, so the
+// same value as theory.Pow1m).
+type pow1m struct {
+	p   float64
+	n   int
+	int bool
+}
+
+func newPow1m(p float64) pow1m {
+	n := int(p)
+	return pow1m{p: p, n: n, int: float64(n) == p && n >= 0 && n <= 3}
+}
+
+// of returns (1−q)^p for q in [0, 1), given w = 1−q.
+func (pw pow1m) of(q, w float64) float64 {
+	if !pw.int {
+		return theory.Pow1m(q, pw.p)
+	}
+	switch pw.n {
+	case 0:
+		return 1
+	case 1:
+		return w
+	case 2:
+		return w * w
+	}
+	return w * w * w
 }

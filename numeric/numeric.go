@@ -53,7 +53,8 @@ func (s Status) String() string {
 type Result struct {
 	// Q is the minimizer found, a probability vector of the length of η.
 	Q []float64
-	// Risk is W(Q; η) (theory.Risk).
+	// Risk is W(Q; η), as theory.Risk computes it (Exact evaluates it
+	// with its own log Q_i, within a few ulps of theory.Risk).
 	Risk float64
 	// Iterations counts the outer iterations of the method.
 	Iterations int
