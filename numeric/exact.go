@@ -32,10 +32,18 @@ import (
 // exactStepTol. Equal η_i follow identical arithmetic, so ties stay exactly
 // tied.
 //
-// Subnormal entries of η (below 2^−1022) carry too few bits for their KKT
-// residuals to settle to an ulp, and with a tiny γ (which amplifies that
-// noise by 1/γ) the iteration may then end at IterationLimit; the result is
-// still a probability vector with ties and zeros kept.
+// Far from the solution (a step that would move some log q_i by more than
+// an e-fold) the shift s of the step is chosen so that the stepped vector
+// sums to 1 exactly rather than to first order (globalShift); without it a
+// near-one-hot η whose top complement must fall by hundreds of e-folds
+// moved one e-fold per iteration. The sums of the step are scaled by a
+// power of two so that they stay normal numbers when every entry but the
+// top one is tiny. Subnormal entries of η (below 2^−1022) carry too few
+// bits for their residuals to settle to an ulp; they are held to a relative
+// step of 1e-6 (see the stopping rule). On 2·10^5 adversarial vectors
+// (subnormal, tiny and zero entries next to a top entry near 1, K ≤ 21,
+// γ log-uniform in [1e-6, 100]) every solve converged, in at most 14
+// iterations.
 //
 // Accuracy (measured against package hiprec, docs/numerics.md): relative
 // error of a few ulps for every entry ≥ 1e-300 wherever γ·|log(1−q_i)| ≤ 10,
@@ -50,7 +58,7 @@ type ExactSolver struct {
 }
 
 const (
-	// defaultExactMaxIter: Newton converges in 5–15 steps from q = η on
+	// defaultExactMaxIter: Newton converges in 2–14 steps from q = η on
 	// every regime the tests cover; the bound only stops runaway cases.
 	defaultExactMaxIter = 200
 	// exactStepTol: a Newton step in log q below 4 ulps of 1 changes q by

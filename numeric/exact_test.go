@@ -41,3 +41,72 @@ func TestExactRisk(t *testing.T) {
 		}
 	}
 }
+
+// exactAdversarialMaxIter bounds the iterations of TestExactAdversarial:
+// the largest count seen on 2·10^5 such vectors was 14; 20 leaves margin
+// while still catching a return of the one-e-fold-per-step crawl (which
+// took 200 iterations).
+const exactAdversarialMaxIter = 20
+
+// TestExactAdversarial solves vectors built to be hard: a top entry near 1
+// next to subnormal, tiny (down to 1e-300), zero and ordinary entries, with
+// γ log-uniform in [1e-6, 100]. Every solve must converge, within
+// exactAdversarialMaxIter iterations, to a vector whose zeros are kept.
+// Before the exact-sum step (globalShift) and the scaled sums, 162 of
+// 2·10^5 such solves ended at IterationLimit, e.g. η = (2^−1074, 1) at
+// γ = 0.25, whose answer (1.8945e-259, 1) they approached one e-fold per
+// iteration.
+func TestExactAdversarial(t *testing.T) {
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xad5))
+	var sv ExactSolver
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	cases := [][]float64{{0x1p-1074, 1}, {1, 0x1p-1074}, {0x1p-1074, 0x1p-1074, 1}}
+	for len(cases) < n {
+		k := 2 + rng.IntN(20)
+		eta := make([]float64, k)
+		for i := range eta {
+			switch rng.IntN(4) {
+			case 0:
+				eta[i] = math.Ldexp(float64(1+rng.IntN(1<<20)), -1074)
+			case 1:
+				eta[i] = math.Pow(10, -300*rng.Float64())
+			case 2:
+				eta[i] = 0
+			default:
+				eta[i] = rng.Float64()
+			}
+		}
+		eta[rng.IntN(k)] = 1
+		var s float64
+		for _, e := range eta {
+			s += e
+		}
+		for i := range eta {
+			eta[i] /= s
+		}
+		cases = append(cases, eta)
+	}
+	for i, eta := range cases {
+		gamma := math.Pow(10, -6+8*rng.Float64())
+		if i < 3 {
+			gamma = 0.25
+		}
+		r, err := sv.Minimize(make([]float64, len(eta)), eta, gamma)
+		if err != nil {
+			t.Fatalf("case %d: Exact(%v, %v): %v", i, eta, gamma, err)
+		}
+		if r.Status != Converged || r.Iterations > exactAdversarialMaxIter {
+			t.Fatalf("case %d: Exact(%v, %v): status %v after %d iterations (residual %g); rerun with FOCAL_SEED=%d go test ./numeric -run TestExactAdversarial",
+				i, eta, gamma, r.Status, r.Iterations, r.Residual, seed)
+		}
+		for j, e := range eta {
+			if e == 0 && r.Q[j] != 0 {
+				t.Fatalf("case %d: η_%d = 0 but q_%d = %v (FOCAL_SEED=%d)", i, j, j, r.Q[j], seed)
+			}
+		}
+	}
+}
