@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // AtomicFile is an output file that appears at its path only when it is
@@ -17,17 +18,36 @@ type AtomicFile struct {
 	done bool
 }
 
-// CreateAtomic creates the temporary file for path.
+// CreateAtomic creates the temporary file for path. Its errors, and those
+// of Commit, are *os.PathError naming path (not the temporary file, which
+// the user never named), e.g. "write out/x.npy: no such file or directory".
 func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, &os.PathError{Op: "write", Path: path, Err: syscall.EISDIR}
+	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return nil, err
+		return nil, targetError(path, err)
 	}
 	return &AtomicFile{File: f, path: path}, nil
+}
+
+// targetError reports err, an error on the temporary file, as an error
+// writing path.
+func targetError(path string, err error) error {
+	var pe *os.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return &os.PathError{Op: "write", Path: path, Err: err}
 }
 
 // Commit flushes the file to disk, closes it, sets its mode to 0644 (a
@@ -50,8 +70,9 @@ func (f *AtomicFile) Commit() error {
 	}
 	if err != nil {
 		os.Remove(f.File.Name())
+		return targetError(f.path, err)
 	}
-	return err
+	return nil
 }
 
 // Abort closes and removes the temporary file; it does nothing after Commit

@@ -61,6 +61,9 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("npy: truncated header")
 		}
+		if strings.HasPrefix(err.Error(), "npy: ") { // npyio's errors have the prefix already
+			return nil, err
+		}
 		return nil, fmt.Errorf("npy: %w", err)
 	}
 	h := nr.Header

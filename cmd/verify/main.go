@@ -13,6 +13,12 @@
 //	verify tau --gamma G
 //	verify minimize --gamma G --eta a,b,c [--solver exact|direct]
 //	verify psi --gamma G --q a,b,c
+//	verify calibrate --gamma G [flags] FILE
+//	verify report [--seed N] [--out-dir docs] [--only NAMES] [--check]
+//
+// --gamma and --K of the search and of boundary take lists and ranges
+// start:end[:step]: the start always, the end when a step lands on it, and
+// the start alone when the step is longer than end − start.
 //
 // Exit codes: 0 when no theorem is refuted, 3 when a counterexample to a
 // theorem is confirmed in high precision, 2 for usage errors, 1 for other

@@ -55,10 +55,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	plot := fs.String("plot", "", "write a reliability diagram, raw and recovered, to `FILE` (.png or .svg)")
 	renorm := fs.Bool("renormalize", false, "divide each row of probabilities by its sum instead of rejecting rows that do not sum to 1")
 	workers := fs.Int("workers", 0, "goroutines (0: all CPUs)")
-	if err := c.parse(fs, args, true); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	if err := c.parseFormat(fs, args, true, format); err != nil {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
@@ -73,13 +70,12 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	}
 	var alphas []float64
 	if *alpha != "" {
-		for _, f := range strings.Split(*alpha, ",") {
-			a, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil {
-				return 0, usagef("bad --alpha %q: %q is not a number", *alpha, f)
-			}
-			alphas = append(alphas, a)
+		if alphas, err = parseVector(*alpha); err != nil {
+			return 0, usagef("bad --alpha %q: %v", *alpha, err)
 		}
+	}
+	if *workers < 0 {
+		return 0, usagef("bad --workers %d: want >= 0 (0: all CPUs)", *workers)
 	}
 	var e calibrate.Edges
 	switch *edges {
@@ -106,7 +102,9 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	case errors.As(err, &ue):
 		return 0, usagef("%s", ue.Msg)
 	case errors.As(err, &ie):
-		return 0, usagef("bad input: %v", ie)
+		// A read error names the file again ("x: csv: read x: is a
+		// directory"): keep its reason only.
+		return 0, usagef("bad input: %s: %v", ie.File, pathReason(ie.File, ie.Err))
 	}
 	return ExitFailure, err
 }

@@ -11,8 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -75,53 +76,79 @@ func (c *CLI) Main(args []string) int {
 		c.Stderr = os.Stderr
 	}
 	sub, rest := "", args
+	run := (*CLI).search
 	if len(args) > 0 {
-		switch args[0] {
-		case "merge", "tau", "minimize", "psi", "boundary", "calibrate", "report", "help":
-			sub, rest = args[0], args[1:]
+		if args[0] == "help" {
+			io.WriteString(c.Stdout, rootUsage)
+			return ExitOK
+		}
+		if f, ok := subcommands[args[0]]; ok {
+			sub, rest, run = args[0], args[1:], f
 		}
 	}
-	var code int
-	var err error
-	switch sub {
-	case "":
-		code, err = c.search(rest)
-	case "merge":
-		code, err = c.merge(rest)
-	case "tau":
-		code, err = c.tau(rest)
-	case "minimize":
-		code, err = c.minimize(rest)
-	case "psi":
-		code, err = c.psi(rest)
-	case "boundary":
-		code, err = c.boundary(rest)
-	case "calibrate":
-		code, err = c.calibrate(rest)
-	case "report":
-		code, err = c.report(rest)
-	case "help":
-		io.WriteString(c.Stdout, rootUsage)
-		return ExitOK
-	}
+	code, err := run(c, rest)
 	if err == nil {
 		return code
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	name := "verify"
+	if sub != "" {
+		name += " " + sub
+	}
+	msg := message(err)
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, verify.ErrOptions) || errors.Is(err, verify.ErrMerge) {
-		name := "verify"
-		if sub != "" {
-			name += " " + sub
-		}
 		fmt.Fprintf(c.Stderr, "%s: %s (run '%s -h' for usage)\n", name, msg, name)
 		return ExitUsage
 	}
-	fmt.Fprintf(c.Stderr, "verify: %s\n", msg)
+	fmt.Fprintf(c.Stderr, "%s: %s\n", name, msg)
 	return ExitFailure
+}
+
+// subcommands maps the first argument to its subcommand; anything else
+// is the search's flags.
+var subcommands = map[string]func(*CLI, []string) (int, error){
+	"merge":     (*CLI).merge,
+	"tau":       (*CLI).tau,
+	"minimize":  (*CLI).minimize,
+	"psi":       (*CLI).psi,
+	"boundary":  (*CLI).boundary,
+	"calibrate": (*CLI).calibrate,
+	"report":    (*CLI).report,
+}
+
+// packagePrefixes are the prefixes the packages below give their errors
+// ("verify: cannot merge: …", "report: no line …"); after "verify SUB: "
+// they would say again where the message comes from.
+var packagePrefixes = []string{"verify: ", "report: ", "calibrate: ", "numeric: "}
+
+// message returns err as one line for "verify SUB: <message>". An error
+// of a package below loses its packagePrefixes; a usage error built here
+// is left as it is (it names the user's files, which may be called
+// "report"), its parts from below already trimmed with trimPackage.
+func message(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return msg
+	}
+	for _, p := range packagePrefixes {
+		msg = strings.TrimPrefix(msg, p)
+		msg = strings.ReplaceAll(msg, ": "+p, ": ")
+	}
+	return msg
+}
+
+// trimPackage returns the message of err, an error of a package below,
+// without its packagePrefixes at the start.
+func trimPackage(err error) string {
+	msg := err.Error()
+	for _, p := range packagePrefixes {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 // flagSet returns a FlagSet that reports errors instead of printing them;
@@ -175,9 +202,24 @@ func (c *CLI) parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	return nil
 }
 
-func checkFormat(f string) error {
-	if f != "text" && f != "json" {
-		return usagef("bad --format %q: want text or json", f)
+// formatFlag defines --format, text or json (parseFormat checks it).
+func formatFlag(fs *flag.FlagSet, def string) *string {
+	return fs.String("format", def, "output format: text or json")
+}
+
+// outFlag defines --out, the file emit writes what (the report, the
+// answer) to instead of stdout.
+func outFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("out", "", "write the "+what+" to `FILE` (atomically) instead of stdout")
+}
+
+// parseFormat is parse, then the check of the --format flag (formatFlag).
+func (c *CLI) parseFormat(fs *flag.FlagSet, args []string, allowArgs bool, format *string) error {
+	if err := c.parse(fs, args, allowArgs); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("bad --format %q: want text or json", *format)
 	}
 	return nil
 }
@@ -225,7 +267,7 @@ Exit codes:
   3  a counterexample to a theorem was confirmed in high precision
 `
 
-const searchUsage = rootUsage + `
+const searchUsage = rootUsage + "\n" + rangeHelp + `
 Search flags:
 `
 
@@ -238,39 +280,26 @@ func (c *CLI) claims() []verify.Claim {
 
 func (c *CLI) search(args []string) (int, error) {
 	fs := c.flagSet("verify", searchUsage)
-	gammaF := fs.String("gamma", "0.5,1,2", "γ values: a number, a `list` such as 0.5,1,2, or a range start:end:step (end included when hit)")
-	kF := fs.String("K", "3,4,5,10", "numbers of classes: a number, a `list` or a range start:end[:step]")
+	gammaF := fs.String("gamma", "0.5,1,2", "γ values: a number, a `list` such as 0.5,1,2, or a range start:end[:step] such as 0:2:0.5 (start included, end when a step lands on it; see above)")
+	kF := fs.String("K", "3,4,5,10", "numbers of classes: a number, a `list` such as 3,4,5 or a range start:end[:step] such as 3:10:2 (see above)")
 	claimsF := fs.String("claims", "", "comma-separated claim IDs (default: all)")
 	budget := fs.Int("budget", verify.DefaultBudget, "cases per claim and (γ, K)")
 	timeCap := fs.Duration("time", 0, "cap on the whole run, e.g. 30s (0: none); a capped run is not reproducible")
 	seed := fs.Uint64("seed", 1, "seed of every random choice")
 	workers := fs.Int("workers", runtime.NumCPU(), "worker goroutines")
-	format := fs.String("format", "text", "output format: text or json")
-	out := fs.String("out", "", "write the report to `FILE` (atomically) instead of stdout")
+	format := formatFlag(fs, "text")
+	out := outFlag(fs, "report")
 	shard := fs.String("shard", "", "run shard `i/n` of the work (1 <= i <= n); combine with verify merge")
-	if err := c.parse(fs, args, false); err != nil {
+	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
-	if err := checkFormat(*format); err != nil {
+	gammas, err := getGammaList(*gammaF)
+	if err != nil {
 		return 0, err
 	}
-	gammas, err := parseFloatList(*gammaF)
+	ks, err := getKList(*kF, verify.MaxK)
 	if err != nil {
-		return 0, usagef("bad --gamma: %v", err)
-	}
-	for _, g := range gammas {
-		if err := verify.CheckGamma(g); err != nil {
-			return 0, usagef("bad --gamma: %v must be in [0, %d]", g, verify.MaxGamma)
-		}
-	}
-	ks, err := parseIntList(*kF)
-	if err != nil {
-		return 0, usagef("bad --K: %v", err)
-	}
-	for _, k := range ks {
-		if err := verify.CheckK(k); err != nil {
-			return 0, usagef("bad --K: %d must be in [2, %d]", k, verify.MaxK)
-		}
+		return 0, err
 	}
 	all := c.claims()
 	var claims []verify.Claim
@@ -311,7 +340,7 @@ func (c *CLI) search(args []string) (int, error) {
 	if *shard != "" {
 		i, n, err := parseShard(*shard)
 		if err != nil {
-			return 0, usagef("bad --shard: %v", err)
+			return 0, usagef("bad --shard %q: %v", *shard, err)
 		}
 		opt.ShardIndex, opt.ShardCount = i, n
 	}
@@ -383,36 +412,19 @@ func (c *CLI) emit(out, format string, v any, text func(io.Writer) error) error 
 	return writeAtomic(out, write)
 }
 
-// writeAtomic writes a file through a temporary file in the same directory
-// and a rename, so that path is either untouched or complete.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+// writeAtomic writes a file through numeric.AtomicFile (a temporary file
+// in the same directory and a rename), so that path is either untouched
+// or complete; its errors name path ("write out.json: is a directory").
+func writeAtomic(path string, write func(io.Writer) error) error {
+	f, err := numeric.CreateAtomic(path)
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
+		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
+	if err := write(f); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %v", path, pathReason(f.Name(), err))
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, err)
-	}
-	return nil
+	return f.Commit()
 }
 
 const mergeUsage = `Usage: verify merge [--format text|json] [--out FILE] FILE...
@@ -427,12 +439,9 @@ Flags:
 
 func (c *CLI) merge(args []string) (int, error) {
 	fs := c.flagSet("verify merge", mergeUsage)
-	format := fs.String("format", "json", "output format: text or json")
-	out := fs.String("out", "", "write the report to `FILE` (atomically) instead of stdout")
-	if err := c.parse(fs, args, true); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	format := formatFlag(fs, "json")
+	out := outFlag(fs, "report")
+	if err := c.parseFormat(fs, args, true, format); err != nil {
 		return 0, err
 	}
 	if fs.NArg() == 0 {
@@ -442,22 +451,68 @@ func (c *CLI) merge(args []string) (int, error) {
 	for _, name := range fs.Args() {
 		b, err := os.ReadFile(name)
 		if err != nil {
-			return 0, usagef("cannot read %s: %v", name, err)
+			return 0, usagef("cannot read %s: %v", name, pathReason(name, err))
 		}
 		var r verify.Report
 		if err := json.Unmarshal(b, &r); err != nil {
-			return 0, usagef("%s is not a verify JSON report: %v", name, err)
+			return 0, usagef("%s is not a verify JSON report: %s", name, trimPackage(err))
 		}
 		reps = append(reps, &r)
 	}
 	rep, err := verify.Merge(reps)
 	if err != nil {
-		return 0, err
+		return 0, mergeError(err, fs.Args(), reps)
 	}
 	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
 		return 0, err
 	}
 	return exitFor(rep), nil
+}
+
+// How verify.Merge names a report ("report 2" is the second file) and a
+// shard given twice.
+var (
+	mergeReportN = regexp.MustCompile(`\breport (\d+)\b`)
+	mergeTwice   = regexp.MustCompile(`^shard (\d+)/\d+ given twice$`)
+)
+
+// mergeError turns an error of verify.Merge into a usage error that names
+// the files: "verify merge: b.json has version 99, want 1" rather than
+// "verify merge: verify: cannot merge: report 2 has version 99, want 1".
+func mergeError(err error, files []string, reps []*verify.Report) error {
+	if !errors.Is(err, verify.ErrMerge) {
+		return err
+	}
+	msg := strings.TrimPrefix(err.Error(), verify.ErrMerge.Error()+": ")
+	msg = mergeReportN.ReplaceAllStringFunc(msg, func(m string) string {
+		i, err := strconv.Atoi(strings.TrimPrefix(m, "report "))
+		if err != nil || i < 1 || i > len(files) {
+			return m
+		}
+		return files[i-1]
+	})
+	if m := mergeTwice.FindStringSubmatch(msg); m != nil {
+		var in []string
+		for i, r := range reps {
+			if r.Shard != nil && strconv.Itoa(r.Shard.Index) == m[1] {
+				in = append(in, files[i])
+			}
+		}
+		msg += ": " + strings.Join(in, ", ")
+	}
+	return usagef("%s", msg)
+}
+
+// pathReason returns the reason of an error about path without the path,
+// which the message names already ("cannot read x.json: no such file or
+// directory", not "cannot read x.json: open x.json: no such file or
+// directory"); other errors are returned as they are.
+func pathReason(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return pe.Err
+	}
+	return err
 }
 
 const tauUsage = `Usage: verify tau --gamma G [--format text|json]
@@ -467,6 +522,34 @@ Prints the thresholds of Thm 8: τ_oc = argmax φ^γ and τ_uc, the root of
 
 Flags:
 `
+
+// getGammaList parses a --gamma list (rangeHelp) of values in [0, MaxGamma].
+func getGammaList(s string) ([]float64, error) {
+	gs, err := parseFloatList(s)
+	if err != nil {
+		return nil, usagef("bad --gamma: %v", err)
+	}
+	for _, g := range gs {
+		if err := verify.CheckGamma(g); err != nil {
+			return nil, usagef("bad --gamma: %v must be in [0, %d]", g, verify.MaxGamma)
+		}
+	}
+	return gs, nil
+}
+
+// getKList parses a --K list (rangeHelp) of values in [2, maxK].
+func getKList(s string, maxK int) ([]int, error) {
+	ks, err := parseIntList(s)
+	if err != nil {
+		return nil, usagef("bad --K: %v", err)
+	}
+	for _, k := range ks {
+		if k < 2 || k > maxK {
+			return nil, usagef("bad --K: %d must be in [2, %d]", k, maxK)
+		}
+	}
+	return ks, nil
+}
 
 func gammaFlag(fs *flag.FlagSet) *string {
 	return fs.String("gamma", "", "focusing parameter γ >= 0 (required)")
@@ -496,11 +579,8 @@ type tauJSON struct {
 func (c *CLI) tau(args []string) (int, error) {
 	fs := c.flagSet("verify tau", tauUsage)
 	gs := gammaFlag(fs)
-	format := fs.String("format", "text", "output format: text or json")
-	if err := c.parse(fs, args, false); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	format := formatFlag(fs, "text")
+	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
 	g, err := getGamma(*gs)
@@ -569,11 +649,8 @@ func (c *CLI) minimize(args []string) (int, error) {
 	gs := gammaFlag(fs)
 	etaF := fs.String("eta", "", "class posterior η: comma-separated probabilities summing to 1 (required)")
 	solver := fs.String("solver", "exact", "exact or direct")
-	format := fs.String("format", "text", "output format: text or json")
-	if err := c.parse(fs, args, false); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	format := formatFlag(fs, "text")
+	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
 	if *solver != "exact" && *solver != "direct" {
@@ -632,11 +709,8 @@ func (c *CLI) psi(args []string) (int, error) {
 	fs := c.flagSet("verify psi", psiUsage)
 	gs := gammaFlag(fs)
 	qF := fs.String("q", "", "minimizer q: comma-separated probabilities summing to 1 (required)")
-	format := fs.String("format", "text", "output format: text or json")
-	if err := c.parse(fs, args, false); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	format := formatFlag(fs, "text")
+	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
 	g, err := getGamma(*gs)
@@ -677,17 +751,18 @@ q, margin, margin_hiprec, label.
 Flags:
 `
 
+// maxBoundaryK is the largest K of verify boundary --K (verify.BoundaryK
+// refuses larger ones).
+const maxBoundaryK = 200
+
 func (c *CLI) boundary(args []string) (int, error) {
 	fs := c.flagSet("verify boundary", boundaryUsage)
-	kF := fs.String("K", "", "number(s) of classes")
-	gF := fs.String("gamma", "", "focusing parameter(s) γ > 0")
+	kF := fs.String("K", "", "number(s) of classes, in [2, 200]: a number, a `list` or a range start:end[:step] (as for verify; see verify -h)")
+	gF := fs.String("gamma", "", "focusing parameter(s) γ: a number, a `list` or a range start:end[:step] (as for verify; see verify -h)")
 	seed := fs.Uint64("seed", 1, "seed of the optimizer's random starts")
-	format := fs.String("format", "text", "output format: text or json")
-	out := fs.String("out", "", "write the answer to `FILE` (atomically) instead of stdout")
-	if err := c.parse(fs, args, false); err != nil {
-		return 0, err
-	}
-	if err := checkFormat(*format); err != nil {
+	format := formatFlag(fs, "text")
+	out := outFlag(fs, "answer")
+	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
 	if (*kF == "") == (*gF == "") {
@@ -698,14 +773,9 @@ func (c *CLI) boundary(args []string) (int, error) {
 	var results []any
 	var text strings.Builder
 	if *kF != "" {
-		ks, err := parseIntList(*kF)
+		ks, err := getKList(*kF, maxBoundaryK)
 		if err != nil {
-			return 0, usagef("bad --K: %v", err)
-		}
-		for _, k := range ks {
-			if k < 2 || k > 200 {
-				return 0, usagef("bad --K: %d must be in [2, 200]", k)
-			}
+			return 0, err
 		}
 		for _, k := range ks {
 			r, err := verify.BoundaryK(ctx, k, opt)
@@ -716,14 +786,9 @@ func (c *CLI) boundary(args []string) (int, error) {
 			writeBoundaryK(&text, r)
 		}
 	} else {
-		gs, err := parseFloatList(*gF)
+		gs, err := getGammaList(*gF)
 		if err != nil {
-			return 0, usagef("bad --gamma: %v", err)
-		}
-		for _, g := range gs {
-			if err := verify.CheckGamma(g); err != nil {
-				return 0, usagef("bad --gamma: %v must be in [0, %d]", g, verify.MaxGamma)
-			}
+			return 0, err
 		}
 		for _, g := range gs {
 			r, err := verify.BoundaryGamma(ctx, g, opt)

@@ -54,13 +54,7 @@ func TestSearchDeterministicRepeatedRuns(t *testing.T) {
 // dropTimingLine removes the line of the text report that says how long
 // the run took.
 func dropTimingLine(s string) string {
-	var keep []string
-	for _, l := range strings.Split(s, "\n") {
-		if !strings.Contains(l, " claim checks in ") {
-			keep = append(keep, l)
-		}
-	}
-	return strings.Join(keep, "\n")
+	return dropLines(s, func(l string) bool { return strings.Contains(l, " claim checks in ") })
 }
 
 func TestBoundaryDeterministic(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/focaltk/focal/numeric"
 )
 
 // Fuzz targets of the flag parsers. Seeds are the f.Add calls below plus the
@@ -16,11 +18,13 @@ import (
 //   - a result has 1 to maxListLen values, no two equal (−0 folded into +0),
 //     every one finite;
 //   - an input that is one range a:b[:s] gives only values in [a, b]
-//     (to the rounding of rangeDigits), in increasing order.
+//     (to the rounding of rangeDigits), in increasing order, starting with
+//     a itself (−0 read as 0), and a alone when b − a is shorter than a
+//     step (to within rangeEndTol of a step).
 
 // rangeRoundTol is the relative slack of a range value past its ends: the
-// values are rounded to rangeDigits = 12 significant digits (the start
-// included), a relative change of at most half a unit in the 12th digit,
+// values after the start are rounded to rangeDigits = 12 significant
+// digits, a relative change of at most half a unit in the 12th digit,
 // 5e-12 (for a leading digit 1).
 const rangeRoundTol = 5e-12
 
@@ -30,6 +34,10 @@ func FuzzParseFloatList(f *testing.F) {
 		"-0,0", "NaN", "+Inf", "1:0", "0:1:0", "0:1:-1", "0:1:2:3", "", " , ",
 		"0x1p-1074", "1.7976931348623157e308", "-1.7976931348623157e308:1.7976931348623157e308:1e305",
 		"0:1e-300:1e-304", "0:10000", "0:9999", "1:1", "5e-324:1e-323:5e-324",
+		// A step longer than the span: the start alone (0:1e-10:1 gave {1e-10}).
+		"0:1e-10:1", "0:0.5", "2:2.999999999", "-1e-300:0:1",
+		// The start exactly as written, even with more than rangeDigits digits.
+		"0.1234567890123456:1:0.5", "0.1234567890123456:0.1234567890123457:1e-17",
 	} {
 		f.Add(s)
 	}
@@ -78,8 +86,17 @@ func FuzzParseFloatList(f *testing.F) {
 				t.Fatalf("%q: not increasing at %d: %v", s, i, got)
 			}
 		}
-		if first := roundSig(a, rangeDigits); got[0] != first && got[0] != b && !(first == 0 && got[0] == 0) {
-			t.Fatalf("%q: first value %v, want %v", s, got[0], a)
+		if got[0] != a { // −0 == 0
+			t.Fatalf("%q: first value %v, want the start %v", s, got[0], a)
+		}
+		st := 1.0
+		if len(parts) == 3 {
+			if st, err = strconv.ParseFloat(strings.TrimSpace(parts[2]), 64); err != nil {
+				t.Fatalf("%q parsed, but its step does not", s)
+			}
+		}
+		if (b-a)/st < 1-rangeEndTol && len(got) != 1 {
+			t.Fatalf("%q: span shorter than a step gives %v, want the start alone", s, got)
 		}
 	})
 }
@@ -92,6 +109,7 @@ func FuzzParseIntList(f *testing.F) {
 		"9223372036854775807:9223372036854775807", "-9223372036854775808:9223372036854775807:922337203685477580",
 		"-9223372036854775808:-9223372036854775808", "9223372036854775800:9223372036854775807:5",
 		"0:9223372036854775807:4611686018427387904", // used to loop forever (x += s wrapped around)
+		"3:4:5", "-3:-2:9223372036854775807", // a step longer than the span: the start alone
 	} {
 		f.Add(s)
 	}
@@ -145,6 +163,11 @@ func FuzzParseIntList(f *testing.F) {
 	})
 }
 
+// vectorSumTol: getVector accepts |Σ v_i − 1| ≤ numeric.SumTol = 1e-9;
+// summing again here in another order adds a few ulps per entry, so twice
+// that bounds the sum of an accepted vector.
+const vectorSumTol = 2 * numeric.SumTol
+
 func FuzzParseVector(f *testing.F) {
 	for _, s := range []string{"0.7,0.2,0.1", "1", "", ",", "0.5, 0.5", "NaN,1", "1e400", "0x1p-1074,1", "a,b"} {
 		f.Add(s)
@@ -172,7 +195,7 @@ func FuzzParseVector(f *testing.F) {
 			}
 			sum += x
 		}
-		if len(v) < 2 || math.Abs(sum-1) > 2e-9 {
+		if len(v) < 2 || math.Abs(sum-1) > vectorSumTol {
 			t.Fatalf("%q: accepted %d entries summing to %v", s, len(v), sum)
 		}
 	})

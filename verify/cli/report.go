@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,22 +50,31 @@ func (c *CLI) report(args []string) (int, error) {
 		return 0, err
 	}
 	opt := report.Options{Seed: *seed, OutDir: *outDir, DataDir: *dataDir, NoFigures: *noFig, Check: *check, Log: c.Stderr}
+	known := slices.Concat(names, report.FigureNames())
 	if *only != "" {
 		for _, n := range strings.Split(*only, ",") {
-			opt.Only = append(opt.Only, strings.TrimSpace(n))
+			n = strings.TrimSpace(n)
+			if !slices.Contains(known, n) {
+				return 0, usagef("bad --only: no block or figure %q (known: %s)", n, strings.Join(known, ", "))
+			}
+			opt.Only = append(opt.Only, n)
 		}
 	}
-	if st, err := os.Stat(*outDir); err != nil || !st.IsDir() {
+	if !isDir(*outDir) {
 		return 0, usagef("bad --out-dir %q: not a directory", *outDir)
+	}
+	// The real-data block and figure read --data-dir after the other
+	// blocks have run (minutes): check it first.
+	wants := func(n string) bool { return len(opt.Only) == 0 || slices.Contains(opt.Only, n) }
+	readsData := wants("realdata") || (wants("realdata.png") && !*noFig && !*check)
+	if readsData && !isDir(*dataDir) {
+		return 0, usagef("bad --data-dir %q: not a directory", *dataDir)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	t0 := time.Now()
 	res, err := report.Run(ctx, opt)
 	if err != nil {
-		if strings.Contains(err.Error(), "report: no block or figure") {
-			return 0, usagef("bad --only: %v", err)
-		}
 		return 0, err
 	}
 	fmt.Fprintf(c.Stderr, "verify report: %d blocks, %d figures in %.1f s\n", len(res.Blocks), len(res.Figures), time.Since(t0).Seconds())
@@ -73,4 +83,9 @@ func (c *CLI) report(args []string) (int, error) {
 		return ExitFailure, nil
 	}
 	return ExitOK, nil
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
