@@ -28,9 +28,16 @@ import (
 // log(η_i/q_i) + s + log g(q_i) + (γ−1) log1p(−q_i) beyond, a sum of terms
 // bounded by |s| + γ|log(1−q_i)|, so that entries down to 1e-300 are
 // determined to a few ulps (a log η_i − log q_i form would lose |log q_i|
-// ulps). The iteration stops when no log q_i moves by more than
-// exactStepTol. Equal η_i follow identical arithmetic, so ties stay exactly
-// tied.
+// ulps). Equal η_i follow identical arithmetic, so ties stay exactly tied.
+//
+// Near the solution each Newton step gets a third-order (Chebyshev)
+// correction from the second derivatives of the ρ_i and of the sum, an O(K)
+// pass without transcendental functions; the error then falls like C·e³
+// (at K = 1000 on Dirichlet(1) inputs, 3·10^−2 → 1.6·10^−7 → rounding).
+// The iteration stops when no log q_i moves by more than exactStepTol, or
+// when the next step, predicted from the last two (δ_k·(δ_k/δ_{k−1})² for
+// Newton, ·(δ_k/δ_{k−1}) more after two corrected steps), is below half an
+// ulp: typically after 2 iterations at K ≥ 1000 and 2–3 at K = 10.
 //
 // Far from the solution (a step that would move some log q_i by more than
 // an e-fold) the shift s of the step is chosen so that the stepped vector
@@ -77,7 +84,7 @@ const (
 	// Steps of 1e-3 are already quadratic on every regime tested; the
 	// estimate of C is rougher from such steps than from 1e-5 ones, which
 	// exactPredictTol allows for.
-	exactQuadraticTol = 1e-3
+	exactQuadraticTol = 0.1
 	// exactPredictTol: half an ulp of 1, so that an estimate of C off by
 	// a factor of 8 still leaves the error below exactStepTol.
 	exactPredictTol = 0x1p-53
@@ -110,6 +117,11 @@ const (
 	// globalShiftSteps only bounds a runaway.
 	globalShiftSteps = 20
 	globalShiftTol   = 1e-3
+	// exactChebyshevMin: after a step of 1e-4 the next one is at most
+	// ~1e-8 (Newton's C is below 1 on the regimes tested), whose
+	// second-order terms (~1e-16 relative) are below the rounding of the
+	// update; the third-order correction is skipped from there on.
+	exactChebyshevMin = 1e-4
 	// exactDirectMaxGamma: up to this γ the residual of a non-maximal
 	// entry is formed as one logarithm of η_i φ(q_i)/q_i (see Minimize).
 	exactDirectMaxGamma = 17
@@ -295,10 +307,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		return res, nil
 	}
 	unique := nmax == 1
-	if cap(sv.buf) < 3*k {
-		sv.buf = make([]float64, 3*k)
+	if cap(sv.buf) < 4*k {
+		sv.buf = make([]float64, 4*k)
 	}
-	x, rho, d := sv.buf[:k], sv.buf[k:2*k], sv.buf[2*k:3*k]
+	x, rho, d, a2 := sv.buf[:k], sv.buf[k:2*k], sv.buf[2*k:3*k], sv.buf[3*k:4*k]
 
 	// Start from q = η (the γ = 0 solution).
 	copy(dst, eta)
@@ -339,6 +351,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	var s float64
 	polish, subStall := 0, 0
 	var prevStep float64
+	prevCubic := false
 	res.Status = IterationLimit
 	for it := 1; it <= maxIter; it++ {
 		res.Iterations = it
@@ -360,6 +373,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			sc = math.Ldexp(1, min(1023, -math.Ilogb(max(delta, mq))))
 		}
 		var sumA, sumB, maxRho, rhoAll, maxInvd float64
+		// corr: take the third-order correction this iteration (see
+		// below); once the last step was below exactChebyshevMin this
+		// step is too small for its second-order terms to matter.
+		corr := it == 1 || prevStep > exactChebyshevMin
 		var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 		// is off by up to K ulps, which would shift every q_i by as much.
 		for i, e := range eta {
@@ -382,12 +399,21 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			} else {
 				r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
 			}
-			// 1/D_i, with D_i = d log h/d log q = 1 + (γ−1)q/(1−q) +
-			// q(1+γ(1+log q))/g over one denominator (one division, not
-			// three). D only steers the step: its rounding does not move
-			// the fixed point ρ = 0.
-			invd := om * gi / (gi*(1+(gamma-2)*q) + q*om*(1+gamma*(1+lq)))
+			// 1/D_i, with D_i = d log h/d log q = 1 + (γ−1)q/(1−q) + M/g,
+			// M = q(1+γ+γ log q), over one denominator; and
+			// D'_i = dD_i/d log q = (γ−1)q/(1−q)² + q(1+2γ+γ log q)/g +
+			// (M/g)², for the third-order correction (see below), as
+			// a2_i = D'_i/(2D_i). D and D' only steer the step: their
+			// rounding does not move the fixed point ρ = 0.
+			mm := q * (1 + gamma + gamma*lq)
+			invd := om * gi / (gi*(1+(gamma-2)*q) + mm*om)
 			rho[i], d[i] = r, invd
+			if corr {
+				rg := 1 / (om * gi)     // 1/((1−q)g)
+				iom, ig := gi*rg, om*rg // 1/(1−q), 1/g
+				mg := mm * ig
+				a2[i] = 0.5 * invd * (gm1*q*iom*iom + q*(1+2*gamma+gamma*lq)*ig + mg*mg)
+			}
 			qs := q * sc
 			w := qs * invd
 			sumA += w * r
@@ -404,7 +430,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 				maxInvd = invd
 			}
 		}
-		var rm, dm float64
+		var rm, dm, am float64
 		if comp {
 			q := 1 - delta
 			lq := math.Log1p(-delta)
@@ -417,6 +443,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			// no cancellation, and only γ·log δ is amplified.
 			rm = logRatio(eta[m], q) + s + theory.Log(gd) + gamma*y
 			dm = delta/q + gamma*(2+lq-gm1*q*u)/gd
+			// d²ρ_m/d(log δ)² = δ/q² + ((1+γ+γ lq) − γδ/q)/gd −
+			// ((1+γ+γ lq)/gd)², as am = (that)/(2 dm).
+			nm := (1 + gamma + gamma*lq) / gd
+			am = 0.5 * (delta/(q*q) + nm - gamma*delta/(q*gd) - nm*nm) / dm
 			dsc := delta * sc
 			sumA += dsc * rm / dm
 			sumB += dsc / dm
@@ -434,30 +464,59 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			break
 		}
 		ds := (-fs - sumA) / sumB
+		ds1, chebyshev := 0.0, 0.0
 		if (rhoAll+math.Abs(ds))*maxInvd > globalStepMin && maxLogMove(ds, eta, rho, d, m, comp, rm, dm) > globalStepMin {
 			// Far from the solution: make the step's sum exact (see
 			// globalShift) when some log q_i would move by more than
 			// globalStepMin.
 			ds = globalShift(ds, eta, x, rho, d, m, comp, y, rm, dm)
+		} else if corr {
+			// Near the solution: a third-order (Chebyshev) correction.
+			// Each ρ_i is expanded to second order in its step and the
+			// sum constraint too (q_i e^{dx} ≈ q_i(1 + dx + dx²/2)); the
+			// Newton step dx0 then gets the correction
+			// c_i = ds1/D_i − a2_i·dx0_i², with ds1 keeping the sum
+			// exact to second order. The error after a step goes from
+			// C·e² to C'·e³ for the cost of a pass of a few flops,
+			// which saves an iteration on most inputs.
+			var acc float64
+			for i, e := range eta {
+				if e != 0 && !(comp && i == m) {
+					dx0 := (rho[i] + ds) * d[i]
+					acc += dst[i] * sc * dx0 * dx0 * (a2[i] - 0.5)
+				}
+			}
+			if comp {
+				dy0 := -(rm + ds) / dm
+				acc += delta * sc * dy0 * dy0 * (0.5 - am)
+			}
+			if ds1 = acc / sumB; !(math.Abs(ds1) < globalStepMin) {
+				ds1 = 0 // NaN or a correction too large to trust
+			}
+			chebyshev = 1
 		}
 		// maxStep: the steps that hold up the stopping rule; maxNormal and
 		// maxSub: those of normal and of subnormal entries.
 		var maxStep, maxNormal, maxSub float64
+		clamped := false // a clamp made this step other than Newton's
 		mq = 0
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
 			}
-			dx := (rho[i] + ds) * d[i]
+			dx0 := (rho[i] + ds) * d[i]
+			dx := dx0 + ds1*d[i] - chebyshev*a2[i]*dx0*dx0
 			// Entries carried as themselves stay at most 1/2: a non-top
 			// entry is below the top one, and the top one is carried this
 			// way only when η_m ≤ 1/2 (then q_m ≤ 1/2 by Cor 9) or after it
 			// converged below 1/2.
 			if x[i]+dx > logHalf {
 				dx = (logHalf - x[i]) / 2
+				clamped = true
 			}
 			if dx < -maxLogStep {
 				dx = -maxLogStep
+				clamped = true
 			}
 			x[i] += dx
 			adx := math.Abs(dx)
@@ -483,11 +542,16 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 		}
 		if comp {
-			dy := -(rm + ds) / dm
+			dy0 := -(rm + ds) / dm
+			dy := dy0 - ds1/dm - chebyshev*am*dy0*dy0
 			if y+dy > yMax {
 				dy = (yMax - y) / 2
+				clamped = true
 			}
-			dy = max(dy, -maxLogStep)
+			if dy < -maxLogStep {
+				dy = -maxLogStep
+				clamped = true
+			}
 			y += dy
 			delta, y = scaleExp(delta, y, dy)
 			ady := math.Abs(dy)
@@ -500,14 +564,21 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 				maxSub = max(maxSub, ady)
 			}
 		}
-		s += ds
-		// Newton's error after a step δ is about C·δ², with C estimated
-		// from the last two steps; stop when that is below rounding.
+		s += ds + ds1
+		// Newton's error after a step δ_k is about C·δ_k², with C
+		// estimated as δ_k/δ_{k−1}², so the next step is predicted as
+		// δ_k·(δ_k/δ_{k−1})²; after two corrected (third-order) steps it
+		// is C'·δ_k³ with C' = δ_k/δ_{k−1}³, i.e. δ_k·(δ_k/δ_{k−1})³. Stop
+		// when that is below rounding.
+		cubic := chebyshev == 1 && ds1 != 0
 		predicted := math.Inf(1)
-		if prevStep > 0 && prevStep < exactQuadraticTol && maxStep < exactQuadraticTol {
-			predicted = maxStep / (prevStep * prevStep) * maxStep * maxStep
+		if prevStep > 0 && prevStep < exactQuadraticTol && maxStep < exactQuadraticTol && !clamped {
+			r := maxStep / prevStep
+			if predicted = maxStep * r * r; cubic && prevCubic {
+				predicted *= r
+			}
 		}
-		prevStep = maxStep
+		prevStep, prevCubic = maxStep, cubic
 		if maxStep <= exactPolishTol {
 			polish++
 		}

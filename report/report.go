@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/focaltk/focal/numeric"
@@ -260,12 +261,34 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 
 // drawAtomic draws f into a temporary file and renames it to path.
 func drawAtomic(ctx context.Context, r *run, f figure, path string) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp.png")
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return &os.PathError{Op: "write", Path: path, Err: syscall.EISDIR}
+	}
+	// A unique temporary name (concurrent runs do not collide) that keeps
+	// the extension, from which the plot's format is chosen.
+	tf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"+filepath.Ext(path))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := tf.Name()
+	tf.Close()
 	if err := f.draw(ctx, r, tmp); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return &os.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
 }
 
 func writeAtomic(path string, b []byte) error {

@@ -539,13 +539,11 @@ func TestBadInputReport(t *testing.T) {
 	})
 }
 
-// TestBadInputReportFigureTarget: a figure whose path is a directory.
-// Skipped: report.drawAtomic (report/report.go) draws into a fixed
-// temporary name and does not remove it when the rename fails, so
-// figures/.phi.png.tmp.png is left behind (and the message names the
-// temporary). Remove the Skip once it uses numeric.CreateAtomic.
+// TestBadInputReportFigureTarget: a figure whose path is a directory is
+// refused with a message naming it, and no temporary file is left behind
+// (report.drawAtomic once drew into a fixed temporary name and left it when
+// the rename failed).
 func TestBadInputReportFigureTarget(t *testing.T) {
-	t.Skip("known bug: report.drawAtomic leaves its temporary file when the rename fails")
 	runMatrix(t, []badCase{
 		{[]string{"report", "--out-dir", "$D/rep-figdir", "--only", "phi.png"}, failure, "$D/rep-figdir/figures/phi.png"},
 	})
