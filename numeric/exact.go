@@ -520,15 +520,28 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			x[i] += dx
 			adx := math.Abs(dx)
-			// The late steps, inline: scaleExp's small-step branch with
-			// expSmall's degree-4 polynomial, for a normal entry that
-			// stays normal.
-			if v := dst[i] * (1 + dx*(1+dx*(1.0/2+dx*(1.0/6+dx*(1.0/24))))); adx < 0x1p-10 && v >= minNormal && dst[i] >= minNormal {
-				dst[i] = v
-				mq = max(mq, v)
-				maxStep = max(maxStep, adx)
-				maxNormal = max(maxNormal, adx)
-				continue
+			// Small steps, inline: scaleExp's small-step branch with
+			// expSmall's polynomials, for a normal entry that stays normal.
+			if adx < 0x1p-4 && dst[i] >= minNormal {
+				var v float64
+				if adx < 0x1p-10 {
+					v = dst[i] * (1 + dx*(1+dx*(1.0/2+dx*(1.0/6+dx*(1.0/24)))))
+				} else {
+					v = dst[i] * expSmall(dx)
+				}
+				if v >= minNormal {
+					dst[i] = v
+					if v > mq {
+						mq = v
+					}
+					if adx > maxStep {
+						maxStep = adx
+					}
+					if adx > maxNormal {
+						maxNormal = adx
+					}
+					continue
+				}
 			}
 			dst[i], x[i] = scaleExp(dst[i], x[i], dx)
 			mq = max(mq, dst[i])
