@@ -124,18 +124,11 @@ func Pow1m(v, p float64) float64 {
 // error of the exp/log1p form for the v where it matters.
 const maxIntPow = 8
 
-// powInt returns w^n by binary powering.
+// powInt returns w^n by binary powering (powNat, and its reciprocal for
+// n < 0).
 func powInt(w float64, n int) float64 {
 	if n < 0 {
-		return 1 / powInt(w, -n)
+		return 1 / powNat(w, -n)
 	}
-	r := 1.0
-	for n > 0 {
-		if n&1 == 1 {
-			r *= w
-		}
-		w *= w
-		n >>= 1
-	}
-	return r
+	return powNat(w, n)
 }

@@ -12,13 +12,16 @@ import "math"
 //
 // Method: where no h^γ(v_i) can overflow (γ ≤ psiDirectMaxGamma, for which
 // h^γ < 2^930 on [0, 1)), h is formed directly, with no logarithm of its
-// own for integer γ ≤ 9, and normalized by a compensated sum. For larger γ
-// the big factor (1−v)^{−(γ−1)} = exp(E_i) is split as 2^{n_i} exp(r_i) with
-// |r_i| ≤ ln2/2 and every term is scaled by the same exact power of two
-// 2^{−max n}, so Ψ^γ never overflows, for any γ, and small components lose no
-// accuracy to the scaling. Accuracy (docs/numerics.md): relative error of a
-// few ulps in every component ≥ 1e-300 wherever γ·|log(1−v_i)| ≤ 10 for all
-// i; beyond that it grows like γ·|log(1−v_i)| ulps.
+// own for integer γ ≤ 9, and normalized by a compensated sum
+// (psiRowsDirect; for integer γ ≤ 9 and every v_i in [2^−1022, 1), the
+// common case, psiRowFast computes the same bits with fewer instructions).
+// For larger γ the big factor (1−v)^{−(γ−1)} = exp(E_i) is split as
+// 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled by the same
+// exact power of two 2^{−max n}, so Ψ^γ never overflows, for any γ, and
+// small components lose no accuracy to the scaling. Accuracy
+// (docs/numerics.md): relative error of a few ulps in every component
+// ≥ 1e-300 wherever γ·|log(1−v_i)| ≤ 10 for all i; beyond that it grows
+// like γ·|log(1−v_i)| ulps.
 //
 // Special cases are:
 //
@@ -29,6 +32,10 @@ import "math"
 func Psi(dst, v []float64, gamma float64) []float64 {
 	if len(dst) != len(v) {
 		panic("theory: length mismatch")
+	}
+	if gamma > 0 && gamma <= psiDirectMaxGamma {
+		psiRowsDirect(dst, v, len(v), gamma) // the special cases included
+		return dst
 	}
 	if !validGamma(gamma) {
 		return fillNaN(dst)
@@ -44,19 +51,9 @@ func Psi(dst, v []float64, gamma float64) []float64 {
 	}
 	switch {
 	case ones > 0 && gamma > 0:
-		w := 1 / float64(ones)
-		for i, vi := range v {
-			if vi == 1 {
-				dst[i] = w
-			} else {
-				dst[i] = 0
-			}
-		}
-		return dst
+		return shareOnes(dst, v, ones)
 	case gamma == 0:
 		copy(dst, v)
-	case gamma <= psiDirectMaxGamma:
-		return scaleBy(dst, psiDirect(dst, v, gamma))
 	default:
 		psiScaled(dst, v, gamma)
 	}

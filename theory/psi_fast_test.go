@@ -1,0 +1,138 @@
+package theory
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// psiFastSeed seeds the random rows of the fast-path tests.
+const psiFastSeed = 20261126
+
+// psiFastEntry returns a random entry for the fast path's domain
+// [2^−1022, 1): uniform, log-uniform over the whole domain (every exponent
+// and every interval of Log's table), close to 1, or an edge.
+func psiFastEntry(rng *rand.Rand) float64 {
+	switch rng.IntN(8) {
+	case 0, 1, 2:
+		return rng.Float64()*(1-0x1p-53) + 0x1p-60
+	case 3, 4:
+		return math.Ldexp(1+rng.Float64(), -1-rng.IntN(1022))
+	case 5:
+		return 1 - math.Ldexp(1+rng.Float64(), -2-rng.IntN(51))
+	case 6:
+		return []float64{0x1p-1022, 1 - 0x1p-53, 0.5, 0x1.6bp-1, 0x1p-1, 1 - 0x1p-9, 1 - 0x1p-8}[rng.IntN(7)]
+	default:
+		// Around the boundaries of Log's table intervals.
+		b := logOff + uint64(rng.IntN(logN))<<(52-logTableBits) + uint64(rng.IntN(5)) - 2
+		z := math.Float64frombits(b) // in [0x1.6bp−1, 0x1.6bp0)
+		if z >= 1 {
+			z /= 2
+		}
+		return math.Ldexp(z, -rng.IntN(40))
+	}
+}
+
+// The fast path's logarithm pass is Log bit for bit on its whole domain:
+// with a separate scratch buffer (the in-place case) psiRowFast leaves the
+// logarithms there.
+func TestPsiFastLogIsLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(psiFastSeed, 1))
+	const k = 1000
+	row, out, lv := make([]float64, k), make([]float64, k), make([]float64, k)
+	for range 500 {
+		for j := range row {
+			row[j] = psiFastEntry(rng)
+		}
+		if !psiRowFast(out, row, lv, 1, 2) {
+			t.Fatalf("seed %d: fast path refused a row in [2^-1022, 1)", psiFastSeed)
+		}
+		for j, x := range row {
+			if want := Log(x); math.Float64bits(lv[j]) != math.Float64bits(want) {
+				t.Fatalf("seed %d: fast-path log(%v) = %v, Log = %v", psiFastSeed, x, lv[j], want)
+			}
+		}
+	}
+}
+
+// The fast path takes exactly the rows whose entries are all in
+// [2^−1022, 1), and on them gives the general code's result bit for bit,
+// for every integer γ it serves (and γ = 9, the last), every row length,
+// in place and not.
+func TestPsiFastMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(psiFastSeed, 2))
+	for _, k := range []int{1, 2, 3, 10, 31, 32, 33, 100, 1000} {
+		for n := 0; n <= maxIntPow; n++ {
+			gamma := float64(n + 1)
+			rows := max(4, 4000/k)
+			v := make([]float64, rows*k)
+			for i := range v {
+				v[i] = psiFastEntry(rng)
+			}
+			want := make([]float64, len(v))
+			for i := 0; i < len(v); i += k {
+				psiRowSlow(want[i:i+k], v[i:i+k], gamma)
+			}
+			out := make([]float64, len(v))
+			lv := make([]float64, k)
+			for i := 0; i < len(v); i += k {
+				if !psiRowFast(out[i:i+k], v[i:i+k], lv, n, gamma) {
+					t.Fatalf("seed %d, K=%d γ=%v: fast path refused row %v", psiFastSeed, k, gamma, v[i:i+k])
+				}
+			}
+			psi := make([]float64, len(v))
+			for i := 0; i < len(v); i += k {
+				Psi(psi[i:i+k], v[i:i+k], gamma)
+			}
+			rowsOut := PsiRows(make([]float64, len(v)), v, k, gamma)
+			inPlace := psiRowsInPlace(v, k, gamma)
+			for i := range v {
+				for name, got := range map[string][]float64{"psiRowFast": out, "Psi": psi, "PsiRows": rowsOut, "PsiRows in place": inPlace} {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+						r := i / k * k
+						t.Fatalf("seed %d, K=%d γ=%v: %s entry %d = %v, general code %v (row %v)", psiFastSeed, k, gamma, name, i-r, got[i], want[i], v[r:r+k])
+					}
+				}
+			}
+		}
+	}
+}
+
+// A row with one entry outside [2^−1022, 1) (the special cases of Psi, and
+// subnormals) leaves the fast path, and gets the general code's result.
+func TestPsiFastRefuses(t *testing.T) {
+	special := []float64{0, math.Copysign(0, -1), 0x1p-1074, 0x1p-1022 - 0x1p-1074, 1, 1 + 0x1p-52, 1.5,
+		math.Inf(1), math.Inf(-1), math.NaN(), -0x1p-1022, -0.5, -1, math.MaxFloat64}
+	rng := rand.New(rand.NewPCG(psiFastSeed, 3))
+	for _, k := range []int{1, 3, 10, 33, 1000} {
+		for _, x := range special {
+			row := make([]float64, k)
+			for j := range row {
+				row[j] = psiFastEntry(rng)
+			}
+			row[rng.IntN(k)] = x
+			if psiRowFast(make([]float64, k), row, make([]float64, k), 1, 2) {
+				t.Errorf("K=%d: fast path took a row with %v", k, x)
+			}
+			want := make([]float64, k)
+			psiRowSlow(want, row, 2)
+			for name, got := range map[string][]float64{
+				"Psi":              Psi(make([]float64, k), row, 2),
+				"PsiRows":          PsiRows(make([]float64, k), row, k, 2),
+				"PsiRows in place": psiRowsInPlace(row, k, 2),
+			} {
+				for j := range got {
+					if math.Float64bits(got[j]) != math.Float64bits(want[j]) && !(math.IsNaN(got[j]) && math.IsNaN(want[j])) {
+						t.Fatalf("K=%d, entry %v: %s = %v, general code %v", k, x, name, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// psiRowsInPlace returns PsiRows of a copy of v, transformed in place.
+func psiRowsInPlace(v []float64, k int, gamma float64) []float64 {
+	c := append([]float64(nil), v...)
+	return PsiRows(c, c, k, gamma)
+}
