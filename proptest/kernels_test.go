@@ -68,16 +68,6 @@ func subnormalAbs(entry, qi float64) float64 {
 	return subnormalULPs * 0x1p-1074 * scale
 }
 
-// hasSubnormal reports whether some entry of eta is positive and subnormal.
-func hasSubnormal(eta []float64) bool {
-	for _, e := range eta {
-		if e > 0 && e < 0x1p-1022 {
-			return true
-		}
-	}
-	return false
-}
-
 // TestExactStructure: the exact minimizer converges to a probability
 // vector that keeps ties in η bitwise tied and zeros in η exactly 0.
 func TestExactStructure(t *testing.T) {
