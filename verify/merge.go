@@ -36,6 +36,8 @@ func Merge(reps []*Report) (*Report, error) {
 		case r.Seed != first.Seed || r.Budget != first.Budget || r.Units != first.Units ||
 			!slices.Equal(r.Gammas, first.Gammas) || !slices.Equal(r.Ks, first.Ks) || !slices.Equal(r.Claims, first.Claims):
 			return nil, fmt.Errorf("%w: report %d comes from a different search (seed, budget, gamma, K or claims differ)", ErrMerge, i+1)
+		case r.malformed() != "":
+			return nil, fmt.Errorf("%w: report %d is malformed: %s", ErrMerge, i+1, r.malformed())
 		case len(r.Results) != len(first.Results):
 			return nil, fmt.Errorf("%w: report %d has %d results, want %d", ErrMerge, i+1, len(r.Results), len(first.Results))
 		}
@@ -73,4 +75,30 @@ func Merge(reps []*Report) (*Report, error) {
 		out.Results[j].finish()
 	}
 	return out, nil
+}
+
+// malformed returns what makes r unlike any report a search writes, or ""
+// (a check of form, not of the figures: Merge then checks that the shards
+// belong together). A version-1 document with fields missing decodes to
+// zero values, which would otherwise merge into an empty report.
+func (r *Report) malformed() string {
+	switch {
+	case r.Budget < 1:
+		return fmt.Sprintf("budget %d (want >= 1)", r.Budget)
+	case len(r.Gammas) == 0 || len(r.Ks) == 0 || len(r.Claims) == 0:
+		return "no gammas, Ks or claims"
+	case r.Units < 1 || r.UnitsRun < 0 || r.UnitsRun > r.Units:
+		return fmt.Sprintf("%d of %d units run", r.UnitsRun, r.Units)
+	case r.Checks < 0:
+		return fmt.Sprintf("%d checks", r.Checks)
+	case len(r.Results) == 0:
+		return "no results"
+	}
+	for j, res := range r.Results {
+		if !slices.Contains(r.Gammas, res.Gamma) || !slices.Contains(r.Ks, res.K) || !slices.Contains(r.Claims, res.ID) ||
+			res.Cases < 0 || res.Errors < 0 {
+			return fmt.Sprintf("result %d (%s at γ = %v, K = %d) is not on the report's grid or has negative counts", j+1, res.ID, res.Gamma, res.K)
+		}
+	}
+	return ""
 }

@@ -86,6 +86,8 @@ func writeFixtures(t *testing.T, dir string) {
 		"report.json":   nil, // filled below: a valid shard report
 		"notjson.json":  []byte("{\"version\": 1, \"results\": [\n"),
 		"wrongver.json": []byte(`{"version": 99, "shard": {"index": 1, "count": 1}}`),
+		"hollow.json":   []byte(`{"version": 1, "shard": {"index": 1, "count": 1}}`),
+		"extra.json":    []byte(`{"version": 1, "shard": {"index": 1, "count": 1}, "sede": 3}`),
 		"empty.json":    nil,
 		"idx.txt":       []byte("0\n5\n"),
 		"report2.json":  nil, // filled below: its shard 2/2
@@ -416,6 +418,10 @@ func TestBadInputMerge(t *testing.T) {
 		// verify.Merge's errors, without its "verify: cannot merge" prefix
 		// and with "report i" replaced by the file.
 		{[]string{"merge", "$D/wrongver.json"}, usage, "verify merge: $D/wrongver.json has version 99, want 1"},
+		// Well-formed JSON that no search writes: fields missing (once
+		// merged into an empty report), or a field misspelt.
+		{[]string{"merge", "$D/hollow.json"}, usage, "verify merge: $D/hollow.json is malformed: budget 0 (want >= 1)"},
+		{[]string{"merge", "$D/extra.json"}, usage, `verify merge: $D/extra.json is not a verify JSON report: unknown field "sede"`},
 		{[]string{"merge", "$D/report.json"}, usage, "verify merge: shard 2/2 is missing"},
 		{[]string{"merge", "$D/report.json", "$D/report.json"}, usage, "verify merge: shard 1/2 given twice: $D/report.json, $D/report.json"},
 		{[]string{"merge", "$D/report.json", "$D/other.json"}, usage, "verify merge: $D/other.json comes from a different search"},

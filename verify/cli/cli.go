@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,9 +121,10 @@ var subcommands = map[string]func(*CLI, []string) (int, error){
 }
 
 // packagePrefixes are the prefixes the packages below give their errors
-// ("verify: cannot merge: …", "report: no line …"); after "verify SUB: "
+// ("verify: cannot merge: …", "report: no line …", encoding/json's
+// "json: unknown field …"); after "verify SUB: "
 // they would say again where the message comes from.
-var packagePrefixes = []string{"verify: ", "report: ", "calibrate: ", "numeric: "}
+var packagePrefixes = []string{"verify: ", "report: ", "calibrate: ", "numeric: ", "json: "}
 
 // message returns err as one line for "verify SUB: <message>". An error
 // of a package below loses its packagePrefixes; a usage error built here
@@ -454,8 +456,13 @@ func (c *CLI) merge(args []string) (int, error) {
 			return 0, usagef("cannot read %s: %v", name, pathReason(name, err))
 		}
 		var r verify.Report
-		if err := json.Unmarshal(b, &r); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields() // a misspelt field is not silently zero
+		if err := dec.Decode(&r); err != nil {
 			return 0, usagef("%s is not a verify JSON report: %s", name, trimPackage(err))
+		}
+		if dec.More() {
+			return 0, usagef("%s is not a verify JSON report: data after the report", name)
 		}
 		reps = append(reps, &r)
 	}
