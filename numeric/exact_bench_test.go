@@ -10,7 +10,12 @@ var sinkResult Result
 
 // benchEta returns a seeded Dirichlet(1)-like probability vector of length k.
 func benchEta(k int) []float64 {
-	rng := rand.New(rand.NewPCG(1, uint64(k)))
+	return dirichlet1(rand.New(rand.NewPCG(1, uint64(k))), k)
+}
+
+// dirichlet1 returns a Dirichlet(1) probability vector of length k drawn
+// from rng (normalized exponential variates).
+func dirichlet1(rng *rand.Rand, k int) []float64 {
 	eta := make([]float64, k)
 	var s float64
 	for i := range eta {

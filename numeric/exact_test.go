@@ -130,15 +130,7 @@ func TestExactOrder(t *testing.T) {
 	for _, gamma := range []float64{0.5, 2, 5} {
 		total := 0
 		for range n {
-			eta := make([]float64, k)
-			var s float64
-			for i := range eta {
-				eta[i] = rng.ExpFloat64()
-				s += eta[i]
-			}
-			for i := range eta {
-				eta[i] /= s
-			}
+			eta := dirichlet1(rng, k)
 			r, err := sv.Minimize(make([]float64, k), eta, gamma)
 			if err != nil || r.Status != Converged {
 				t.Fatalf("γ=%v: status %v, err %v (FOCAL_SEED=%d)", gamma, r.Status, err, seed)
