@@ -97,9 +97,26 @@ func (c *CSVReader) record() ([]string, error) {
 // with the wrong number of fields or a field that is not a number gives a
 // *RowError naming the row.
 func (c *CSVReader) ReadFloats(dst []float64) (int, error) {
-	want := len(dst) / c.cols
+	return c.readRows(len(dst)/c.cols, c.cols, func(n int, rec []string) error {
+		row := dst[n*c.cols : (n+1)*c.cols]
+		for j, f := range rec {
+			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%q is not a number", f)}
+			}
+			row[j] = x
+		}
+		return nil
+	})
+}
+
+// readRows reads up to want records of c.cols fields (per: the columns a
+// row fills in the destination, for the error message), passing the n-th
+// to parse, and returns how many it read, or io.EOF after the last. A
+// record with the wrong number of fields is a *RowError naming the row.
+func (c *CSVReader) readRows(want, per int, parse func(n int, rec []string) error) (int, error) {
 	if want < 1 {
-		return 0, fmt.Errorf("csv: destination holds no row of %d columns", c.cols)
+		return 0, fmt.Errorf("csv: destination holds no row of %d columns", per)
 	}
 	n := 0
 	for n < want {
@@ -117,13 +134,8 @@ func (c *CSVReader) ReadFloats(dst []float64) (int, error) {
 			return 0, &RowError{Row: c.next, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("has %d columns, want %d", len(rec), c.cols)}
 		}
-		row := dst[n*c.cols : (n+1)*c.cols]
-		for j, f := range rec {
-			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil {
-				return 0, &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%q is not a number", f)}
-			}
-			row[j] = x
+		if err := parse(n, rec); err != nil {
+			return 0, err
 		}
 		c.next++
 		n++
@@ -155,33 +167,14 @@ func (c *CSVReader) readInts(dst []int64, col int) (int, error) {
 	if col >= 0 {
 		per = 1
 	}
-	want := len(dst) / per
-	if want < 1 {
-		return 0, fmt.Errorf("csv: destination holds no row of %d columns", per)
-	}
-	n := 0
-	for n < want {
-		rec, err := c.record()
-		if err == io.EOF {
-			if n == 0 {
-				return 0, io.EOF
-			}
-			break
-		}
-		if err != nil {
-			return 0, err
-		}
-		if len(rec) != c.cols {
-			return 0, &RowError{Row: c.next, Col: -1, Value: math.NaN(),
-				Reason: fmt.Sprintf("has %d columns, want %d", len(rec), c.cols)}
-		}
+	return c.readRows(len(dst)/per, per, func(n int, rec []string) error {
 		for j, f := range rec {
 			if col >= 0 && j != col {
 				continue
 			}
 			v, err := parseInt(f)
 			if err != nil {
-				return 0, &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: err.Error()}
+				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: err.Error()}
 			}
 			if col >= 0 {
 				dst[n] = v
@@ -189,10 +182,8 @@ func (c *CSVReader) readInts(dst []int64, col int) (int, error) {
 				dst[n*c.cols+j] = v
 			}
 		}
-		c.next++
-		n++
-	}
-	return n, nil
+		return nil
+	})
 }
 
 // parseInt parses an integer, or a float with an integral value.
