@@ -34,7 +34,12 @@ func Psi(dst, v []float64, gamma float64) []float64 {
 		panic("theory: length mismatch")
 	}
 	if gamma > 0 && gamma <= psiDirectMaxGamma {
-		psiRowsDirect(dst, v, len(v), gamma) // the special cases included
+		// The vector kernel directly (a call or two fewer at small K),
+		// else psiRowsDirect, the special cases included.
+		if n, ok := psiFastGamma(gamma); ok && len(v) > 0 && &dst[0] != &v[0] && psiVec(dst, v, n, gamma) {
+			return dst
+		}
+		psiRowsDirect(dst, v, len(v), gamma)
 		return dst
 	}
 	if !validGamma(gamma) {
@@ -70,13 +75,13 @@ const psiDirectMaxGamma = 17
 const psiChunk = 32
 
 // psiDirect writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and
-// v_i in [0, 1) and returns their compensated sum, formed as normalize
-// forms it but in the same pass. It takes the logarithms of a chunk of v in
+// v_i in [0, 1) and returns their compensated sum (sum4, the order of the
+// vector kernel of psiRowFast), formed in the same pass. It takes the logarithms of a chunk of v in
 // one pass (logSlice, Log bit for bit) before using them, so that
 // independent logarithms overlap instead of each waiting for the division
 // that consumed the previous one.
 func psiDirect(dst, v []float64, gamma float64) float64 {
-	var sum neumaier
+	var sum sum4
 	p := gamma - 1
 	n, intPow := 0, p == math.Trunc(p) && math.Abs(p) <= maxIntPow
 	if intPow {
@@ -104,7 +109,7 @@ func psiDirect(dst, v []float64, gamma float64) float64 {
 			}
 			h := vj / (pw * (w - gamma*vj*lv[j]))
 			dc[j] = h
-			sum = sum.add(h)
+			sum.add(lo+j, h)
 		}
 	}
 	return sum.total()
@@ -191,6 +196,43 @@ func scaleBy(x []float64, s float64) []float64 {
 		x[i] *= inv
 	}
 	return x
+}
+
+// sum4 is a compensated sum in four lanes, the order in which the vector
+// kernel of psiRowFast adds (psi_amd64.s): term j goes to lane j mod 4,
+// where a TwoSum adds the exact rounding error of each addition to the
+// lane's c (the error Neumaier's sum forms with a comparison); total
+// combines the lanes the same way, in a tree. Its error is that of neumaier, about an
+// ulp of the total for terms of one sign.
+type sum4 struct{ s, c [4]float64 }
+
+// add adds term j, h, to lane j mod 4.
+func (a *sum4) add(j int, h float64) {
+	l := j & 3
+	s := a.s[l]
+	t := s + h
+	bp := t - s
+	a.c[l] += (s - (t - bp)) + (h - bp)
+	a.s[l] = t
+}
+
+// total returns the sum of the lanes: TwoSum of lanes 0 and 1 and of lanes
+// 2 and 3, then of those two, the compensations added along.
+func (a *sum4) total() float64 {
+	s01, e01 := twoSum(a.s[0], a.s[1])
+	s23, e23 := twoSum(a.s[2], a.s[3])
+	c01 := (a.c[0] + a.c[1]) + e01
+	c23 := (a.c[2] + a.c[3]) + e23
+	s, e := twoSum(s01, s23)
+	return s + ((c01 + c23) + e)
+}
+
+// twoSum returns a + b rounded and its exact rounding error (Knuth's
+// TwoSum, no branch).
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bp := s - a
+	return s, (a - (s - bp)) + (b - bp)
 }
 
 // neumaier is a compensated (Neumaier) running sum.

@@ -40,30 +40,29 @@ func psiRowsDirect(dst, v []float64, k int, gamma float64) {
 	if len(v) == 0 {
 		return
 	}
-	p := gamma - 1
-	n := int(p)
+	n, fast := psiFastGamma(gamma)
 	switch {
-	case !(p == math.Trunc(p) && p >= 0 && p <= maxIntPow):
+	case !fast:
 		for lo := 0; lo+k <= len(v); lo += k {
 			psiRowSlow(dst[lo:lo+k:lo+k], v[lo:lo+k:lo+k], gamma)
 		}
-	case &dst[0] != &v[0] && len(v) == k: // Psi
-		if !psiRowFast(dst, v, dst, n, gamma) {
-			psiRowSlow(dst, v, gamma)
-		}
 	case &dst[0] != &v[0]:
-		// dst holds the logarithms until it receives h.
+		// The vector kernel where the CPU has it (psiVec, inlined), else
+		// psiRowFast, with out holding the logarithms until it receives h.
 		for lo := 0; lo+k <= len(v); lo += k {
 			out, row := dst[lo:lo+k:lo+k], v[lo:lo+k:lo+k]
-			if !psiRowFast(out, row, out, n, gamma) {
-				psiRowSlow(out, row, gamma)
+			if psiVec(out, row, n, gamma) || !psiVecOK && psiRowFast(out, row, out, n, gamma) {
+				continue
 			}
+			psiRowSlow(out, row, gamma)
 		}
-	case k <= psiInPlaceMaxK:
+	case k <= psiInPlaceMaxK || psiVecOK:
+		// The scalar code needs a buffer for the logarithms, on the stack;
+		// the vector code none.
 		var lv [psiInPlaceMaxK]float64
 		for lo := 0; lo+k <= len(v); lo += k {
 			row := v[lo : lo+k : lo+k]
-			if !psiRowFast(row, row, lv[:k], n, gamma) {
+			if !psiRowFast(row, row, lv[:min(k, psiInPlaceMaxK)], n, gamma) {
 				psiRowSlow(row, row, gamma)
 			}
 		}
@@ -74,13 +73,64 @@ func psiRowsDirect(dst, v []float64, k int, gamma float64) {
 	}
 }
 
+// psiFastGamma returns n = γ − 1 and true if it is an integer in [0,
+// maxIntPow], the γ of the fast path.
+func psiFastGamma(gamma float64) (n int, ok bool) {
+	p := gamma - 1
+	if !(p >= 0 && p <= maxIntPow) {
+		return 0, false
+	}
+	n = int(p)
+	return n, float64(n) == p
+}
+
 // psiRowFast writes Ψ^γ(row) into out, for integer γ−1 = n in
 // [0, maxIntPow], if every entry of row is in [2^−1022, 1), and reports
 // whether they all are; if not, out holds garbage (and psiRowSlow must
-// redo the row). lv is scratch for the logarithms, len(row) entries: out
-// itself if out does not alias row.
+// redo the row). On amd64 with AVX2 and FMA it runs in psiRowVec, four
+// entries at a time and bit for bit the same; otherwise lv is scratch for
+// the logarithms, len(row) entries (out itself if out does not alias row;
+// if lv is shorter, psiRowFast reports false).
 func psiRowFast(out, row, lv []float64, n int, gamma float64) bool {
 	out = out[:len(row)]
+	if psiVecOK && &out[0] == &row[0] && !psiFastRow(row) {
+		return false // psiRowVec would overwrite the row before refusing it
+	}
+	if refused, ok := psiRowVec(out, row, nil, n, gamma); ok {
+		return !refused
+	}
+	var acc sum4
+	if !psiRowScalar(out, row, lv, n, gamma, &acc) {
+		return false
+	}
+	// Pass 3: scaleBy. Every h is finite and about 2^−1022 or more, so the
+	// sum is normal and its reciprocal finite; were it not, scaleBy would
+	// divide instead, and psiRowSlow does that.
+	inv := 1 / acc.total()
+	if !(inv <= math.MaxFloat64) {
+		return false
+	}
+	for j := range out {
+		out[j] *= inv
+	}
+	return true
+}
+
+// psiFastRow reports whether every entry of row is in [2^−1022, 1).
+func psiFastRow(row []float64) bool {
+	var bad uint64
+	for _, x := range row {
+		u := math.Float64bits(x) - psiFastLo
+		bad |= u | (psiFastSpan - 1 - u)
+	}
+	return bad>>63 == 0
+}
+
+// psiRowScalar is psiRowFast's first two passes without the vector unit.
+func psiRowScalar(out, row, lv []float64, n int, gamma float64, acc *sum4) bool {
+	if len(lv) < len(row) {
+		return false
+	}
 	lv = lv[:len(row)]
 	// Pass 1: lv = Log(row) (Log's body for normal x, which cannot differ
 	// from logSlice's), and the range check of every entry: bad has its
@@ -107,10 +157,7 @@ func psiRowFast(out, row, lv []float64, n int, gamma float64) bool {
 		return false
 	}
 	// Pass 2: h = x / ((1−x)^{γ−1}·((1−x) − γ x log x)) as psiDirect forms
-	// it, and the sum s + c of the h: TwoSum adds the exact rounding error
-	// of each s + h to c, as neumaier.add does (its two branches form that
-	// same error), so s + c is neumaier's total.
-	var s, c float64
+	// it, and their four-lane compensated sum, as psiDirect adds them.
 	for j, x := range row {
 		w := 1 - x
 		pw := w
@@ -119,20 +166,7 @@ func psiRowFast(out, row, lv []float64, n int, gamma float64) bool {
 		}
 		h := x / (pw * (w - gamma*x*lv[j]))
 		out[j] = h
-		t := s + h
-		bp := t - s
-		c += (s - (t - bp)) + (h - bp)
-		s = t
-	}
-	// Pass 3: scaleBy. Every h is finite and about 2^−1022 or more, so the
-	// sum is normal and its reciprocal finite; were it not, scaleBy would
-	// divide instead, and psiRowSlow does that.
-	inv := 1 / (s + c)
-	if !(inv <= math.MaxFloat64) {
-		return false
-	}
-	for j := range out {
-		out[j] *= inv
+		acc.add(j, h)
 	}
 	return true
 }

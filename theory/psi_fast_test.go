@@ -33,35 +33,75 @@ func psiFastEntry(rng *rand.Rand) float64 {
 	}
 }
 
-// The fast path's logarithm pass is Log bit for bit on its whole domain:
-// with a separate scratch buffer (the in-place case) psiRowFast leaves the
-// logarithms there.
+// fastPaths runs f once with each implementation of psiRowFast's first
+// two passes this build and CPU have: the vector kernel (psiVecOK) and the
+// scalar code.
+func fastPaths(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	if psiVecOK {
+		t.Run("vector", f)
+		psiVecOK = false
+		defer func() { psiVecOK = true }()
+	}
+	t.Run("scalar", f)
+}
+
+// fastGuard is the number of entries past the row, with a sentinel in
+// them, that the fast-path tests check are left alone (the vector kernel
+// stores the last k mod 4 entries under a mask).
+const fastGuard = 4
+
+// The fast path's logarithm pass is Log bit for bit on its whole domain,
+// and its first two passes write nothing past the row: the vector kernel
+// for every row length (its masked tail included), and the scalar code.
 func TestPsiFastLogIsLog(t *testing.T) {
-	rng := rand.New(rand.NewPCG(psiFastSeed, 1))
-	const k = 1000
-	row, out, lv := make([]float64, k), make([]float64, k), make([]float64, k)
-	for range 500 {
-		for j := range row {
-			row[j] = psiFastEntry(rng)
-		}
-		if !psiRowFast(out, row, lv, 1, 2) {
-			t.Fatalf("seed %d: fast path refused a row in [2^-1022, 1)", psiFastSeed)
-		}
-		for j, x := range row {
-			if want := Log(x); math.Float64bits(lv[j]) != math.Float64bits(want) {
-				t.Fatalf("seed %d: fast-path log(%v) = %v, Log = %v", psiFastSeed, x, lv[j], want)
+	sentinel := math.Float64frombits(0x7ff8dead0000beef)
+	fastPaths(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(psiFastSeed, 1))
+		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1000, 1001} {
+			row := make([]float64, k)
+			out, lv := make([]float64, k+fastGuard), make([]float64, k+fastGuard)
+			for range 4000 / k {
+				for j := range row {
+					row[j] = psiFastEntry(rng)
+				}
+				for j := k; j < k+fastGuard; j++ {
+					out[j], lv[j] = sentinel, sentinel
+				}
+				refused, ok := psiRowVec(out[:k], row, lv[:k], 1, 2)
+				if ok {
+					ok = !refused
+				} else {
+					var acc sum4
+					ok = psiRowScalar(out[:k], row, lv[:k], 1, 2, &acc)
+				}
+				if !ok {
+					t.Fatalf("seed %d: fast path refused a row in [2^-1022, 1): %v", psiFastSeed, row)
+				}
+				for j, x := range row {
+					if want := Log(x); math.Float64bits(lv[j]) != math.Float64bits(want) {
+						t.Fatalf("seed %d, K=%d: fast-path log(%v) = %v, Log = %v", psiFastSeed, k, x, lv[j], want)
+					}
+				}
+				for j := k; j < k+fastGuard; j++ {
+					if math.Float64bits(out[j]) != math.Float64bits(sentinel) || math.Float64bits(lv[j]) != math.Float64bits(sentinel) {
+						t.Fatalf("K=%d: the fast path wrote past the row, at %d", k, j)
+					}
+				}
 			}
 		}
-	}
+	})
 }
 
 // The fast path takes exactly the rows whose entries are all in
 // [2^−1022, 1), and on them gives the general code's result bit for bit,
 // for every integer γ it serves (and γ = 9, the last), every row length,
 // in place and not.
-func TestPsiFastMatchesGeneral(t *testing.T) {
+func TestPsiFastMatchesGeneral(t *testing.T) { fastPaths(t, testPsiFastMatchesGeneral) }
+
+func testPsiFastMatchesGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(psiFastSeed, 2))
-	for _, k := range []int{1, 2, 3, 10, 31, 32, 33, 100, 1000} {
+	for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 10, 31, 32, 33, 100, 1000} {
 		for n := 0; n <= maxIntPow; n++ {
 			gamma := float64(n + 1)
 			rows := max(4, 4000/k)
@@ -100,11 +140,13 @@ func TestPsiFastMatchesGeneral(t *testing.T) {
 
 // A row with one entry outside [2^−1022, 1) (the special cases of Psi, and
 // subnormals) leaves the fast path, and gets the general code's result.
-func TestPsiFastRefuses(t *testing.T) {
+func TestPsiFastRefuses(t *testing.T) { fastPaths(t, testPsiFastRefuses) }
+
+func testPsiFastRefuses(t *testing.T) {
 	special := []float64{0, math.Copysign(0, -1), 0x1p-1074, 0x1p-1022 - 0x1p-1074, 1, 1 + 0x1p-52, 1.5,
 		math.Inf(1), math.Inf(-1), math.NaN(), -0x1p-1022, -0.5, -1, math.MaxFloat64}
 	rng := rand.New(rand.NewPCG(psiFastSeed, 3))
-	for _, k := range []int{1, 3, 10, 33, 1000} {
+	for _, k := range []int{1, 3, 4, 5, 10, 33, 1000} {
 		for _, x := range special {
 			row := make([]float64, k)
 			for j := range row {

@@ -1,0 +1,85 @@
+//go:build !purego && !amd64.v3
+
+package theory
+
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
+
+// psiVecOK reports whether psiRowFast may use its assembly kernels
+// (psi_amd64.s): the CPU has AVX2 (integer arithmetic and shuffles on
+// 256-bit vectors) and FMA (for Log's r, which the scalar code forms with
+// math.FMA). Tests set it to false to compare with the scalar code.
+//
+// The build excludes them with GOAMD64=v3, where the compiler fuses the
+// scalar code's multiply–adds into FMAs itself and the two would differ in
+// the last bit, and with the purego tag.
+var psiVecOK = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// psiVecK holds the kernels' constants, each repeated in four lanes, in the
+// order of the offsets defined in psi_amd64.s.
+//
+//lint:ignore U1000 read by psi_amd64.s
+var psiVecK = [...][4]uint64{
+	lanes(psiFastLo),
+	lanes(psiFastSpan),
+	lanes(logOff),
+	lanes(logN - 1),
+	lanes(0xfff << 52),
+	lanes(1 << 63),
+	lanes(0x4338000000000000), // bits of 1.5·2^52
+	lanes(0x4338000000000800), // bits of 1.5·2^52 + 2048
+	flanes(-1),
+	flanes(logLn2Hi),
+	flanes(logLn2Lo),
+	flanes(logC2),
+	flanes(logC3),
+	flanes(logC4),
+	flanes(logC5),
+	flanes(logC6),
+	flanes(logC7),
+	flanes(1),
+	lanes(math.MaxUint64),
+	flanes(0.5),
+	{math.MaxUint64, 0, 0, 0}, // the tail masks: 1, 2 and 3 lanes
+	{math.MaxUint64, math.MaxUint64, 0, 0},
+	{math.MaxUint64, math.MaxUint64, math.MaxUint64, 0},
+}
+
+func lanes(u uint64) [4]uint64 { return [4]uint64{u, u, u, u} }
+
+func flanes(x float64) [4]uint64 { return lanes(math.Float64bits(x)) }
+
+// psiRowAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
+
+// psiRowVec is psiRowFast on the vector unit, if the CPU allows (ok false:
+// the caller runs the scalar code): out = Ψ^γ(row) for γ − 1 = pn, and lv
+// = Log(row) if lv is not nil; refused reports that an entry of row is
+// outside [2^−1022, 1) (or the sum of the h too small to invert), out then
+// holding garbage. len(row) ≥ 1; out and lv (if not nil) have len(row)
+// entries; out may be row only if the row is not refused.
+func psiRowVec(out, row, lv []float64, pn int, gamma float64) (refused, ok bool) {
+	if !psiVecOK {
+		return false, false
+	}
+	k := len(row)
+	_ = out[k-1]
+	var plv *float64
+	if lv != nil {
+		_ = lv[k-1]
+		plv = &lv[0]
+	}
+	return psiRowAVX2(&out[0], &row[0], plv, k, pn, gamma)>>63 != 0, true
+}
+
+// psiVec is psiRowVec for Psi, short enough to inline: it reports whether
+// the vector kernel wrote Ψ^γ(v) into dst (false: the CPU lacks it, or it
+// refused v). len(v) ≥ 1 and dst does not alias v.
+func psiVec(dst, v []float64, pn int, gamma float64) bool {
+	return psiVecOK && psiRowAVX2(&dst[0], &v[0], nil, len(v), pn, gamma)>>63 == 0
+}

@@ -1,0 +1,329 @@
+//go:build !purego && !amd64.v3
+
+#include "textflag.h"
+
+// Offsets in psiVecK (psi_amd64.go) of its 256-bit constants.
+#define FASTLO  0(R9)
+#define FASTSPAN 32(R9)
+#define LOGOFF  64(R9)
+#define IDXMASK 96(R9)
+#define EXPMASK 128(R9)
+#define SIGNBIT 160(R9)
+#define MAGIC   192(R9)
+#define MAGICK  224(R9)
+#define NEGONE  256(R9)
+#define LN2HI   288(R9)
+#define LN2LO   320(R9)
+#define C2      352(R9)
+#define C3      384(R9)
+#define C4      416(R9)
+#define C5      448(R9)
+#define C6      480(R9)
+#define C7      512(R9)
+#define ONE     544(R9)
+#define ALLONES 576(R9)
+#define HALF    608(R9)
+#define TAILMASKS 640 // three masks: lanes < 1, < 2, < 3 (an offset in R9)
+
+// func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
+//
+// psiRowFast on the vector unit, four entries at a time: out = Ψ^γ(row) for
+// a row of k ≥ 1 entries and γ − 1 = pn, with the same operations in the
+// same order as the scalar code (multiplications and additions rounded one
+// by one, one FMA for Log's r), so bit for bit the same: h^γ of each entry
+// into out, their four-lane compensated sum (sum4: lane j mod 4, and
+// sum4.total), then out[j] *= 1/total. If lv is not nil, lv[j] =
+// Log(row[j]) too (for the tests). bad has its top bit set iff the row is
+// refused, out then holding garbage: an entry outside [2^−1022, 1) (the OR
+// over j of u | (psiFastSpan − 1 − u), u = bits(row[j]) − psiFastLo), or
+// 1/total above MaxFloat64. The last k mod 4 entries are loaded one by
+// one, with 0.5 in the other lanes, whose h is replaced by 0 before the
+// sum. out may be row.
+//
+// Registers in the loop: Y13 the range flags, Y14 and Y15 the lane sums s
+// and c, Y0 x through the block, the rest scratch. DX is 0 in full blocks
+// and the address of the tail's mask in the last.
+TEXT ·psiRowAVX2(SB), NOSPLIT, $32-56
+	MOVQ out+0(FP), DI
+	MOVQ row+8(FP), SI
+	MOVQ k+24(FP), CX
+	MOVQ pn+32(FP), R10
+	LEAQ ·logTab(SB), R8
+	LEAQ ·psiVecK(SB), R9
+	VPXOR Y13, Y13, Y13
+	VPXOR Y14, Y14, Y14
+	VPXOR Y15, Y15, Y15
+	XORQ  DX, DX
+	XORQ  AX, AX
+
+loop:
+	LEAQ    4(AX), BX
+	CMPQ    BX, CX
+	JA      tail
+	VMOVDQU (SI)(AX*8), Y0
+
+block:
+	// bad |= u | (psiFastSpan − 1 − u), u = ix − psiFastLo, where
+	// psiFastSpan − 1 − u = psiFastSpan + ^u.
+	VPSUBQ FASTLO, Y0, Y1
+	VPXOR  ALLONES, Y1, Y2
+	VPADDQ FASTSPAN, Y2, Y2
+	VPOR   Y1, Y13, Y13
+	VPOR   Y2, Y13, Y13
+
+	// tmp = ix − logOff; i = (tmp >> 45) % logN; logTab[i] is at byte
+	// 24i (a logEntry is three float64), in R11–R14 for the four lanes.
+	VPSUBQ  LOGOFF, Y0, Y1
+	VPSRLQ  $45, Y1, Y2
+	VPAND   IDXMASK, Y2, Y2
+	VPSLLQ  $1, Y2, Y3
+	VPADDQ  Y2, Y3, Y2
+	VPSLLQ  $3, Y2, Y2
+	VMOVQ   X2, R11
+	VPEXTRQ $1, X2, R12
+	VEXTRACTI128 $1, Y2, X3
+	VMOVQ   X3, R13
+	VPEXTRQ $1, X3, R14
+
+	// The four entries a, b, c, d, transposed (loads and shuffles are
+	// cheaper than gathers): invc in Y4, logcHi in Y12, logcLo in Y6.
+	VMOVUPD     (R8)(R11*1), X4          // a.invc a.logcHi
+	VINSERTF128 $1, (R8)(R13*1), Y4, Y4  // … c.invc c.logcHi
+	VMOVUPD     (R8)(R12*1), X5          // b.invc b.logcHi
+	VINSERTF128 $1, (R8)(R14*1), Y5, Y5  // … d.invc d.logcHi
+	VUNPCKHPD   Y5, Y4, Y12              // logcHi
+	VUNPCKLPD   Y5, Y4, Y4               // invc
+	VMOVSD      16(R8)(R11*1), X6
+	VMOVHPD     16(R8)(R12*1), X6, X6
+	VMOVSD      16(R8)(R13*1), X5
+	VMOVHPD     16(R8)(R14*1), X5, X5
+	VINSERTF128 $1, X5, Y6, Y6           // logcLo
+
+	// k = float64(int64(tmp) >> 52): the logical shift of tmp with its
+	// sign bit flipped is k + 2048, which added to the pattern of 1.5·2^52
+	// gives the float64 1.5·2^52 + 2048 + k.
+	VPXOR  SIGNBIT, Y1, Y7
+	VPSRLQ $52, Y7, Y7
+	VPADDQ MAGIC, Y7, Y7
+	VSUBPD MAGICK, Y7, Y7      // k
+
+	// z = frombits(ix − tmp&(0xfff<<52)); r = FMA(z, invc, −1)
+	VPAND  EXPMASK, Y1, Y8
+	VPSUBQ Y8, Y0, Y8
+	VFMADD213PD NEGONE, Y4, Y8 // r
+
+	// w = k·ln2Hi + logcHi; hi = w + r
+	VMULPD LN2HI, Y7, Y9
+	VADDPD Y12, Y9, Y9
+	VADDPD Y8, Y9, Y10         // hi
+
+	// lo = ((w − hi) + r) + (k·ln2Lo + logcLo)
+	VSUBPD Y10, Y9, Y9
+	VADDPD Y8, Y9, Y9
+	VMULPD LN2LO, Y7, Y7
+	VADDPD Y6, Y7, Y7
+	VADDPD Y7, Y9, Y9          // lo
+
+	// q = r2·(((c2 + r·c3) + r2·(c4 + r·c5)) + r2·r2·(c6 + r·c7))
+	VMULPD Y8, Y8, Y11         // r2
+	VMULPD C3, Y8, Y1
+	VADDPD C2, Y1, Y1
+	VMULPD C5, Y8, Y2
+	VADDPD C4, Y2, Y2
+	VMULPD Y2, Y11, Y2
+	VADDPD Y2, Y1, Y1
+	VMULPD C7, Y8, Y2
+	VADDPD C6, Y2, Y2
+	VMULPD Y11, Y11, Y3
+	VMULPD Y2, Y3, Y2
+	VADDPD Y2, Y1, Y1
+	VMULPD Y1, Y11, Y1         // q
+
+	// log x = hi + (lo + q)
+	VADDPD Y1, Y9, Y9
+	VADDPD Y9, Y10, Y10
+	MOVQ   lv+16(FP), BX
+	TESTQ  BX, BX
+	JZ     h
+	TESTQ  DX, DX
+	JNZ    lvtail
+	VMOVUPD Y10, (BX)(AX*8)
+	JMP    h
+
+lvtail:
+	VMOVDQU    (DX), Y5
+	VMASKMOVPD Y10, Y5, (BX)(AX*8)
+
+h:
+	// h = x / (pw·(w − (γ·x)·log x)), w = 1 − x, pw = powNat(w, pn):
+	// r = 1; for each bit of pn, low first: if set, r *= w; then w *= w.
+	VMOVUPD ONE, Y1
+	VSUBPD  Y0, Y1, Y1         // w
+	VMOVAPD Y1, Y2
+	CMPQ    R10, $1
+	JEQ     powdone            // γ = 2: pw = w (= powNat(w, 1))
+	VMOVUPD ONE, Y2
+	VMOVAPD Y1, Y3
+	MOVQ    R10, BX
+
+pow:
+	TESTQ BX, BX
+	JZ    powdone
+	TESTQ $1, BX
+	JZ    square
+	VMULPD Y3, Y2, Y2
+
+square:
+	VMULPD Y3, Y3, Y3
+	SHRQ   $1, BX
+	JMP    pow
+
+powdone:
+	VBROADCASTSD gamma+40(FP), Y4
+	VMULPD  Y0, Y4, Y4         // γ·x
+	VMULPD  Y10, Y4, Y4        // (γ·x)·log x
+	VSUBPD  Y4, Y1, Y4         // w − …
+	VMULPD  Y4, Y2, Y4         // pw·(…)
+	VDIVPD  Y4, Y0, Y4         // h
+	TESTQ   DX, DX
+	JZ      sum
+	VANDPD  (DX), Y4, Y4       // h = 0 in the lanes past the row
+
+sum:
+	// TwoSum per lane: t = s + h; bp = t − s;
+	// c += (s − (t − bp)) + (h − bp); s = t.
+	VADDPD  Y4, Y14, Y5        // t
+	VSUBPD  Y14, Y5, Y6        // bp
+	VSUBPD  Y6, Y5, Y7         // t − bp
+	VSUBPD  Y7, Y14, Y7        // s − (t − bp)
+	VSUBPD  Y6, Y4, Y6         // h − bp
+	VADDPD  Y6, Y7, Y7
+	VADDPD  Y7, Y15, Y15
+	VMOVAPD Y5, Y14
+	TESTQ   DX, DX
+	JNZ     tailstore
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     loop
+
+tailstore:
+	// A masked store is slow (microcoded on AMD Zen): the lanes go through
+	// the frame instead, the valid ones copied one by one.
+	VMOVUPD Y4, 0(SP)
+	XORQ    BX, BX
+
+tailcopy:
+	MOVQ (SP)(BX*8), R11
+	MOVQ R11, (DI)(AX*8)
+	INCQ AX
+	INCQ BX
+	CMPQ AX, CX
+	JB   tailcopy
+	JMP  done
+
+tail:
+	// The last k mod 4 entries (if any): DX = address of the mask whose
+	// lanes below k − AX are set; the other lanes of x are 0.5.
+	CMPQ AX, CX
+	JAE  done
+	MOVQ CX, DX
+	SUBQ AX, DX
+	SHLQ $5, DX
+	LEAQ (TAILMASKS-32)(R9)(DX*1), DX
+	// A masked load is slow here (about 15 ns on AMD Zen 3): the one to
+	// three entries are loaded one by one, the other lanes zero, then 0.5.
+	MOVQ    CX, BX
+	SUBQ    AX, BX
+	LEAQ    (SI)(AX*8), R11
+	VMOVSD  (R11), X0
+	CMPQ    BX, $2
+	JLT     tailpad
+	VMOVHPD 8(R11), X0, X0
+	JEQ     tailpad
+	VMOVSD  16(R11), X1
+	VINSERTF128 $1, X1, Y0, Y0
+
+tailpad:
+	VMOVDQU (DX), Y5
+	VPANDN  HALF, Y5, Y1
+	VPOR    Y1, Y0, Y0
+	JMP     block
+
+done:
+	// The range flag: refuse the row if its top bit is set.
+	VEXTRACTI128 $1, Y13, X0
+	VPOR    X0, X13, X0
+	VPSHUFD $0x4e, X0, X1
+	VPOR    X1, X0, X0
+	VMOVQ   X0, R11
+	TESTQ   R11, R11
+	JS      refuse
+
+	// total = sum4.total(): TwoSum of lanes 0 and 1 and of lanes 2 and 3
+	// (side by side in X2 + X3), then of the two.
+	VEXTRACTF128 $1, Y14, X1 // s2 s3
+	VUNPCKLPD X1, X14, X2    // s0 s2
+	VUNPCKHPD X1, X14, X3    // s1 s3
+	VEXTRACTF128 $1, Y15, X1 // c2 c3
+	VUNPCKLPD X1, X15, X4    // c0 c2
+	VUNPCKHPD X1, X15, X5    // c1 c3
+	VADDPD    X3, X2, X6     // t = a + b
+	VSUBPD    X2, X6, X7     // bp = t − a
+	VSUBPD    X7, X6, X8     // t − bp
+	VSUBPD    X8, X2, X8     // a − (t − bp)
+	VSUBPD    X7, X3, X7     // b − bp
+	VADDPD    X7, X8, X8     // e
+	VADDPD    X5, X4, X4     // ca + cb
+	VADDPD    X8, X4, X4     // (ca + cb) + e: c01 c23
+	VUNPCKHPD X6, X6, X9     // s23
+	VADDSD    X9, X6, X10    // t = s01 + s23
+	VSUBSD    X6, X10, X11   // bp
+	VSUBSD    X11, X10, X12  // t − bp
+	VSUBSD    X12, X6, X12   // s01 − (t − bp)
+	VSUBSD    X11, X9, X11   // s23 − bp
+	VADDSD    X11, X12, X12  // e
+	VUNPCKHPD X4, X4, X5     // c23
+	VADDSD    X5, X4, X5     // c01 + c23
+	VADDSD    X12, X5, X5    // + e
+	VADDSD    X5, X10, X10   // total
+
+	// inv = 1/total, refused unless inv ≤ MaxFloat64 (as positive
+	// patterns: NaN and +Inf are above it); then out[j] *= inv.
+	VMOVSD  ONE, X0
+	VDIVSD  X10, X0, X0
+	VMOVQ   X0, R12
+	MOVQ    $0x7fefffffffffffff, R13
+	CMPQ    R12, R13
+	JHI     refuse
+	VBROADCASTSD X0, Y1
+	MOVQ    CX, BX
+	ANDQ    $-4, BX
+	XORQ    AX, AX
+
+scale:
+	CMPQ    AX, BX
+	JAE     scaletail
+	VMULPD  (DI)(AX*8), Y1, Y2
+	VMOVUPD Y2, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     scale
+
+scaletail:
+	CMPQ    AX, CX
+	JAE     accept
+	VMULSD  (DI)(AX*8), X0, X2
+	VMOVSD  X2, (DI)(AX*8)
+	INCQ    AX
+	JMP     scaletail
+
+accept:
+	VZEROUPPER
+	MOVQ    $0, bad+48(FP)
+	RET
+
+refuse:
+	VZEROUPPER
+	MOVQ    $0x8000000000000000, AX
+	MOVQ    AX, bad+48(FP)
+	RET
+
