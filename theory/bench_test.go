@@ -85,6 +85,28 @@ func logInputs(n int, wide bool) []float64 {
 // "latency" chains each result into the next argument, so every call waits
 // for the previous one (ns/op includes the chain's two additions, about
 // 2 ns).
+// BenchmarkLogs: theory.Logs over a slice, against a loop of theory.Log.
+func BenchmarkLogs(b *testing.B) {
+	for _, k := range []int{10, 1000} {
+		x := logInputs(k, false)
+		dst := make([]float64, k)
+		b.Run("K="+strconv.Itoa(k)+"/Logs", func(b *testing.B) {
+			for b.Loop() {
+				theory.Logs(dst, x)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/element")
+		})
+		b.Run("K="+strconv.Itoa(k)+"/Log", func(b *testing.B) {
+			for b.Loop() {
+				for i, xi := range x {
+					dst[i] = theory.Log(xi)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/element")
+		})
+	}
+}
+
 func BenchmarkLog(b *testing.B) {
 	fns := []struct {
 		name string

@@ -83,6 +83,19 @@ func Log(x float64) float64 {
 	return hi + (lo + q)
 }
 
+// Logs sets dst[i] = Log(x[i]) for every i, bit for bit, and returns dst.
+// On amd64 CPUs with AVX2 and FMA it takes four entries at a time, about 3
+// times the throughput of a loop of Log calls (BenchmarkLogs); elsewhere
+// it is such a loop. dst may alias x. Logs panics if len(dst) != len(x).
+func Logs(dst, x []float64) []float64 {
+	if len(dst) != len(x) {
+		panic("theory: length mismatch")
+	}
+	j := logsVec(dst, x)
+	logSlice(dst[j:], x[j:])
+	return dst
+}
+
 // logSlice sets dst[i] = Log(x[i]) for every i, bit for bit (checked by
 // TestLogSlice): the loop body is Log's, copied by hand because Log is too
 // big to inline, and a pass over a slice then costs about 4.5 ns per element

@@ -46,6 +46,7 @@ var psiVecK = [...][4]uint64{
 	{math.MaxUint64, 0, 0, 0}, // the tail masks: 1, 2 and 3 lanes
 	{math.MaxUint64, math.MaxUint64, 0, 0},
 	{math.MaxUint64, math.MaxUint64, math.MaxUint64, 0},
+	lanes(0x7ff0000000000000 - psiFastLo), // bits of +Inf − bits of 2^−1022
 }
 
 func lanes(u uint64) [4]uint64 { return [4]uint64{u, u, u, u} }
@@ -82,4 +83,29 @@ func psiRowVec(out, row, lv []float64, pn int, gamma float64) (refused, ok bool)
 // refused v). len(v) ≥ 1 and dst does not alias v.
 func psiVec(dst, v []float64, pn int, gamma float64) bool {
 	return psiVecOK && psiRowAVX2(&dst[0], &v[0], nil, len(v), pn, gamma)>>63 == 0
+}
+
+// logsAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func logsAVX2(dst, x *float64, n int) (done int)
+
+// logsVec sets dst[j] = Log(x[j]) on the vector unit, if the CPU allows,
+// for the longest prefix of x whose length is a multiple of 4, and returns
+// that length; a block of four with an entry outside Log's main path (not
+// a positive normal number) goes through logSlice. len(dst) = len(x); dst
+// may alias x.
+func logsVec(dst, x []float64) (done int) {
+	n := len(x) &^ 3
+	if !psiVecOK || n == 0 {
+		return 0
+	}
+	_ = dst[n-1]
+	for j := 0; j < n; j += 4 {
+		j += logsAVX2(&dst[j], &x[j], n-j)
+		if j < n {
+			logSlice(dst[j:j+4], x[j:j+4])
+		}
+	}
+	return n
 }

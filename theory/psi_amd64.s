@@ -24,6 +24,80 @@
 #define ALLONES 576(R9)
 #define HALF    608(R9)
 #define TAILMASKS 640 // three masks: lanes < 1, < 2, < 3 (an offset in R9)
+#define LOGSPAN 736(R9)
+
+// LOG4 sets Y10 = Log(Y0) in each lane whose pattern in Y0 is a positive
+// normal float64 (garbage in the others), with Log's operations in Log's
+// order (Log in log.go, whose comments explain each step; the multiply–adds
+// rounded twice, as Go rounds them on amd64, and one FMA for r):
+//
+//	tmp = ix − logOff; i = (tmp >> 45) % logN; the entries logTab[i] of the
+//	four lanes (24 bytes each) loaded through R11–R14 and transposed (loads
+//	and shuffles are cheaper than gathers): invc in Y4, logcHi in Y12,
+//	logcLo in Y6
+//	k = float64(int64(tmp) >> 52): the logical shift of tmp with its sign
+//	bit flipped is k + 2048, which added to the pattern of 1.5·2^52 gives the
+//	float64 1.5·2^52 + 2048 + k, from which MAGICK is subtracted
+//	z = frombits(ix − tmp&(0xfff<<52)); r = FMA(z, invc, −1) in Y8
+//	w = k·ln2Hi + logcHi; hi = w + r in Y10
+//	lo = ((w − hi) + r) + (k·ln2Lo + logcLo) in Y9
+//	q = r2·(((c2 + r·c3) + r2·(c4 + r·c5)) + r2·r2·(c6 + r·c7)) in Y1
+//	Log = hi + (lo + q)
+//
+// It needs R8 = &logTab, R9 = &psiVecK, and clobbers Y1–Y12 and R11–R14.
+#define LOG4 \
+	VPSUBQ  LOGOFF, Y0, Y1; \
+	VPSRLQ  $45, Y1, Y2; \
+	VPAND   IDXMASK, Y2, Y2; \
+	VPSLLQ  $1, Y2, Y3; \
+	VPADDQ  Y2, Y3, Y2; \
+	VPSLLQ  $3, Y2, Y2; \
+	VMOVQ   X2, R11; \
+	VPEXTRQ $1, X2, R12; \
+	VEXTRACTI128 $1, Y2, X3; \
+	VMOVQ   X3, R13; \
+	VPEXTRQ $1, X3, R14; \
+	VMOVUPD     (R8)(R11*1), X4; \
+	VINSERTF128 $1, (R8)(R13*1), Y4, Y4; \
+	VMOVUPD     (R8)(R12*1), X5; \
+	VINSERTF128 $1, (R8)(R14*1), Y5, Y5; \
+	VUNPCKHPD   Y5, Y4, Y12; \
+	VUNPCKLPD   Y5, Y4, Y4; \
+	VMOVSD      16(R8)(R11*1), X6; \
+	VMOVHPD     16(R8)(R12*1), X6, X6; \
+	VMOVSD      16(R8)(R13*1), X5; \
+	VMOVHPD     16(R8)(R14*1), X5, X5; \
+	VINSERTF128 $1, X5, Y6, Y6; \
+	VPXOR  SIGNBIT, Y1, Y7; \
+	VPSRLQ $52, Y7, Y7; \
+	VPADDQ MAGIC, Y7, Y7; \
+	VSUBPD MAGICK, Y7, Y7; \
+	VPAND  EXPMASK, Y1, Y8; \
+	VPSUBQ Y8, Y0, Y8; \
+	VFMADD213PD NEGONE, Y4, Y8; \
+	VMULPD LN2HI, Y7, Y9; \
+	VADDPD Y12, Y9, Y9; \
+	VADDPD Y8, Y9, Y10; \
+	VSUBPD Y10, Y9, Y9; \
+	VADDPD Y8, Y9, Y9; \
+	VMULPD LN2LO, Y7, Y7; \
+	VADDPD Y6, Y7, Y7; \
+	VADDPD Y7, Y9, Y9; \
+	VMULPD Y8, Y8, Y11; \
+	VMULPD C3, Y8, Y1; \
+	VADDPD C2, Y1, Y1; \
+	VMULPD C5, Y8, Y2; \
+	VADDPD C4, Y2, Y2; \
+	VMULPD Y2, Y11, Y2; \
+	VADDPD Y2, Y1, Y1; \
+	VMULPD C7, Y8, Y2; \
+	VADDPD C6, Y2, Y2; \
+	VMULPD Y11, Y11, Y3; \
+	VMULPD Y2, Y3, Y2; \
+	VADDPD Y2, Y1, Y1; \
+	VMULPD Y1, Y11, Y1; \
+	VADDPD Y1, Y9, Y9; \
+	VADDPD Y9, Y10, Y10
 
 // func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 //
@@ -71,77 +145,8 @@ block:
 	VPOR   Y1, Y13, Y13
 	VPOR   Y2, Y13, Y13
 
-	// tmp = ix − logOff; i = (tmp >> 45) % logN; logTab[i] is at byte
-	// 24i (a logEntry is three float64), in R11–R14 for the four lanes.
-	VPSUBQ  LOGOFF, Y0, Y1
-	VPSRLQ  $45, Y1, Y2
-	VPAND   IDXMASK, Y2, Y2
-	VPSLLQ  $1, Y2, Y3
-	VPADDQ  Y2, Y3, Y2
-	VPSLLQ  $3, Y2, Y2
-	VMOVQ   X2, R11
-	VPEXTRQ $1, X2, R12
-	VEXTRACTI128 $1, Y2, X3
-	VMOVQ   X3, R13
-	VPEXTRQ $1, X3, R14
+	LOG4
 
-	// The four entries a, b, c, d, transposed (loads and shuffles are
-	// cheaper than gathers): invc in Y4, logcHi in Y12, logcLo in Y6.
-	VMOVUPD     (R8)(R11*1), X4          // a.invc a.logcHi
-	VINSERTF128 $1, (R8)(R13*1), Y4, Y4  // … c.invc c.logcHi
-	VMOVUPD     (R8)(R12*1), X5          // b.invc b.logcHi
-	VINSERTF128 $1, (R8)(R14*1), Y5, Y5  // … d.invc d.logcHi
-	VUNPCKHPD   Y5, Y4, Y12              // logcHi
-	VUNPCKLPD   Y5, Y4, Y4               // invc
-	VMOVSD      16(R8)(R11*1), X6
-	VMOVHPD     16(R8)(R12*1), X6, X6
-	VMOVSD      16(R8)(R13*1), X5
-	VMOVHPD     16(R8)(R14*1), X5, X5
-	VINSERTF128 $1, X5, Y6, Y6           // logcLo
-
-	// k = float64(int64(tmp) >> 52): the logical shift of tmp with its
-	// sign bit flipped is k + 2048, which added to the pattern of 1.5·2^52
-	// gives the float64 1.5·2^52 + 2048 + k.
-	VPXOR  SIGNBIT, Y1, Y7
-	VPSRLQ $52, Y7, Y7
-	VPADDQ MAGIC, Y7, Y7
-	VSUBPD MAGICK, Y7, Y7      // k
-
-	// z = frombits(ix − tmp&(0xfff<<52)); r = FMA(z, invc, −1)
-	VPAND  EXPMASK, Y1, Y8
-	VPSUBQ Y8, Y0, Y8
-	VFMADD213PD NEGONE, Y4, Y8 // r
-
-	// w = k·ln2Hi + logcHi; hi = w + r
-	VMULPD LN2HI, Y7, Y9
-	VADDPD Y12, Y9, Y9
-	VADDPD Y8, Y9, Y10         // hi
-
-	// lo = ((w − hi) + r) + (k·ln2Lo + logcLo)
-	VSUBPD Y10, Y9, Y9
-	VADDPD Y8, Y9, Y9
-	VMULPD LN2LO, Y7, Y7
-	VADDPD Y6, Y7, Y7
-	VADDPD Y7, Y9, Y9          // lo
-
-	// q = r2·(((c2 + r·c3) + r2·(c4 + r·c5)) + r2·r2·(c6 + r·c7))
-	VMULPD Y8, Y8, Y11         // r2
-	VMULPD C3, Y8, Y1
-	VADDPD C2, Y1, Y1
-	VMULPD C5, Y8, Y2
-	VADDPD C4, Y2, Y2
-	VMULPD Y2, Y11, Y2
-	VADDPD Y2, Y1, Y1
-	VMULPD C7, Y8, Y2
-	VADDPD C6, Y2, Y2
-	VMULPD Y11, Y11, Y3
-	VMULPD Y2, Y3, Y2
-	VADDPD Y2, Y1, Y1
-	VMULPD Y1, Y11, Y1         // q
-
-	// log x = hi + (lo + q)
-	VADDPD Y1, Y9, Y9
-	VADDPD Y9, Y10, Y10
 	MOVQ   lv+16(FP), BX
 	TESTQ  BX, BX
 	JZ     h
@@ -327,3 +332,43 @@ refuse:
 	MOVQ    AX, bad+48(FP)
 	RET
 
+
+// func logsAVX2(dst, x *float64, n int) (done int)
+//
+// dst[j] = Log(x[j]) for the first n entries (n a multiple of 4), four at
+// a time, bit for bit, up to the first block of four that holds an entry
+// which is not a positive normal float64 (0, subnormal, negative, ±Inf or
+// NaN), which it leaves alone: done is the number of entries written
+// before it (n if none). dst may be x.
+TEXT ·logsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	LEAQ ·logTab(SB), R8
+	LEAQ ·psiVecK(SB), R9
+	XORQ AX, AX
+
+logsloop:
+	CMPQ AX, CX
+	JAE  logsdone
+	VMOVDQU (SI)(AX*8), Y0
+
+	// The top bit of u | (LOGSPAN − 1 − u), u = ix − psiFastLo, is set in
+	// the lanes outside [2^−1022, +Inf).
+	VPSUBQ    FASTLO, Y0, Y14
+	VPXOR     ALLONES, Y14, Y15
+	VPADDQ    LOGSPAN, Y15, Y15
+	VPOR      Y15, Y14, Y14
+	VMOVMSKPD Y14, BX
+	TESTQ     BX, BX
+	JNZ       logsdone
+
+	LOG4
+	VMOVUPD Y10, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     logsloop
+
+logsdone:
+	VZEROUPPER
+	MOVQ AX, done+24(FP)
+	RET
