@@ -130,13 +130,13 @@ const (
 // neumaier is a compensated (Kahan–Babuška–Neumaier) running sum.
 type neumaier struct{ s, c float64 }
 
+// add adds x: the rounding error of s + x, which Neumaier forms with a
+// comparison, is formed here without a branch (TwoSum; the same exact
+// error for finite terms).
 func (n *neumaier) add(x float64) {
 	t := n.s + x
-	if math.Abs(n.s) >= math.Abs(x) {
-		n.c += (n.s - t) + x
-	} else {
-		n.c += (x - t) + n.s
-	}
+	bp := t - n.s
+	n.c += (n.s - (t - bp)) + (x - bp)
 	n.s = t
 }
 
@@ -314,16 +314,12 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 
 	// Start from q = η (the γ = 0 solution).
 	copy(dst, eta)
-	for i, e := range eta {
-		if e > 0 {
-			x[i] = theory.Log(e)
-		}
-	}
+	theory.Logs(x, eta) // −Inf where η_i = 0, an entry never used
 	// A unique top entry with η_m > 1/2 is carried as its complement
 	// δ = 1 − q_m (accurate when q_m is near 1); if it converges to
 	// q_m < 1/2, where 1 − δ would cancel, it is carried as q_m from there.
 	comp := false
-	var delta, y float64
+	var delta, y, yMax float64
 	var mq float64 // the largest entry other than the top one (see sc)
 	if unique && eta[m] > 0.5 {
 		var sum neumaier
@@ -335,13 +331,13 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		}
 		comp, delta = true, sum.sum()
 		y = theory.Log(delta)
+		yMax = math.Log1p(-1 / float64(npos)) // q_m ≥ 1/npos
 	}
 	maxIter := sv.MaxIter
 	if maxIter <= 0 {
 		maxIter = defaultExactMaxIter
 	}
 	logHalf := -math.Ln2
-	yMax := math.Log1p(-1 / float64(npos)) // q_m ≥ 1/npos
 	gm1 := gamma - 1
 	// direct: φ(q_i) = (1−q_i)^{γ−1} g(q_i) ≥ 2^{−16}·g for the entries
 	// below 1/2, and η_i/q_i ≈ e^{−s}φ(q_i)^{−1}, so the product below
@@ -379,6 +375,22 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		corr := it == 1 || prevStep > exactChebyshevMin
 		var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 		// is off by up to K ulps, which would shift every q_i by as much.
+		if direct {
+			// One logarithm of a product with a relative error of a few
+			// ulps, ρ_i to a few ulps absolute: the products t_i first,
+			// then their logarithms in one theory.Logs pass (several times
+			// the throughput of a Log call per entry), into rho.
+			for i, e := range eta {
+				if e == 0 || (comp && i == m) {
+					rho[i] = 1
+					continue
+				}
+				q := dst[i]
+				om := 1 - q
+				rho[i] = e / q * (pw.of(q, om) * (om - gamma*q*x[i]))
+			}
+			theory.Logs(rho, rho)
+		}
 		for i, e := range eta {
 			if e == 0 || (comp && i == m) {
 				continue
@@ -388,13 +400,12 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			gi := om - gamma*q*lq
 			var r float64
 			if direct {
-				// One logarithm of a product with a relative error of a
-				// few ulps: ρ_i to a few ulps absolute.
-				p := pw.of(q, om)
-				if t := e / q * (p * gi); t >= minNormal {
-					r = theory.Log(t) + s
+				if lt := rho[i]; lt > exactLogTMin {
+					r = lt + s
 				} else {
-					r = logRatio(e, q) + theory.Log(p*gi) + s
+					// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
+					// factors are taken apart instead.
+					r = logRatio(e, q) + theory.Log(pw.of(q, om)*gi) + s
 				}
 			} else {
 				r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
@@ -636,6 +647,12 @@ func exactRisk(q, eta, x []float64, m int, gamma float64) float64 {
 	}
 	return sum.sum()
 }
+
+// exactLogTMin: Minimize forms ρ_i as log t_i + s, t_i = (η_i/q_i)·φ(q_i),
+// where log t_i > exactLogTMin, so that t_i > e^−708 > 2^−1022 is a normal
+// number, formed with a relative error of a few ulps; for smaller t_i it
+// takes the factors' logarithms apart.
+const exactLogTMin = -708
 
 // pow1m computes (1−q)^p like theory.Pow1m, with the test for a small
 // integer exponent made once per solve rather than once per entry: for
