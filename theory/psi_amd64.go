@@ -2,21 +2,44 @@
 
 package theory
 
-import (
-	"math"
+import "math"
 
-	"golang.org/x/sys/cpu"
-)
-
-// psiVecOK reports whether psiRowFast may use its assembly kernels
-// (psi_amd64.s): the CPU has AVX2 (integer arithmetic and shuffles on
-// 256-bit vectors) and FMA (for Log's r, which the scalar code forms with
-// math.FMA). Tests set it to false to compare with the scalar code.
+// psiVecOK reports whether psiRowFast and Logs may use their assembly
+// kernels (psi_amd64.s): the CPU has AVX2 (integer arithmetic and shuffles
+// on 256-bit vectors) and FMA (for Log's r, which the scalar code forms
+// with math.FMA), and the OS saves the 256-bit registers. Tests set it to
+// false to compare with the scalar code.
 //
-// The build excludes them with GOAMD64=v3, where the compiler fuses the
-// scalar code's multiply–adds into FMAs itself and the two would differ in
-// the last bit, and with the purego tag.
-var psiVecOK = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The build excludes the kernels with GOAMD64=v3, where the compiler fuses
+// the scalar code's multiply–adds into FMAs itself and the two would differ
+// in the last bit, and with the purego tag.
+var psiVecOK = hasAVX2FMA()
+
+// hasAVX2FMA reads the CPU's feature flags with CPUID, as
+// golang.org/x/sys/cpu does (the package is standard library only, so it
+// does not import it): FMA and AVX in CPUID leaf 1, the OS's saving of the
+// XMM and YMM state in XCR0 (if it enabled XSAVE), AVX2 in leaf 7.
+func hasAVX2FMA() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const osxsave, avx, fma = 1 << 27, 1 << 28, 1 << 12
+	if ecx1&osxsave == 0 || ecx1&avx == 0 || ecx1&fma == 0 {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0
+}
+
+// cpuid and xgetbv run the instructions of those names (psi_amd64.s).
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+func xgetbv() (eax, edx uint32)
 
 // psiVecK holds the kernels' constants, each repeated in four lanes, in the
 // order of the offsets defined in psi_amd64.s.
