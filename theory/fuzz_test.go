@@ -126,6 +126,29 @@ func FuzzPsi(f *testing.F) {
 	})
 }
 
+// Logs is Log entry by entry, bit for bit, whatever the slice holds (its
+// blocks of four with an entry off Log's main path take the scalar code),
+// and in place.
+func FuzzLogs(f *testing.F) {
+	f.Add(fuzzBytes(0.7, 0.2, 0.1, 0.5, 3))
+	f.Add(fuzzBytes(0, 0x1p-1074, 1, 2, math.Inf(1), -1, math.NaN(), 0.5, 0x1p-1022))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v := fuzzVec(b, 64)
+		got := theory.Logs(make([]float64, len(v)), v)
+		for i, x := range v {
+			if want := theory.Log(x); !alike(got[i], want) {
+				t.Fatalf("Logs at entry %d (%v) = %v, Log = %v (v = %v)", i, x, got[i], want, v)
+			}
+		}
+		theory.Logs(v, v)
+		for i := range v {
+			if !alike(v[i], got[i]) {
+				t.Fatalf("Logs in place differs at %d: %v vs %v", i, v[i], got[i])
+			}
+		}
+	})
+}
+
 // toSimplex divides v by its sum when every entry is in [0, 1] and the sum
 // is positive; otherwise it leaves v as it is.
 func toSimplex(v []float64) {

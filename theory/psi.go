@@ -202,8 +202,8 @@ func scaleBy(x []float64, s float64) []float64 {
 // kernel of psiRowFast adds (psi_amd64.s): term j goes to lane j mod 4,
 // where a TwoSum adds the exact rounding error of each addition to the
 // lane's c (the error Neumaier's sum forms with a comparison); total
-// combines the lanes the same way, in a tree. Its error is that of neumaier, about an
-// ulp of the total for terms of one sign.
+// combines the lanes the same way, in a tree. Its error is that of
+// neumaier, about an ulp of the total for terms of one sign.
 type sum4 struct{ s, c [4]float64 }
 
 // add adds term j, h, to lane j mod 4.

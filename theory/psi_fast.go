@@ -6,17 +6,19 @@ import "math"
 // whose entries are all in [2^−1022, 1), the common case.
 //
 // It computes what psiDirect and scaleBy compute, bit for bit (the same
-// logarithms, products, quotients and sum; TestPsiFastMatchesGeneral), in
-// three passes over the row, but written so that the CPU runs more of it at
-// once and executes fewer instructions: the passes are in one function that
-// calls nothing on its hot path (a call in a loop makes the compiler spill
-// and reload registers in every iteration: only math.FMA's fallback for
-// CPUs without FMA remains, off the hot path); the logarithms go into dst
-// itself rather than a buffer that would have to be zeroed, and are Log's
-// body without its special cases; the range check of every entry is folded
-// into the logarithm pass (a row with an entry outside [2^−1022, 1) goes to
-// psiRowSlow, the general code); and the compensated sum is a branch-free
-// TwoSum instead of Neumaier's comparison.
+// logarithms, products, quotients and sum; TestPsiFastMatchesGeneral), but
+// with fewer instructions. On amd64 CPUs with AVX2 and FMA the whole row
+// goes through psiRowAVX2 (psi_amd64.s), four entries at a time: Log's
+// body on four lanes (the table entries loaded and transposed rather than
+// gathered), h, the four-lane sum (sum4, the order psiDirect adds in too),
+// and the scaling, in one call. Elsewhere psiRowScalar runs the passes in
+// one function that calls nothing on its hot path (a call in a loop makes
+// the compiler spill and reload registers in every iteration); the
+// logarithms go into dst itself rather than a buffer that would have to be
+// zeroed, and are Log's body without its special cases. Both fold the range
+// check of every entry into the logarithm pass (a row with an entry outside
+// [2^−1022, 1) goes to psiRowSlow, the general code), and both sum with a
+// branch-free TwoSum.
 
 // psiFastLo and psiFastSpan define the entries of the fast path: x is fast
 // iff bits(x) − psiFastLo < psiFastSpan (unsigned), that is x in
@@ -27,9 +29,10 @@ const (
 	psiFastSpan = 0x3ff0000000000000 - psiFastLo // bits of 1, minus psiFastLo
 )
 
-// psiInPlaceMaxK is the longest row that the fast path transforms in place
-// (dst the same slice as v): it then needs a buffer on the stack for the
-// logarithms. Longer rows in place take psiRowSlow.
+// psiInPlaceMaxK is the longest row that the scalar fast path transforms
+// in place (dst the same slice as v): it then needs a buffer on the stack
+// for the logarithms. Longer rows in place take psiRowSlow, unless the
+// vector kernel, which needs none, does them.
 const psiInPlaceMaxK = 32
 
 // psiRowsDirect writes Ψ^γ of each row (k ≥ 1 entries) of v into dst for
