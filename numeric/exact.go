@@ -345,6 +345,7 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	direct := gamma <= exactDirectMaxGamma
 	pw := newPow1m(gm1)
 	var s float64
+	var lanes exactLanes
 	polish, subStall := 0, 0
 	var prevStep float64
 	prevCubic := false
@@ -358,6 +359,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			comp = false
 			dst[m] = 1 - delta
 			x[m] = theory.Log(dst[m])
+			// a2[m] has not been formed in this solve (its buffer may hold
+			// anything), and a step without the correction multiplies it
+			// by 0, which would turn an Inf or NaN there into NaN.
+			a2[m] = 0
 		}
 		// sc scales the sums below so that their terms stay normal
 		// numbers: in the complemented mode every entry summed may be tiny
@@ -375,72 +380,102 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		corr := it == 1 || prevStep > exactChebyshevMin
 		var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 		// is off by up to K ulps, which would shift every q_i by as much.
+		// The entries solved for: all but m in the complemented mode (and
+		// those with η_i = 0, skipped inside), in at most two ranges, each
+		// taken four entries at a time by the vector kernels where the CPU
+		// has them (exactTVec, exactMainVec) and by the loops below for the
+		// rest.
+		ranges := [2][2]int{{0, k}, {k, k}}
+		if comp {
+			ranges = [2][2]int{{0, m}, {m + 1, k}}
+		}
+		lanes.start(s, gamma, sc)
 		if direct {
 			// One logarithm of a product with a relative error of a few
 			// ulps, ρ_i to a few ulps absolute: the products t_i first,
 			// then their logarithms in one theory.Logs pass (several times
 			// the throughput of a Log call per entry), into rho.
-			for i, e := range eta {
-				if e == 0 || (comp && i == m) {
-					rho[i] = 1
-					continue
+			for _, span := range ranges {
+				i := span[0]
+				if pw.int {
+					i += exactTVec(&lanes, rho, eta, dst, x, span[0], span[1], pw.n)
 				}
-				q := dst[i]
-				om := 1 - q
-				rho[i] = e / q * (pw.of(q, om) * (om - gamma*q*x[i]))
+				for ; i < span[1]; i++ {
+					if e := eta[i]; e == 0 {
+						rho[i] = 1
+					} else {
+						q := dst[i]
+						om := 1 - q
+						rho[i] = e / q * (pw.of(q, om) * (om - gamma*q*x[i]))
+					}
+				}
+			}
+			if comp {
+				rho[m] = 1
 			}
 			theory.Logs(rho, rho)
-		}
-		for i, e := range eta {
-			if e == 0 || (comp && i == m) {
-				continue
-			}
-			q, lq := dst[i], x[i]
-			om := 1 - q
-			gi := om - gamma*q*lq
-			var r float64
-			if direct {
-				if lt := rho[i]; lt > exactLogTMin {
-					r = lt + s
-				} else {
+			for i, e := range eta {
+				if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
 					// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
 					// factors are taken apart instead.
-					r = logRatio(e, q) + theory.Log(pw.of(q, om)*gi) + s
+					q := dst[i]
+					om := 1 - q
+					rho[i] = logRatio(e, q) + theory.Log(pw.of(q, om)*(om-gamma*q*x[i]))
 				}
-			} else {
-				r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
-			}
-			// 1/D_i, with D_i = d log h/d log q = 1 + (γ−1)q/(1−q) + M/g,
-			// M = q(1+γ+γ log q), over one denominator; and
-			// D'_i = dD_i/d log q = (γ−1)q/(1−q)² + q(1+2γ+γ log q)/g +
-			// (M/g)², for the third-order correction (see below), as
-			// a2_i = D'_i/(2D_i). D and D' only steer the step: their
-			// rounding does not move the fixed point ρ = 0.
-			mm := q * (1 + gamma + gamma*lq)
-			invd := om * gi / (gi*(1+(gamma-2)*q) + mm*om)
-			rho[i], d[i] = r, invd
-			if corr {
-				rg := 1 / (om * gi)     // 1/((1−q)g)
-				iom, ig := gi*rg, om*rg // 1/(1−q), 1/g
-				mg := mm * ig
-				a2[i] = 0.5 * invd * (gm1*q*iom*iom + q*(1+2*gamma+gamma*lq)*ig + mg*mg)
-			}
-			qs := q * sc
-			w := qs * invd
-			sumA += w * r
-			sumB += w
-			f.add(qs)
-			ar := math.Abs(r)
-			if ar > maxRho && q >= minNormal {
-				maxRho = ar // a NaN r shows in sumA
-			}
-			if ar > rhoAll {
-				rhoAll = ar
-			}
-			if invd > maxInvd {
-				maxInvd = invd
 			}
 		}
+		for _, span := range ranges {
+			i := span[0]
+			if direct {
+				i += exactMainVec(&lanes, eta, dst, x, rho, d, a2, span[0], span[1], corr)
+			}
+			for ; i < span[1]; i++ {
+				e := eta[i]
+				if e == 0 {
+					continue
+				}
+				q, lq := dst[i], x[i]
+				om := 1 - q
+				gi := om - gamma*q*lq
+				var r float64
+				if direct {
+					r = rho[i] + s
+				} else {
+					r = logRatio(e, q) + s + theory.Log(gi) + gm1*math.Log1p(-q)
+				}
+				// 1/D_i, with D_i = d log h/d log q = 1 + (γ−1)q/(1−q) + M/g,
+				// M = q(1+γ+γ log q), over one denominator; and
+				// D'_i = dD_i/d log q = (γ−1)q/(1−q)² + q(1+2γ+γ log q)/g +
+				// (M/g)², for the third-order correction (see below), as
+				// a2_i = D'_i/(2D_i). D and D' only steer the step: their
+				// rounding does not move the fixed point ρ = 0.
+				mm := q * (1 + gamma + gamma*lq)
+				invd := om * gi / (gi*(1+(gamma-2)*q) + mm*om)
+				rho[i], d[i] = r, invd
+				if corr {
+					rg := 1 / (om * gi)     // 1/((1−q)g)
+					iom, ig := gi*rg, om*rg // 1/(1−q), 1/g
+					mg := mm * ig
+					a2[i] = 0.5 * invd * (gm1*q*iom*iom + q*(1+2*gamma+gamma*lq)*ig + mg*mg)
+				}
+				qs := q * sc
+				w := qs * invd
+				sumA += w * r
+				sumB += w
+				f.add(qs)
+				ar := math.Abs(r)
+				if ar > maxRho && q >= minNormal {
+					maxRho = ar // a NaN r shows in sumA
+				}
+				if ar > rhoAll {
+					rhoAll = ar
+				}
+				if invd > maxInvd {
+					maxInvd = invd
+				}
+			}
+		}
+		lanes.finish(&sumA, &sumB, &f, &maxRho, &rhoAll, &maxInvd)
 		var rm, dm, am float64
 		if comp {
 			q := 1 - delta
@@ -646,6 +681,46 @@ func exactRisk(q, eta, x []float64, m int, gamma float64) float64 {
 		sum.add(-e * pw.of(q[i], 1-q[i]) * x[i])
 	}
 	return sum.sum()
+}
+
+// exactLanes carries the vector kernels' operands (each in four lanes)
+// and their lane accumulators (exact_amd64.s; the layout is fixed there).
+type exactLanes struct {
+	s, gamma, gm2, g1, g12, gm1, sc, one, half, minNormal [4]float64
+	absMask                                               [4]uint64
+	sumA, sumB, fS, fC, maxRho, rhoAll, maxInvd           [4]float64
+}
+
+// start sets the operands of one iteration and clears the accumulators.
+func (l *exactLanes) start(s, gamma, sc float64) {
+	*l = exactLanes{}
+	for j := range 4 {
+		l.s[j], l.gamma[j], l.sc[j] = s, gamma, sc
+		// Formed as Minimize's loop forms them: γ−2, 1+γ, 1+2γ, γ−1.
+		l.gm2[j], l.g1[j], l.g12[j], l.gm1[j] = gamma-2, 1+gamma, 1+2*gamma, gamma-1
+		l.one[j], l.half[j], l.minNormal[j] = 1, 0.5, minNormal
+		l.absMask[j] = 1<<63 - 1
+	}
+}
+
+// finish adds the lane accumulators into the main pass's sums and maxima
+// (the maxima keep their value against NaN, as the loop's comparisons do).
+func (l *exactLanes) finish(sumA, sumB *float64, f *neumaier, maxRho, rhoAll, maxInvd *float64) {
+	for j := range 4 {
+		*sumA += l.sumA[j]
+		*sumB += l.sumB[j]
+		f.add(l.fS[j])
+		f.c += l.fC[j]
+		if l.maxRho[j] > *maxRho {
+			*maxRho = l.maxRho[j]
+		}
+		if l.rhoAll[j] > *rhoAll {
+			*rhoAll = l.rhoAll[j]
+		}
+		if l.maxInvd[j] > *maxInvd {
+			*maxInvd = l.maxInvd[j]
+		}
+	}
 }
 
 // exactLogTMin: Minimize forms ρ_i as log t_i + s, t_i = (η_i/q_i)·φ(q_i),

@@ -1,0 +1,145 @@
+package numeric
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// exactVecRelTol and exactVecULPsPerA bound the difference between
+// Minimize with its vector kernels and without them, for entries of at
+// least 1e-300 (the accuracy contract's floor). The kernels give the
+// scalar loops' per-entry values bit for bit and only add the main pass's
+// sums in four lanes instead of one, which changes the rounding of each
+// step's shift and the iterate at which the stopping rule ends. Each
+// solution is held to the accuracy contract (docs/numerics.md; measured by
+// theory's TestAccuracy on the vector path): relative error 1e-14 where
+// a = γ·|log(1−q_i)| ≤ 10 for every entry, 16·a ulps beyond. Two such
+// solutions differ by at most twice that.
+const (
+	exactVecRelTol   = 2 * 1e-14
+	exactVecULPsPerA = 2 * 16
+)
+
+// Minimize with and without its vector kernels converges on the same
+// vectors, keeps the same zeros, and agrees to exactVecULPs, over every
+// regime of directGens, γ in [1e-6, 100], and K from 2 to 1000 (lengths
+// with every remainder mod 4, and a top entry above 1/2, the complemented
+// mode, at every position).
+func TestExactVectorMatchesScalar(t *testing.T) {
+	if !exactVecOK {
+		t.Skip("no vector kernels on this platform")
+	}
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0x7ec))
+	var sv ExactSolver
+	var worst, worstModerate float64
+	for n := 0; n < 3000; n++ {
+		g := directGens[n%len(directGens)]
+		k := []int{2, 3, 4, 5, 6, 7, 9, 10, 33, 100, 1000}[rng.IntN(11)]
+		eta := g.gen(rng, k)
+		gamma := directRandGamma(rng)
+		vec, err := sv.Minimize(make([]float64, k), eta, gamma)
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		exactVecOK = false
+		scalar, err := sv.Minimize(make([]float64, k), eta, gamma)
+		exactVecOK = true
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		if vec.Status != scalar.Status {
+			t.Fatalf("case %d (%s, K=%d, γ=%v): status %v with the vector kernels, %v without (FOCAL_SEED=%d)", n, g.name, k, gamma, vec.Status, scalar.Status, seed)
+		}
+		var a float64
+		for _, q := range scalar.Q {
+			a = max(a, -gamma*math.Log1p(-q))
+		}
+		relTol := exactVecRelTol
+		if a > 10 {
+			relTol = exactVecULPsPerA * a * 0x1p-52
+		}
+		for i, q := range scalar.Q {
+			if (q == 0) != (vec.Q[i] == 0) {
+				t.Fatalf("case %d: q_%d = %v with the vector kernels, %v without", n, i, vec.Q[i], q)
+			}
+			if q < 1e-300 {
+				continue
+			}
+			ulps := math.Abs(vec.Q[i]-q) / ulp(q)
+			worst = max(worst, ulps)
+			tol := relTol * q / ulp(q)
+			if a <= 10 {
+				worstModerate = max(worstModerate, ulps)
+			}
+			if ulps > tol {
+				t.Fatalf("case %d (%s, K=%d, γ=%v): q_%d = %v with the vector kernels, %v without (%.1f ulps); rerun with FOCAL_SEED=%d go test ./numeric -run TestExactVectorMatchesScalar",
+					n, g.name, k, gamma, i, vec.Q[i], q, ulps, seed)
+			}
+		}
+	}
+	t.Logf("largest difference: %.1f ulps where every a ≤ 10, %.1f overall", worstModerate, worst)
+}
+
+// ulp returns the spacing of float64 at x > 0.
+func ulp(x float64) float64 { return math.Nextafter(x, math.Inf(1)) - x }
+
+// A solver's buffers hold whatever its last solve left there: Minimize
+// must read none of it. Solves on buffers filled with NaN and with +Inf
+// give a fresh solver's result bit for bit, over the regimes of directGens
+// and near-one-hot vectors whose top entry ends below 1/2 (where Minimize
+// stops carrying it as a complement: its a2 had not been formed, and a
+// step without the third-order correction multiplied it by 0).
+func TestExactIgnoresBufferContents(t *testing.T) {
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xb0f))
+	type tcase struct {
+		eta   []float64
+		gamma float64
+	}
+	var cases []tcase
+	for _, k := range []int{3, 10, 1000} {
+		for _, top := range []float64{0.6, 0.891, 0.99} {
+			eta := make([]float64, k)
+			for i := range eta {
+				eta[i] = (1 - top) / float64(k-1) * (0.5 + rng.Float64())
+			}
+			var s float64
+			for _, e := range eta[1:] {
+				s += e
+			}
+			eta[0] = 1 - s
+			cases = append(cases, tcase{eta, 52.12446534577968}, tcase{eta, 20})
+		}
+	}
+	for n := 0; n < 1500; n++ {
+		g := directGens[n%len(directGens)]
+		k := []int{2, 3, 5, 10, 33, 1000}[rng.IntN(6)]
+		cases = append(cases, tcase{g.gen(rng, k), directRandGamma(rng)})
+	}
+	for n, c := range cases {
+		k := len(c.eta)
+		var fresh ExactSolver
+		want, err := fresh.Minimize(make([]float64, k), c.eta, c.gamma)
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		for _, fill := range []float64{math.NaN(), math.Inf(1)} {
+			sv := ExactSolver{buf: make([]float64, 4*k+8)}
+			for i := range sv.buf {
+				sv.buf[i] = fill
+			}
+			got, err := sv.Minimize(make([]float64, k), c.eta, c.gamma)
+			if err != nil {
+				t.Fatalf("case %d: %v", n, err)
+			}
+			for i := range want.Q {
+				if math.Float64bits(got.Q[i]) != math.Float64bits(want.Q[i]) {
+					t.Fatalf("case %d (K=%d, γ=%v), buffers filled with %v: q_%d = %v, a fresh solver %v; rerun with FOCAL_SEED=%d go test ./numeric -run TestExactIgnoresBufferContents",
+						n, k, c.gamma, fill, i, got.Q[i], want.Q[i], seed)
+				}
+			}
+		}
+	}
+}
