@@ -62,6 +62,10 @@ type ExactSolver struct {
 	MaxIter int
 
 	buf []float64
+	// The vector kernels' lanes, kept with the solver rather than in
+	// Minimize's frame, which would clear their 1.2 KB on every call.
+	lanes exactLanes
+	steps exactStepLanes
 }
 
 const (
@@ -345,7 +349,18 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 	direct := gamma <= exactDirectMaxGamma
 	pw := newPow1m(gm1)
 	var s float64
-	var lanes exactLanes
+	// vec: take the vector kernels (exactTVec, exactMainVec,
+	// exactStepVec); below exactVecMinK entries their set-up per iteration
+	// costs more than they save.
+	vec := exactVecOK
+	vecStep := vec && k >= exactVecMinK
+	lanes, steps := &sv.lanes, &sv.steps
+	if vec {
+		lanes.init(gamma)
+	}
+	if vecStep {
+		steps.init(logHalf)
+	}
 	polish, subStall := 0, 0
 	var prevStep float64
 	prevCubic := false
@@ -389,7 +404,9 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		if comp {
 			ranges = [2][2]int{{0, m}, {m + 1, k}}
 		}
-		lanes.start(s, gamma, sc)
+		if vec {
+			lanes.start(s, sc)
+		}
 		if direct {
 			// One logarithm of a product with a relative error of a few
 			// ulps, ρ_i to a few ulps absolute: the products t_i first,
@@ -397,8 +414,8 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			// the throughput of a Log call per entry), into rho.
 			for _, span := range ranges {
 				i := span[0]
-				if pw.int {
-					i += exactTVec(&lanes, rho, eta, dst, x, span[0], span[1], pw.n)
+				if vec && pw.int {
+					i += exactTVec(lanes, rho, eta, dst, x, span[0], span[1], pw.n)
 				}
 				for ; i < span[1]; i++ {
 					if e := eta[i]; e == 0 {
@@ -426,8 +443,8 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 		}
 		for _, span := range ranges {
 			i := span[0]
-			if direct {
-				i += exactMainVec(&lanes, eta, dst, x, rho, d, a2, span[0], span[1], corr)
+			if vec && direct {
+				i += exactMainVec(lanes, eta, dst, x, rho, d, a2, span[0], span[1], corr)
 			}
 			for ; i < span[1]; i++ {
 				e := eta[i]
@@ -475,7 +492,9 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 				}
 			}
 		}
-		lanes.finish(&sumA, &sumB, &f, &maxRho, &rhoAll, &maxInvd)
+		if vec {
+			lanes.finish(&sumA, &sumB, &f, &maxRho, &rhoAll, &maxInvd)
+		}
 		var rm, dm, am float64
 		if comp {
 			q := 1 - delta
@@ -541,65 +560,32 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			}
 			chebyshev = 1
 		}
-		// maxStep: the steps that hold up the stopping rule; maxNormal and
-		// maxSub: those of normal and of subnormal entries.
-		var maxStep, maxNormal, maxSub float64
-		clamped := false // a clamp made this step other than Newton's
-		mq = 0
-		for i, e := range eta {
-			if e == 0 || (comp && i == m) {
-				continue
-			}
-			dx0 := (rho[i] + ds) * d[i]
-			dx := dx0 + ds1*d[i] - chebyshev*a2[i]*dx0*dx0
-			// Entries carried as themselves stay at most 1/2: a non-top
-			// entry is below the top one, and the top one is carried this
-			// way only when η_m ≤ 1/2 (then q_m ≤ 1/2 by Cor 9) or after it
-			// converged below 1/2.
-			if x[i]+dx > logHalf {
-				dx = (logHalf - x[i]) / 2
-				clamped = true
-			}
-			if dx < -maxLogStep {
-				dx = -maxLogStep
-				clamped = true
-			}
-			x[i] += dx
-			adx := math.Abs(dx)
-			// Small steps, inline: scaleExp's small-step branch with
-			// expSmall's polynomials, for a normal entry that stays normal.
-			if adx < 0x1p-4 && dst[i] >= minNormal {
-				var v float64
-				if adx < 0x1p-10 {
-					v = dst[i] * (1 + dx*(1+dx*(1.0/2+dx*(1.0/6+dx*(1.0/24)))))
-				} else {
-					v = dst[i] * expSmall(dx)
+		// The step kernel (exactStepVec) takes blocks of four while all
+		// their entries take stepRange's fast path, with the same bits;
+		// stepRange does the block it stops at, and the rest of each range.
+		var sa stepAcc
+		if vecStep {
+			steps.start(ds, ds1, chebyshev)
+		}
+		for _, span := range ranges {
+			for i := span[0]; i < span[1]; {
+				j := span[1]
+				if vecStep {
+					i += exactStepVec(steps, eta, dst, x, rho, d, a2, i, span[1])
+					j = min(i+4, span[1])
 				}
-				if v >= minNormal {
-					dst[i] = v
-					if v > mq {
-						mq = v
-					}
-					if adx > maxStep {
-						maxStep = adx
-					}
-					if adx > maxNormal {
-						maxNormal = adx
-					}
-					continue
-				}
-			}
-			dst[i], x[i] = scaleExp(dst[i], x[i], dx)
-			mq = max(mq, dst[i])
-			if resolvable(dst[i], dx) {
-				maxStep = max(maxStep, adx)
-			}
-			if dst[i] >= minNormal {
-				maxNormal = max(maxNormal, adx)
-			} else if dst[i] >= fewBitsFloor {
-				maxSub = max(maxSub, adx)
+				stepRange(&sa, eta, dst, x, rho, d, a2, i, j, ds, ds1, chebyshev, logHalf)
+				i = j
 			}
 		}
+		if vecStep {
+			steps.finish(&sa.mq, &sa.maxStep, &sa.maxNormal, &sa.clamped)
+		}
+		// maxStep: the steps that hold up the stopping rule; maxNormal and
+		// maxSub: those of normal and of subnormal entries; clamped: a clamp
+		// made this step other than Newton's.
+		maxStep, maxNormal, maxSub, clamped := sa.maxStep, sa.maxNormal, sa.maxSub, sa.clamped
+		mq = sa.mq
 		if comp {
 			dy0 := -(rm + ds) / dm
 			dy := dy0 - ds1/dm - chebyshev*am*dy0*dy0
@@ -691,16 +677,23 @@ type exactLanes struct {
 	sumA, sumB, fS, fC, maxRho, rhoAll, maxInvd           [4]float64
 }
 
-// start sets the operands of one iteration and clears the accumulators.
-func (l *exactLanes) start(s, gamma, sc float64) {
-	*l = exactLanes{}
+// init sets the operands of a solve.
+func (l *exactLanes) init(gamma float64) {
 	for j := range 4 {
-		l.s[j], l.gamma[j], l.sc[j] = s, gamma, sc
+		l.gamma[j] = gamma
 		// Formed as Minimize's loop forms them: γ−2, 1+γ, 1+2γ, γ−1.
 		l.gm2[j], l.g1[j], l.g12[j], l.gm1[j] = gamma-2, 1+gamma, 1+2*gamma, gamma-1
 		l.one[j], l.half[j], l.minNormal[j] = 1, 0.5, minNormal
 		l.absMask[j] = 1<<63 - 1
 	}
+}
+
+// start sets the operands of one iteration and clears the accumulators.
+func (l *exactLanes) start(s, sc float64) {
+	l.s = [4]float64{s, s, s, s}
+	l.sc = [4]float64{sc, sc, sc, sc}
+	l.sumA, l.sumB, l.fS, l.fC = [4]float64{}, [4]float64{}, [4]float64{}, [4]float64{}
+	l.maxRho, l.rhoAll, l.maxInvd = [4]float64{}, [4]float64{}, [4]float64{}
 }
 
 // finish adds the lane accumulators into the main pass's sums and maxima
@@ -722,6 +715,121 @@ func (l *exactLanes) finish(sumA, sumB *float64, f *neumaier, maxRho, rhoAll, ma
 		}
 	}
 }
+
+// exactStepLanes carries the step kernel's operands (each in four lanes)
+// and its lane accumulators (exact_amd64.s; the layout is fixed there).
+type exactStepLanes struct {
+	ds, ds1, cheb, logHalf, negMaxStep, half, one, minNormal [4]float64
+	absMask                                                  [4]uint64
+	t10, t4, c6, c24, c120, c720, c5040, c40320              [4]float64
+	mq, maxStep                                              [4]float64
+	clamped                                                  [4]uint64
+}
+
+// init sets the operands of a solve.
+func (l *exactStepLanes) init(logHalf float64) {
+	for j := range 4 {
+		l.logHalf[j], l.negMaxStep[j], l.half[j], l.one[j], l.minNormal[j] = logHalf, -maxLogStep, 0.5, 1, minNormal
+		l.absMask[j] = 1<<63 - 1
+		l.t10[j], l.t4[j] = 0x1p-10, 0x1p-4
+		// expSmall's coefficients, as its Go constants round them.
+		l.c6[j], l.c24[j], l.c120[j], l.c720[j], l.c5040[j], l.c40320[j] = 1.0/6, 1.0/24, 1.0/120, 1.0/720, 1.0/5040, 1.0/40320
+	}
+}
+
+// start sets the operands of one step and clears the accumulators.
+func (l *exactStepLanes) start(ds, ds1, chebyshev float64) {
+	l.ds = [4]float64{ds, ds, ds, ds}
+	l.ds1 = [4]float64{ds1, ds1, ds1, ds1}
+	l.cheb = [4]float64{chebyshev, chebyshev, chebyshev, chebyshev}
+	l.mq, l.maxStep, l.clamped = [4]float64{}, [4]float64{}, [4]uint64{}
+}
+
+// finish merges the lane accumulators into the step's maxima and clamp
+// flag (on the fast path maxNormal takes the same |dx| as maxStep).
+func (l *exactStepLanes) finish(mq, maxStep, maxNormal *float64, clamped *bool) {
+	for j := range 4 {
+		*mq = max(*mq, l.mq[j])
+		*maxStep = max(*maxStep, l.maxStep[j])
+		*maxNormal = max(*maxNormal, l.maxStep[j])
+		if l.clamped[j] != 0 {
+			*clamped = true
+		}
+	}
+}
+
+// stepAcc gathers what a step's entries report to the stopping rule:
+// the largest new q_i and |Δ log q_i| (of all entries, of the normal and
+// of the subnormal ones), whether a clamp changed a step, and (for the
+// tests) how many entries left the fast path.
+type stepAcc struct {
+	mq, maxStep, maxNormal, maxSub float64
+	clamped                        bool
+	slow                           int
+}
+
+// stepRange takes the step of the entries lo..hi−1 with η_i ≠ 0, the
+// scalar code of exactStepAVX2: dx = dx0 + ds1·d_i − chebyshev·a2_i·dx0²,
+// dx0 = (ρ_i + ds)·d_i, clamped so that log q_i stays at most logHalf
+// (entries carried as themselves stay at most 1/2: a non-top entry is
+// below the top one, and the top one is carried this way only when
+// η_m ≤ 1/2, then q_m ≤ 1/2 by Cor 9, or after it converged below 1/2) and
+// decreases by at most maxLogStep; then x_i += dx and q_i *= e^dx. Small
+// steps of normal entries that stay normal take the fast path, scaleExp's
+// small-step branch with expSmall's polynomials inline; the others
+// scaleExp. It is one call per range, not per entry: a call in the loop
+// would make the compiler spill and reload the solver's state each time.
+func stepRange(acc *stepAcc, eta, q, x, rho, d, a2 []float64, lo, hi int, ds, ds1, chebyshev, logHalf float64) {
+	mq, maxStep, maxNormal, maxSub, clamped := acc.mq, acc.maxStep, acc.maxNormal, acc.maxSub, acc.clamped
+	for i := lo; i < hi; i++ {
+		if eta[i] == 0 {
+			continue
+		}
+		dx0 := (rho[i] + ds) * d[i]
+		dx := dx0 + ds1*d[i] - chebyshev*a2[i]*dx0*dx0
+		if x[i]+dx > logHalf {
+			dx = (logHalf - x[i]) / 2
+			clamped = true
+		}
+		if dx < -maxLogStep {
+			dx = -maxLogStep
+			clamped = true
+		}
+		x[i] += dx
+		adx := math.Abs(dx)
+		if adx < 0x1p-4 && q[i] >= minNormal {
+			var v float64
+			if adx < 0x1p-10 {
+				v = q[i] * (1 + dx*(1+dx*(1.0/2+dx*(1.0/6+dx*(1.0/24)))))
+			} else {
+				v = q[i] * expSmall(dx)
+			}
+			if v >= minNormal {
+				q[i] = v
+				mq, maxStep, maxNormal = max(mq, v), max(maxStep, adx), max(maxNormal, adx)
+				continue
+			}
+		}
+		acc.slow++
+		q[i], x[i] = scaleExp(q[i], x[i], dx)
+		mq = max(mq, q[i])
+		if resolvable(q[i], dx) {
+			maxStep = max(maxStep, adx)
+		}
+		if q[i] >= minNormal {
+			maxNormal = max(maxNormal, adx)
+		} else if q[i] >= fewBitsFloor {
+			maxSub = max(maxSub, adx)
+		}
+	}
+	acc.mq, acc.maxStep, acc.maxNormal, acc.maxSub, acc.clamped = mq, maxStep, maxNormal, maxSub, clamped
+}
+
+// exactVecMinK: Minimize takes its vector kernels from K = 12 entries on;
+// below, setting up and merging their lanes every iteration costs more
+// than they save (BenchmarkExact and a sweep of K: 0.8–1.0× at K = 10,
+// 1.4× at K = 16, 2× at K = 100).
+const exactVecMinK = 12
 
 // exactLogTMin: Minimize forms ρ_i as log t_i + s, t_i = (η_i/q_i)·φ(q_i),
 // where log t_i > exactLogTMin, so that t_i > e^−708 > 2^−1022 is a normal

@@ -13,6 +13,11 @@ import "golang.org/x/sys/cpu"
 // false to compare with the scalar code.
 var exactVecOK = cpu.X86.HasAVX
 
+// exactVecSums lets exactMainVec run (with exactVecOK): the one kernel
+// whose results differ from the scalar loop's, in the rounding of its
+// sums. Tests turn it off to check the others bit for bit.
+var exactVecSums = true
+
 // exactTAVX2 and exactMainAVX2 are documented in exact_amd64.s.
 //
 //go:noescape
@@ -20,6 +25,9 @@ func exactTAVX2(a *exactLanes, rho, eta, q, x *float64, n, pn int)
 
 //go:noescape
 func exactMainAVX2(a *exactLanes, eta, q, x, rho, d, a2 *float64, n, corr int)
+
+//go:noescape
+func exactStepAVX2(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
 
 // exactTVec forms Minimize's products t_i for i in [lo, lo+n), n the
 // largest multiple of 4 up to hi − lo, for an integer power pn in 0..3,
@@ -38,7 +46,7 @@ func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int {
 // exactTVec, adding into a's accumulators, and returns n.
 func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, corr bool) int {
 	n := (hi - lo) &^ 3
-	if !exactVecOK || n <= 0 {
+	if !exactVecOK || !exactVecSums || n <= 0 {
 		return 0
 	}
 	_, _, _, _, _, _ = eta[lo+n-1], q[lo+n-1], x[lo+n-1], rho[lo+n-1], d[lo+n-1], a2[lo+n-1]
@@ -48,4 +56,17 @@ func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, co
 	}
 	exactMainAVX2(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n, c)
 	return n
+}
+
+// exactStepVec takes Minimize's step for i from lo, four entries at a time
+// up to the last multiple of 4 below hi, while every entry of a block
+// takes the scalar loop's fast path, and returns how many it did (the
+// caller does the next block, or the rest of the range, itself).
+func exactStepVec(a *exactStepLanes, eta, q, x, rho, d, a2 []float64, lo, hi int) int {
+	n := (hi - lo) &^ 3
+	if !exactVecOK || n <= 0 {
+		return 0
+	}
+	_, _, _, _, _, _ = eta[lo+n-1], q[lo+n-1], x[lo+n-1], rho[lo+n-1], d[lo+n-1], a2[lo+n-1]
+	return exactStepAVX2(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n)
 }

@@ -201,3 +201,155 @@ mdone:
 	VMOVUPD Y14, MAXINVD
 	VZEROUPPER
 	RET
+
+// Offsets in exactStepLanes (exact.go), from R9.
+#define ST_DS         0(R9)
+#define ST_DS1        32(R9)
+#define ST_CHEB       64(R9)
+#define ST_LOGHALF    96(R9)
+#define ST_NEGMAXSTEP 128(R9)
+#define ST_HALF       160(R9)
+#define ST_ONE        192(R9)
+#define ST_MINNORMAL  224(R9)
+#define ST_ABSMASK    256(R9)
+#define ST_T10        288(R9)
+#define ST_T4         320(R9)
+#define ST_C6         352(R9)
+#define ST_C24        384(R9)
+#define ST_C120       416(R9)
+#define ST_C720       448(R9)
+#define ST_C5040      480(R9)
+#define ST_C40320     512(R9)
+#define ST_MQ         544(R9)
+#define ST_MAXSTEP    576(R9)
+#define ST_CLAMPED    608(R9)
+
+// func exactStepAVX2(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
+//
+// Minimize's step for the first n entries (n a multiple of 4), four at a
+// time, while every entry of a block with η_i ≠ 0 takes the fast path of
+// the scalar loop (|dx| < 2^−4, q_i and its update normal): dx from rho, d
+// and a2 with the two clamps, x_i += dx, q_i *= e^dx by the same Taylor
+// polynomials, each with the scalar code's operations in its order (bit
+// for bit); the largest new q_i and |dx| and the lanes a clamp changed
+// accumulate in a's lanes. It stops before the first block with another
+// entry, which it leaves alone for the scalar loop, and returns the
+// number of entries it did. Entries with η_i = 0 are left alone.
+//
+// Registers: Y12 mq, Y13 maxStep (= maxNormal on this path), Y15 the
+// clamp lanes; Y7 the lanes with η_i ≠ 0, Y8 x, Y9 q.
+TEXT ·exactStepAVX2(SB), NOSPLIT, $0-72
+	MOVQ a+0(FP), R9
+	MOVQ eta+8(FP), SI
+	MOVQ q+16(FP), DI
+	MOVQ x+24(FP), DX
+	MOVQ rho+32(FP), R10
+	MOVQ d+40(FP), R11
+	MOVQ a2+48(FP), R12
+	MOVQ n+56(FP), CX
+	VMOVUPD ST_MQ, Y12
+	VMOVUPD ST_MAXSTEP, Y13
+	VMOVUPD ST_CLAMPED, Y15
+	XORQ AX, AX
+
+sloop:
+	CMPQ AX, CX
+	JAE  sdone
+	VMOVUPD (SI)(AX*8), Y0
+	VXORPD  Y1, Y1, Y1
+	VCMPPD  $4, Y1, Y0, Y7     // η ≠ 0
+	VMOVUPD (DX)(AX*8), Y8     // x
+	VMOVUPD (DI)(AX*8), Y9     // q
+	VMOVUPD (R11)(AX*8), Y10   // d
+
+	// dx0 = (rho + ds)·d; dx = (dx0 + ds1·d) − ((cheb·a2)·dx0)·dx0
+	VMOVUPD (R10)(AX*8), Y0
+	VADDPD  ST_DS, Y0, Y0
+	VMULPD  Y10, Y0, Y0        // dx0
+	VMULPD  ST_DS1, Y10, Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD ST_CHEB, Y2
+	VMULPD  (R12)(AX*8), Y2, Y2
+	VMULPD  Y0, Y2, Y2
+	VMULPD  Y0, Y2, Y2
+	VSUBPD  Y2, Y1, Y1         // dx
+
+	// x + dx > logHalf: dx = (logHalf − x)·0.5 (the scalar code's
+	// division by 2, exact); dx < −maxLogStep: dx = −maxLogStep.
+	VADDPD    Y1, Y8, Y3
+	VCMPPD    $30, ST_LOGHALF, Y3, Y3
+	VMOVUPD   ST_LOGHALF, Y4
+	VSUBPD    Y8, Y4, Y4
+	VMULPD    ST_HALF, Y4, Y4
+	VBLENDVPD Y3, Y4, Y1, Y1
+	VANDPD    Y7, Y3, Y3
+	VORPD     Y3, Y15, Y11     // clamp lanes of this block (kept on success)
+	VCMPPD    $17, ST_NEGMAXSTEP, Y1, Y3
+	VBLENDVPD Y3, ST_NEGMAXSTEP, Y1, Y1
+	VANDPD    Y7, Y3, Y3
+	VORPD     Y3, Y11, Y11
+
+	VADDPD  Y1, Y8, Y5         // x + dx
+	VANDPD  ST_ABSMASK, Y1, Y6 // adx
+
+	// p4 = 1 + dx·(1 + dx·(1/2 + dx·(1/6 + dx·(1/24))))
+	VMULPD  ST_C24, Y1, Y2
+	VADDPD  ST_C6, Y2, Y2
+	VMULPD  Y2, Y1, Y2
+	VADDPD  ST_HALF, Y2, Y2
+	VMULPD  Y2, Y1, Y2
+	VADDPD  ST_ONE, Y2, Y2
+	VMULPD  Y2, Y1, Y2
+	VADDPD  ST_ONE, Y2, Y2
+	// p8 = 1 + dx·(1 + dx·(1/2 + … + dx·(1/5040 + dx·(1/40320))))
+	VMULPD  ST_C40320, Y1, Y3
+	VADDPD  ST_C5040, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_C720, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_C120, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_C24, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_C6, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_HALF, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_ONE, Y3, Y3
+	VMULPD  Y3, Y1, Y3
+	VADDPD  ST_ONE, Y3, Y3
+	VCMPPD    $17, ST_T10, Y6, Y4 // adx < 2^−10
+	VBLENDVPD Y4, Y2, Y3, Y2
+	VMULPD    Y2, Y9, Y2          // v = q·p
+
+	// The fast path: adx < 2^−4, q ≥ minNormal, v ≥ minNormal, in every
+	// lane with η ≠ 0; otherwise leave the block to the scalar loop.
+	VCMPPD    $17, ST_T4, Y6, Y4
+	VCMPPD    $13, ST_MINNORMAL, Y9, Y0
+	VANDPD    Y0, Y4, Y4
+	VCMPPD    $13, ST_MINNORMAL, Y2, Y0
+	VANDPD    Y0, Y4, Y4
+	VANDNPD   Y7, Y4, Y0          // η ≠ 0 and not fast
+	VMOVMSKPD Y0, BX
+	TESTQ     BX, BX
+	JNZ       sdone
+
+	VBLENDVPD Y7, Y5, Y8, Y5      // x + dx where η ≠ 0, x elsewhere
+	VMOVUPD   Y5, (DX)(AX*8)
+	VBLENDVPD Y7, Y2, Y9, Y9      // v where η ≠ 0, q elsewhere
+	VMOVUPD   Y9, (DI)(AX*8)
+	VANDPD    Y7, Y2, Y2
+	VMAXPD    Y12, Y2, Y12
+	VANDPD    Y7, Y6, Y6
+	VMAXPD    Y13, Y6, Y13
+	VMOVAPD   Y11, Y15
+	ADDQ      $4, AX
+	JMP       sloop
+
+sdone:
+	VMOVUPD Y12, ST_MQ
+	VMOVUPD Y13, ST_MAXSTEP
+	VMOVUPD Y15, ST_CLAMPED
+	VZEROUPPER
+	MOVQ AX, done+64(FP)
+	RET

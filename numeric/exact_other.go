@@ -6,6 +6,9 @@ package numeric
 // (see exact_amd64.go).
 var exactVecOK = false
 
+// exactVecSums: see exact_amd64.go.
+var exactVecSums = true
+
 // exactTVec leaves all the entries to the caller.
 func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int { return 0 }
 
@@ -13,3 +16,6 @@ func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int { re
 func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, corr bool) int {
 	return 0
 }
+
+// exactStepVec leaves all the entries to the caller.
+func exactStepVec(a *exactStepLanes, eta, q, x, rho, d, a2 []float64, lo, hi int) int { return 0 }

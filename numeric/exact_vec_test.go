@@ -143,3 +143,134 @@ func TestExactIgnoresBufferContents(t *testing.T) {
 		}
 	}
 }
+
+// The kernels other than the main pass's (the products t_i and the step)
+// give the scalar loops' results bit for bit: with exactMainVec off, a
+// solve with them equals one without any kernel in every bit, over the
+// regimes of directGens, every K mod 4, γ in [1e-6, 100] and the integer
+// powers the product kernel serves (γ = 1, 2, 3, 4).
+func TestExactKernelsBitForBit(t *testing.T) {
+	if !exactVecOK {
+		t.Skip("no vector kernels on this platform")
+	}
+	exactVecSums = false
+	defer func() { exactVecSums = true }()
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xb1b))
+	var sv ExactSolver
+	for n := 0; n < 3000; n++ {
+		g := directGens[n%len(directGens)]
+		k := []int{2, 3, 4, 5, 6, 7, 9, 10, 33, 100, 1000}[rng.IntN(11)]
+		eta := g.gen(rng, k)
+		gamma := directRandGamma(rng)
+		if n%2 == 0 {
+			gamma = float64(1 + rng.IntN(4))
+		}
+		vec, err := sv.Minimize(make([]float64, k), eta, gamma)
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		exactVecOK = false
+		scalar, err := sv.Minimize(make([]float64, k), eta, gamma)
+		exactVecOK = true
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		if vec.Iterations != scalar.Iterations || vec.Status != scalar.Status || math.Float64bits(vec.Risk) != math.Float64bits(scalar.Risk) {
+			t.Fatalf("case %d (%s, K=%d, γ=%v): %d iterations, %v, risk %v with the kernels; %d, %v, %v without (FOCAL_SEED=%d)",
+				n, g.name, k, gamma, vec.Iterations, vec.Status, vec.Risk, scalar.Iterations, scalar.Status, scalar.Risk, seed)
+		}
+		for i := range vec.Q {
+			if math.Float64bits(vec.Q[i]) != math.Float64bits(scalar.Q[i]) {
+				t.Fatalf("case %d (%s, K=%d, γ=%v): q_%d = %v with the kernels, %v without; rerun with FOCAL_SEED=%d go test ./numeric -run TestExactKernelsBitForBit",
+					n, g.name, k, gamma, i, vec.Q[i], scalar.Q[i], seed)
+			}
+		}
+	}
+}
+
+// The step kernel against stepRange, its scalar code, on crafted blocks
+// that reach every branch: steps past log(1/2) (the first clamp) and
+// below −maxLogStep (the second), both polynomials, entries and updates
+// below 2^−1022, steps of 2^−4 and more, η_i = 0, with and without the
+// third-order term. Blocks the kernel takes must equal stepRange's fast
+// path bit for bit; it must stop at the first block with an entry off that
+// path and leave that block, and every entry with η_i = 0, untouched.
+func TestExactStepKernel(t *testing.T) {
+	if !exactVecOK {
+		t.Skip("no vector kernels on this platform")
+	}
+	const seed = 20261128
+	rng := rand.New(rand.NewPCG(seed, 1))
+	logHalf := -math.Ln2
+	clampsSeen := 0
+	for trial := range 20000 {
+		n := 4 * (1 + rng.IntN(4))
+		eta, q, x, rho, d, a2 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range n {
+			eta[i] = rng.Float64()
+			if rng.IntN(8) == 0 {
+				eta[i] = 0
+			}
+			x[i] = logHalf - math.Ldexp(rng.Float64(), -rng.IntN(40))
+			if rng.IntN(6) == 0 {
+				x[i] = -700 - 50*rng.Float64() // subnormal q
+			}
+			q[i] = math.Exp(x[i])
+			d[i] = 0.5 + rng.Float64()
+			a2[i] = rng.NormFloat64()
+			// Steps mostly below 2^−10, some up to 2^−4 and beyond.
+			rho[i] = rng.NormFloat64() * math.Ldexp(1, -4-rng.IntN(12))
+			if rng.IntN(50) == 0 {
+				rho[i] = -40 * rng.Float64()
+			}
+		}
+		ds, ds1 := rng.NormFloat64()*1e-4, rng.NormFloat64()*1e-6
+		cheb := float64(rng.IntN(2))
+		qv, xv := append([]float64(nil), q...), append([]float64(nil), x...)
+		var lanes exactStepLanes
+		lanes.init(logHalf)
+		lanes.start(ds, ds1, cheb)
+		done := exactStepVec(&lanes, eta, qv, xv, rho, d, a2, 0, n)
+		qs, xs := append([]float64(nil), q...), append([]float64(nil), x...)
+		stop := n
+		var wantMq, wantMaxStep float64
+		wantClamped := false
+		for b := 0; b < n && stop == n; b += 4 {
+			var acc stepAcc
+			stepRange(&acc, eta, qs, xs, rho, d, a2, b, b+4, ds, ds1, cheb, logHalf)
+			if acc.slow > 0 {
+				stop = b
+				break
+			}
+			if acc.maxSub != 0 || acc.maxNormal != acc.maxStep {
+				t.Fatalf("trial %d: a block on the fast path reported maxSub %v, maxNormal %v, maxStep %v", trial, acc.maxSub, acc.maxNormal, acc.maxStep)
+			}
+			wantMq, wantMaxStep, wantClamped = max(wantMq, acc.mq), max(wantMaxStep, acc.maxStep), wantClamped || acc.clamped
+			if acc.clamped {
+				clampsSeen++
+			}
+		}
+		if done != stop {
+			t.Fatalf("trial %d (seed %d): the kernel did %d entries, the scalar fast path reaches %d", trial, seed, done, stop)
+		}
+		var mq, maxStep, maxNormal float64
+		clamped := false
+		lanes.finish(&mq, &maxStep, &maxNormal, &clamped)
+		if mq != wantMq || maxStep != wantMaxStep || maxNormal != wantMaxStep || clamped != wantClamped {
+			t.Fatalf("trial %d (seed %d): kernel maxima %v, %v, %v, clamped %v; scalar %v, %v, %v, %v", trial, seed, mq, maxStep, maxNormal, clamped, wantMq, wantMaxStep, wantMaxStep, wantClamped)
+		}
+		for i := range n {
+			wantQ, wantX := qs[i], xs[i]
+			if i >= done || eta[i] == 0 {
+				wantQ, wantX = q[i], x[i] // untouched
+			}
+			if math.Float64bits(qv[i]) != math.Float64bits(wantQ) || math.Float64bits(xv[i]) != math.Float64bits(wantX) {
+				t.Fatalf("trial %d (seed %d), entry %d: kernel q = %v, x = %v; want %v, %v", trial, seed, i, qv[i], xv[i], wantQ, wantX)
+			}
+		}
+	}
+	if clampsSeen == 0 {
+		t.Fatalf("seed %d: no clamped step on the fast path: the test does not reach the clamps", seed)
+	}
+}
