@@ -110,6 +110,19 @@ func ulp(x float64) float64 {
 	return math.Nextafter(x, inf) - x
 }
 
+// tauUCBracket and tauUCResolution set the relative half-width w of the
+// bracket around τ_uc in which φ − 1 must change sign: w = 1e-12 +
+// 1e-14/γ. Near τ_uc the slope of φ is of order γ, so the bracket moves φ
+// by about γ·w·τ_uc, which must exceed φ's rounding (a few ulps of 1,
+// about 1e-16) to be seen at all: 1e-14/γ gives a factor of about 50 at
+// every γ. (With 1e-12 alone, φ − 1 at γ = 1e-6 is 5e-19 either side,
+// below resolution; it then held by the luck of the rounding, and a build
+// that fuses multiply–adds, GOAMD64=v3, saw −1.1e-16 on the wrong side.)
+const (
+	tauUCBracket    = 1e-12
+	tauUCResolution = 1e-14
+)
+
 // Thm 8 (1): 0 < τ_oc < τ_uc < 1/2; and the defining equations hold.
 func TestTauOrderAndDefinition(t *testing.T) {
 	for _, g := range []float64{1e-12, 1e-6, 1e-3, 0.03, 0.5, 1, 2, 3, 10, 100, 1000, 1e5} {
@@ -121,7 +134,8 @@ func TestTauOrderAndDefinition(t *testing.T) {
 		if !(theory.PhiDeriv(math.Nextafter(oc, 0), g) >= 0 && theory.PhiDeriv(math.Nextafter(oc, 1), g) <= 0) {
 			t.Errorf("γ=%v: φ' does not change sign at τ_oc=%v", g, oc)
 		}
-		lo, hi := uc*(1-1e-12), uc*(1+1e-12)
+		w := tauUCBracket + tauUCResolution/g
+		lo, hi := uc*(1-w), uc*(1+w)
 		if !(theory.Phi(lo, g) >= 1 && theory.Phi(hi, g) <= 1) {
 			t.Errorf("γ=%v: φ−1 does not change sign near τ_uc=%v: %v %v", g, uc, theory.Phi(lo, g)-1, theory.Phi(hi, g)-1)
 		}
