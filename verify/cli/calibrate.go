@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 
 	"github.com/focaltk/focal/calibrate"
+	"github.com/focaltk/focal/verify"
 )
 
 const calibrateUsage = `Usage: verify calibrate --gamma G [flags] FILE
@@ -42,7 +42,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
-	gamma := fs.String("gamma", "", "focal loss parameter γ ≥ 0 the model was trained with (required)")
+	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid, the weight of positives, one value or one per class (α < 0: none)")
 	loss := fs.String("loss", calibrate.LossSoftmax, "training loss: softmax or sigmoid (one-vs-rest, as RetinaNet)")
 	input := fs.String("input", calibrate.InputProbs, "what FILE holds: probs or logits")
@@ -65,8 +65,10 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		return 0, usagef("--gamma is required (the γ the model was trained with)")
 	}
 	g, err := strconv.ParseFloat(strings.TrimSpace(*gamma), 64)
-	if err != nil || math.IsNaN(g) || math.IsInf(g, 0) || g < 0 {
-		return 0, usagef("bad --gamma %q: want a finite number >= 0", *gamma)
+	if err != nil || verify.CheckGamma(g) != nil {
+		// The same range as the other subcommands: Ψ's accuracy is
+		// measured up to γ = 1000 (docs/numerics.md).
+		return 0, usagef("bad --gamma %q: want a number in [0, %d]", *gamma, verify.MaxGamma)
 	}
 	var alphas []float64
 	if *alpha != "" {

@@ -59,6 +59,15 @@ func (c *CLI) report(args []string) (int, error) {
 			}
 			opt.Only = append(opt.Only, n)
 		}
+		// Figures only, which --no-figures and --check skip: nothing
+		// would run.
+		if figs := report.FigureNames(); (*noFig || *check) && !slices.ContainsFunc(opt.Only, func(n string) bool { return !slices.Contains(figs, n) }) {
+			flag := "--no-figures"
+			if *check {
+				flag = "--check (which compares blocks only)"
+			}
+			return 0, usagef("bad --only %q: only figures, and %s skips them: nothing to do", *only, flag)
+		}
 	}
 	if !isDir(*outDir) {
 		return 0, usagef("bad --out-dir %q: not a directory", *outDir)
