@@ -371,7 +371,10 @@ func FuzzBatch(f *testing.F) {
 			if kn.name == "SoftmaxRows" {
 				checkSoftmax(t, src[:k], one[:k])
 			}
-			if kn.name == "PsiRows" && numeric.ValidateRows(src[:k], k, numeric.Simplex, numeric.SumTol, 0) == nil && k >= 1 {
+			// A valid row and a valid γ (theory.Psi: γ ≥ 0 and finite;
+			// otherwise every entry is NaN) give a probability vector.
+			validGamma := gamma >= 0 && gamma <= math.MaxFloat64
+			if kn.name == "PsiRows" && validGamma && numeric.ValidateRows(src[:k], k, numeric.Simplex, numeric.SumTol, 0) == nil && k >= 1 {
 				for j, x := range one[:k] {
 					if !(x >= 0 && x <= 1) {
 						t.Fatalf("PsiRows of the valid row %v: entry %d = %v", src[:k], j, x)
