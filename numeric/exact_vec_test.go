@@ -30,27 +30,12 @@ func TestExactVectorMatchesScalar(t *testing.T) {
 	if !exactVecOK {
 		t.Skip("no vector kernels on this platform")
 	}
-	seed := directSeed(t)
-	rng := rand.New(rand.NewPCG(seed, 0x7ec))
-	var sv ExactSolver
 	var worst, worstModerate float64
-	for n := 0; n < 3000; n++ {
-		g := directGens[n%len(directGens)]
-		k := []int{2, 3, 4, 5, 6, 7, 9, 10, 33, 100, 1000}[rng.IntN(11)]
-		eta := g.gen(rng, k)
-		gamma := directRandGamma(rng)
-		vec, err := sv.Minimize(make([]float64, k), eta, gamma)
-		if err != nil {
-			t.Fatalf("case %d: %v", n, err)
-		}
-		exactVecOK = false
-		scalar, err := sv.Minimize(make([]float64, k), eta, gamma)
-		exactVecOK = true
-		if err != nil {
-			t.Fatalf("case %d: %v", n, err)
-		}
+	anyGamma := func(_ int, rng *rand.Rand) float64 { return directRandGamma(rng) }
+	exactBothWays(t, 0x7ec, anyGamma, func(n int, c exactCase, vec, scalar Result) {
+		gamma, seed := c.gamma, c.seed
 		if vec.Status != scalar.Status {
-			t.Fatalf("case %d (%s, K=%d, γ=%v): status %v with the vector kernels, %v without (FOCAL_SEED=%d)", n, g.name, k, gamma, vec.Status, scalar.Status, seed)
+			t.Fatalf("case %d (%s, K=%d, γ=%v): status %v with the vector kernels, %v without (FOCAL_SEED=%d)", n, c.name, len(c.eta), gamma, vec.Status, scalar.Status, seed)
 		}
 		var a float64
 		for _, q := range scalar.Q {
@@ -75,10 +60,10 @@ func TestExactVectorMatchesScalar(t *testing.T) {
 			}
 			if ulps > tol {
 				t.Fatalf("case %d (%s, K=%d, γ=%v): q_%d = %v with the vector kernels, %v without (%.1f ulps); rerun with FOCAL_SEED=%d go test ./numeric -run TestExactVectorMatchesScalar",
-					n, g.name, k, gamma, i, vec.Q[i], q, ulps, seed)
+					n, c.name, len(c.eta), gamma, i, vec.Q[i], q, ulps, seed)
 			}
 		}
-	}
+	})
 	t.Logf("largest difference: %.1f ulps where every a ≤ 10, %.1f overall", worstModerate, worst)
 }
 
@@ -155,38 +140,26 @@ func TestExactKernelsBitForBit(t *testing.T) {
 	}
 	exactVecSums = false
 	defer func() { exactVecSums = true }()
-	seed := directSeed(t)
-	rng := rand.New(rand.NewPCG(seed, 0xb1b))
-	var sv ExactSolver
-	for n := 0; n < 3000; n++ {
-		g := directGens[n%len(directGens)]
-		k := []int{2, 3, 4, 5, 6, 7, 9, 10, 33, 100, 1000}[rng.IntN(11)]
-		eta := g.gen(rng, k)
-		gamma := directRandGamma(rng)
+	// Half the cases at the integer powers the product kernel serves.
+	gammas := func(n int, rng *rand.Rand) float64 {
 		if n%2 == 0 {
-			gamma = float64(1 + rng.IntN(4))
+			return float64(1 + rng.IntN(4))
 		}
-		vec, err := sv.Minimize(make([]float64, k), eta, gamma)
-		if err != nil {
-			t.Fatalf("case %d: %v", n, err)
-		}
-		exactVecOK = false
-		scalar, err := sv.Minimize(make([]float64, k), eta, gamma)
-		exactVecOK = true
-		if err != nil {
-			t.Fatalf("case %d: %v", n, err)
-		}
+		return directRandGamma(rng)
+	}
+	exactBothWays(t, 0xb1b, gammas, func(n int, c exactCase, vec, scalar Result) {
+		k, gamma, seed := len(c.eta), c.gamma, c.seed
 		if vec.Iterations != scalar.Iterations || vec.Status != scalar.Status || math.Float64bits(vec.Risk) != math.Float64bits(scalar.Risk) {
 			t.Fatalf("case %d (%s, K=%d, γ=%v): %d iterations, %v, risk %v with the kernels; %d, %v, %v without (FOCAL_SEED=%d)",
-				n, g.name, k, gamma, vec.Iterations, vec.Status, vec.Risk, scalar.Iterations, scalar.Status, scalar.Risk, seed)
+				n, c.name, k, gamma, vec.Iterations, vec.Status, vec.Risk, scalar.Iterations, scalar.Status, scalar.Risk, seed)
 		}
 		for i := range vec.Q {
 			if math.Float64bits(vec.Q[i]) != math.Float64bits(scalar.Q[i]) {
 				t.Fatalf("case %d (%s, K=%d, γ=%v): q_%d = %v with the kernels, %v without; rerun with FOCAL_SEED=%d go test ./numeric -run TestExactKernelsBitForBit",
-					n, g.name, k, gamma, i, vec.Q[i], scalar.Q[i], seed)
+					n, c.name, k, gamma, i, vec.Q[i], scalar.Q[i], seed)
 			}
 		}
-	}
+	})
 }
 
 // The step kernel against stepRange, its scalar code, on crafted blocks
@@ -272,5 +245,40 @@ func TestExactStepKernel(t *testing.T) {
 	}
 	if clampsSeen == 0 {
 		t.Fatalf("seed %d: no clamped step on the fast path: the test does not reach the clamps", seed)
+	}
+}
+
+// exactCase is one case of exactBothWays.
+type exactCase struct {
+	name  string // the directGens regime
+	eta   []float64
+	gamma float64
+	seed  uint64 // FOCAL_SEED, to rerun
+}
+
+// exactBothWays solves 3000 seeded cases, over the regimes of directGens
+// with K on both sides of exactVecMinK and of every remainder mod 4, and γ
+// from gamma, with the vector kernels and without, and hands both results
+// to check. stream separates the tests' random streams.
+func exactBothWays(t *testing.T, stream uint64, gamma func(n int, rng *rand.Rand) float64, check func(n int, c exactCase, vec, scalar Result)) {
+	t.Helper()
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, stream))
+	var sv ExactSolver
+	for n := 0; n < 3000; n++ {
+		g := directGens[n%len(directGens)]
+		k := []int{2, 3, 4, 5, 7, 10, 12, 13, 14, 15, 33, 100, 1000}[rng.IntN(13)]
+		c := exactCase{name: g.name, eta: g.gen(rng, k), gamma: gamma(n, rng), seed: seed}
+		vec, err := sv.Minimize(make([]float64, k), c.eta, c.gamma)
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		exactVecOK = false
+		scalar, err := sv.Minimize(make([]float64, k), c.eta, c.gamma)
+		exactVecOK = true
+		if err != nil {
+			t.Fatalf("case %d: %v", n, err)
+		}
+		check(n, c, vec, scalar)
 	}
 }
