@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 )
 
 // InputError reports bad input data: a file that cannot be read as a
@@ -271,7 +272,7 @@ type matrixSink interface {
 
 // output is where the transformed matrix goes: an atomic file, or stdout.
 type output struct {
-	file *numeric.AtomicFile
+	file *outfile.File
 	sink matrixSink
 }
 
@@ -279,7 +280,7 @@ func createOutput(path string, stdout io.Writer, rows, cols int, f32, oneD bool,
 	o := &output{}
 	var w io.Writer = stdout
 	if path != "" && path != "-" {
-		f, err := numeric.CreateAtomic(path)
+		f, err := outfile.Create(path)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -331,9 +332,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	}
 	// The plot file is created before any output is written, so that an
 	// unwritable --plot fails the run before it has written anything.
-	var plot *numeric.AtomicFile
+	var plot *outfile.File
 	if o.Plot != "" && o.Labels != "" {
-		if plot, err = numeric.CreateAtomic(o.Plot); err != nil {
+		if plot, err = outfile.Create(o.Plot); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 		defer plot.Abort() // does nothing after Commit

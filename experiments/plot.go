@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 )
 
 // Colours: one per class (matplotlib's tab10, as in the paper's figures),
@@ -37,7 +37,7 @@ func writeFigure(path string, rows [][]*plot.Plot, panelW, panelH vg.Length) err
 	if len(rows) == 0 || len(rows[0]) == 0 {
 		return errors.New("experiments: no panel to draw")
 	}
-	f, err := numeric.CreateAtomic(path)
+	f, err := outfile.Create(path)
 	if err != nil {
 		return err
 	}

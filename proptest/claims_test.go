@@ -6,8 +6,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/focaltk/focal/gen"
 	"github.com/focaltk/focal/numeric"
-	"github.com/focaltk/focal/proptest/gen"
 	"github.com/focaltk/focal/theory"
 	"github.com/focaltk/focal/verify"
 )

@@ -4,7 +4,7 @@
 // (monotonicity of h, the exact minimizer against the direct one and
 // against W itself, Ψ against the exact minimizer, ties and zeros), and
 // example tests of the edge regimes. The case generators live in the
-// importable subpackage proptest/gen.
+// package gen (shared with the search).
 //
 // Environment:
 //

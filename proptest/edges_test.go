@@ -3,8 +3,8 @@ package proptest
 import (
 	"testing"
 
+	"github.com/focaltk/focal/gen"
 	"github.com/focaltk/focal/numeric"
-	"github.com/focaltk/focal/proptest/gen"
 	"github.com/focaltk/focal/verify"
 )
 

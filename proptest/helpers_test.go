@@ -15,7 +15,7 @@ import (
 
 	"github.com/leanovate/gopter"
 
-	"github.com/focaltk/focal/proptest/gen"
+	"github.com/focaltk/focal/gen"
 )
 
 const (

@@ -8,8 +8,8 @@ import (
 
 	"github.com/leanovate/gopter"
 
+	"github.com/focaltk/focal/gen"
 	"github.com/focaltk/focal/numeric"
-	"github.com/focaltk/focal/proptest/gen"
 	"github.com/focaltk/focal/theory"
 )
 

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 )
 
 // DefaultSeed is the seed the committed docs are generated with (the
@@ -292,7 +292,7 @@ func drawAtomic(ctx context.Context, r *run, f figure, path string) error {
 }
 
 func writeAtomic(path string, b []byte) error {
-	f, err := numeric.CreateAtomic(path)
+	f, err := outfile.Create(path)
 	if err != nil {
 		return err
 	}

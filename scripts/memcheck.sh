@@ -61,6 +61,6 @@ measure "verify --K 1000000 (refused: exit 2)" "$v" --K 1000000 --gamma 1
 measure "verify --K 10000000 (refused: exit 2)" "$v" --K 10000000 --gamma 1
 # A command line carries at most 128 KiB per argument (Linux), about 10^4
 # entries of --eta; the bound of 10^5 entries (verify.MaxK) is checked
-# in-process by verify/cli's bad-input matrix.
+# in-process by cli's bad-input matrix.
 eta=$(awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%s%s", (i ? "," : ""), (i % 2 ? "0.00015" : "0.00005") }')
 measure "verify minimize, K = 10^4 --eta" "$v" minimize --gamma 2 --eta "$eta"

@@ -8,7 +8,7 @@ import (
 	"github.com/leanovate/gopter"
 	"gonum.org/v1/gonum/optimize"
 
-	"github.com/focaltk/focal/proptest/gen"
+	"github.com/focaltk/focal/gen"
 )
 
 // worker is one goroutine's state: a float64 Eval (whose minimizer cache

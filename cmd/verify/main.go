@@ -23,13 +23,13 @@
 // Exit codes: 0 when no theorem is refuted, 3 when a counterexample to a
 // theorem is confirmed in high precision, 2 for usage errors, 1 for other
 // failures. Run verify -h for the details; the logic is in package
-// github.com/focaltk/focal/verify/cli.
+// github.com/focaltk/focal/cli.
 package main
 
 import (
 	"os"
 
-	"github.com/focaltk/focal/verify/cli"
+	"github.com/focaltk/focal/cli"
 )
 
 func main() {

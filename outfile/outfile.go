@@ -1,4 +1,6 @@
-package numeric
+// Package outfile writes output files atomically: a file appears at its
+// path only when it is complete, and a failed run leaves nothing behind.
+package outfile
 
 import (
 	"errors"
@@ -7,21 +9,21 @@ import (
 	"syscall"
 )
 
-// AtomicFile is an output file that appears at its path only when it is
+// File is an output file that appears at its path only when it is
 // complete: it is written as a temporary file in the same directory (so the
 // final rename stays on one file system and is atomic) and renamed over the
 // path by Commit. Abort, or a failed Commit, removes the temporary file, so
 // a failed run leaves nothing behind and never a half-written file at path.
-type AtomicFile struct {
+type File struct {
 	*os.File
 	path string
 	done bool
 }
 
-// CreateAtomic creates the temporary file for path. Its errors, and those
+// Create creates the temporary file for path. Its errors, and those
 // of Commit, are *os.PathError naming path (not the temporary file, which
 // the user never named), e.g. "write out/x.npy: no such file or directory".
-func CreateAtomic(path string) (*AtomicFile, error) {
+func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -33,7 +35,7 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	if err != nil {
 		return nil, targetError(path, err)
 	}
-	return &AtomicFile{File: f, path: path}, nil
+	return &File{File: f, path: path}, nil
 }
 
 // targetError reports err, an error on the temporary file, as an error
@@ -53,9 +55,9 @@ func targetError(path string, err error) error {
 // Commit flushes the file to disk, closes it, sets its mode to 0644 (a
 // temporary file is created 0600) and renames it to its path. On failure it
 // removes the temporary file and returns the error.
-func (f *AtomicFile) Commit() error {
+func (f *File) Commit() error {
 	if f.done {
-		return errors.New("numeric: AtomicFile already committed or aborted")
+		return errors.New("numeric: File already committed or aborted")
 	}
 	f.done = true
 	err := f.File.Sync()
@@ -77,7 +79,7 @@ func (f *AtomicFile) Commit() error {
 
 // Abort closes and removes the temporary file; it does nothing after Commit
 // or a previous Abort.
-func (f *AtomicFile) Abort() {
+func (f *File) Abort() {
 	if f.done {
 		return
 	}

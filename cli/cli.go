@@ -25,6 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 	"github.com/focaltk/focal/theory"
 	"github.com/focaltk/focal/verify"
 )
@@ -414,11 +415,11 @@ func (c *CLI) emit(out, format string, v any, text func(io.Writer) error) error 
 	return writeAtomic(out, write)
 }
 
-// writeAtomic writes a file through numeric.AtomicFile (a temporary file
+// writeAtomic writes a file through outfile.File (a temporary file
 // in the same directory and a rename), so that path is either untouched
 // or complete; its errors name path ("write out.json: is a directory").
 func writeAtomic(path string, write func(io.Writer) error) error {
-	f, err := numeric.CreateAtomic(path)
+	f, err := outfile.Create(path)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
-package numeric_test
+package outfile_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/outfile"
 )
 
 func TestAtomicFile(t *testing.T) {
@@ -15,7 +15,7 @@ func TestAtomicFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Abort leaves the old file and no temporary file.
-	f, err := numeric.CreateAtomic(path)
+	f, err := outfile.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestAtomicFile(t *testing.T) {
 		t.Errorf("after Abort the directory holds %d files", len(ents))
 	}
 	// Commit replaces it, with mode 0644.
-	f, err = numeric.CreateAtomic(path)
+	f, err = outfile.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestAtomicFile(t *testing.T) {
 	if err := f.Commit(); err == nil {
 		t.Error("second Commit succeeded")
 	}
-	if _, err := numeric.CreateAtomic(filepath.Join(dir, "missing", "x")); err == nil {
+	if _, err := outfile.Create(filepath.Join(dir, "missing", "x")); err == nil {
 		t.Error("CreateAtomic in a missing directory succeeded")
 	}
 }
