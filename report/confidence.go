@@ -50,7 +50,18 @@ func confidenceCurve(k int, ts []float64, gamma float64) (maxQ []float64, err er
 	return maxQ, nil
 }
 
+// confidenceW, confidenceH are the size of confidence.png in inches.
+const confidenceW, confidenceH = 7, 5.4
+
 func drawConfidence(ctx context.Context, r *run, path string) error {
+	g, err := confidenceFigure(ctx, r)
+	if err != nil {
+		return err
+	}
+	return g.save(path, confidenceW, confidenceH)
+}
+
+func confidenceFigure(ctx context.Context, r *run) (*grid, error) {
 	type panel struct {
 		k  int
 		ts []float64
@@ -61,14 +72,14 @@ func drawConfidence(ctx context.Context, r *run, path string) error {
 	}
 	top := make([]*plot.Plot, len(panels))
 	bot := make([]*plot.Plot, len(panels))
-	g := newGrid([][]*plot.Plot{top, bot}, 2.1)
+	g := newGrid([][]*plot.Plot{top, bot}, 1.6)
 	for j, pn := range panels {
-		xlab := "max_y η_y = t"
+		xlab := "max_{y} η_{y} = t"
 		title := fmt.Sprintf("K = %d: η = (t, (1−t)/%d, …)", pn.k, pn.k-1)
 		if pn.k == 2 {
 			title = "K = 2: η = (t, 1−t)"
 		}
-		pt := newPlot(title, xlab, "max_y q*_y")
+		pt := newPlot(title, xlab, "max_{y} q^{*}_{y}")
 		pb := newPlot(fmt.Sprintf("K = %d: ηOC above 0, ηUC below", pn.k), xlab, "(max q* − max η) / max η")
 		top[j], bot[j] = pt, pb
 		lo := pn.ts[0]
@@ -89,7 +100,7 @@ func drawConfidence(ctx context.Context, r *run, path string) error {
 		for i, gm := range confGammas {
 			mq, err := confidenceCurve(pn.k, pn.ts, gm)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			d := make([]float64, len(mq))
 			for n := range mq {
@@ -100,7 +111,12 @@ func drawConfidence(ctx context.Context, r *run, path string) error {
 			l := curve(pn.ts, mq, lineColor(i), 1.5)
 			pt.Add(l)
 			if j == 0 {
-				g.legend.Add(fmt.Sprintf("γ = %g", gm), l)
+				label := fmt.Sprintf("γ = %g", gm)
+				if gm == 0 {
+					// cross-entropy: the diagonal max q* = max η
+					label += " (q* = η)"
+				}
+				g.legend.Add(label, l)
 			}
 		}
 		yHi = math.Max(yHi, 0.02)
@@ -109,10 +125,7 @@ func drawConfidence(ctx context.Context, r *run, path string) error {
 		oc := band(lo, 1, 0, pb.Y.Max, ocColor)
 		uc := band(lo, 1, pb.Y.Min, 0, ucColor)
 		pb.Add(oc, uc)
-		diag := curve([]float64{lo, 1}, []float64{lo, 1}, gridColor, 0.8, 3, 3)
-		pt.Add(diag)
 		if j == 0 {
-			g.legend.Add("max q* = max η", diag)
 			g.legend.Add("ηOC (max q* > max η)", oc)
 			g.legend.Add("ηUC (max q* < max η)", uc)
 		}
@@ -120,7 +133,8 @@ func drawConfidence(ctx context.Context, r *run, path string) error {
 			pb.Add(curve(pn.ts, diffs[i], lineColor(i), 1.5))
 		}
 	}
-	return g.save(path, 10, 7.5)
+	g.forPrint()
+	return g, nil
 }
 
 // crossoverCase is one row of the fixed-point table: K, the number m of

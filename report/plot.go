@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -16,10 +18,23 @@ import (
 
 // Drawing helpers shared by the figures (gonum/plot). Every figure is a
 // grid of panels with one legend in a strip on its right, outside the
-// data, so that no legend hides a curve.
+// data, so that no legend hides a curve. Titles, axis labels and legend
+// entries take _{…} and ^{…} for sub- and superscripts (scriptText).
 
-// dpi of the PNGs.
+// dpi of the PNGs, but for the figures drawn at print size (forPrint).
 const dpi = 110
+
+// Figures drawn at the size a paper prints them (forPrint): the text width
+// of a two-column paper is about 7 in, and text below about 7 pt is hard
+// to read in print. The resolution is high enough for print and for a
+// browser that scales the image down to its page.
+const (
+	printDPI      = 200
+	printTitlePt  = 9
+	printLabelPt  = 9
+	printTickPt   = 7.5
+	printLegendPt = 8
+)
 
 var (
 	// palette: matplotlib's tab10, distinguishable in print.
@@ -36,10 +51,16 @@ var (
 	black       = color.RGBA{0, 0, 0, 0xff}
 )
 
+// figureText is the text handler of titles, axis labels and legends.
+var figureText = scriptText{text.Plain{Fonts: font.DefaultCache}}
+
 func lineColor(i int) color.RGBA { return palette[i%len(palette)] }
 
 func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
+	for _, st := range []*text.Style{&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle} {
+		st.Handler = figureText
+	}
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
@@ -208,6 +229,7 @@ type grid struct {
 	panels      [][]*plot.Plot
 	legend      plot.Legend
 	legendWidth vg.Length
+	dpi         float64 // 0: dpi
 }
 
 func newGrid(panels [][]*plot.Plot, legendWidthInch float64) *grid {
@@ -217,14 +239,54 @@ func newGrid(panels [][]*plot.Plot, legendWidthInch float64) *grid {
 	g.legend.ThumbnailWidth = vg.Points(22)
 	g.legend.Padding = vg.Points(4)
 	g.legend.TextStyle.Font.Size = vg.Points(10)
+	g.legend.TextStyle.Handler = figureText
 	return g
+}
+
+// forPrint sets the fonts of every panel and of the legend to the sizes
+// above and the resolution to printDPI: the figure is then meant to be
+// saved at the size it is printed (about 7 in wide).
+func (g *grid) forPrint() {
+	for _, row := range g.panels {
+		for _, p := range row {
+			if p == nil {
+				continue
+			}
+			p.Title.TextStyle.Font.Size = vg.Points(printTitlePt)
+			for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+				ax.Label.TextStyle.Font.Size = vg.Points(printLabelPt)
+				ax.Tick.Label.Font.Size = vg.Points(printTickPt)
+			}
+		}
+	}
+	g.legend.TextStyle.Font.Size = vg.Points(printLegendPt)
+	g.legend.ThumbnailWidth = vg.Points(18)
+	g.dpi = printDPI
 }
 
 // save draws the figure, w × h inches, as a PNG at path.
 func (g *grid) save(path string, w, h float64) error {
 	width, height := vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch
-	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(dpi))
-	c := draw.New(img)
+	res := float64(dpi)
+	if g.dpi > 0 {
+		res = g.dpi
+	}
+	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(int(res)))
+	g.draw(draw.New(img))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// draw draws the panels and the legend on c, on a white background.
+func (g *grid) draw(c draw.Canvas) {
+	width := c.Rectangle.Max.X - c.Rectangle.Min.X
 	// white background (vgimg starts transparent)
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
@@ -244,13 +306,4 @@ func (g *grid) save(path string, w, h float64) error {
 		legArea := draw.Crop(c, width-g.legendWidth+vg.Millimeter*2, 0, 0, -vg.Millimeter*12)
 		g.legend.Draw(legArea)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -140,28 +140,39 @@ var (
 	phiShadeGamma = 3.0
 )
 
+// phiW, phiH are the size of phi.png in inches.
+const phiW, phiH = 7, 3.4
+
 func drawPhi(ctx context.Context, r *run, path string) error {
+	g, err := phiFigure(ctx, r)
+	if err != nil {
+		return err
+	}
+	return g.save(path, phiW, phiH)
+}
+
+func phiFigure(ctx context.Context, r *run) (*grid, error) {
 	g3 := phiShadeGamma
 	oc, uc := theory.TauOC(g3), theory.TauUC(g3)
-	p := newPlot(fmt.Sprintf("φ^γ(v) (Eq. 10); regions of Thm 8 shaded for γ = %g", g3), "v (the largest entry of q*)", "φ^γ(v)")
+	p := newPlot(fmt.Sprintf("φ^{γ}(v) (Eq. 10); regions of Thm 8 shaded for γ = %g", g3), "v (the largest entry of q*)", "φ^{γ}(v)")
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1.45
 	p.X.Tick.Marker = linTicks(0, 1, 0.05, 2)
 	p.Y.Tick.Marker = linTicks(0, 1.4, 0.1, 2)
-	g := newGrid([][]*plot.Plot{{p}}, 2.5)
+	g := newGrid([][]*plot.Plot{{p}}, 2.1)
+	g.forPrint()
 	for _, b := range []struct {
 		lo, hi float64
 		c      color.Color
 		label  string
 	}{
-		{0, oc, ocColor, fmt.Sprintf("ηOC: v ≤ τ_oc = %.4f", oc)},
-		{oc, uc, ambColor, "ambiguous: τ_oc < v < τ_uc"},
-		{uc, 1, ucColor, fmt.Sprintf("ηUC: v ≥ τ_uc = %.4f", uc)},
+		{0, oc, ocColor, fmt.Sprintf("ηOC: v ≤ τ_{oc} = %.4f", oc)},
+		{oc, uc, ambColor, "ambiguous: τ_{oc} < v < τ_{uc}"},
+		{uc, 1, ucColor, fmt.Sprintf("ηUC: v ≥ τ_{uc} = %.4f", uc)},
 	} {
 		bd := band(b.lo, b.hi, 0, 1.45, b.c)
 		p.Add(bd)
 		g.legend.Add(b.label, bd)
 	}
-	p.Add(curve([]float64{0, 1}, []float64{1, 1}, gridColor, 0.6, 2, 2))
 	xs := linspace(0, 1, 801)
 	for i, gm := range phiGammas {
 		ys := make([]float64, len(xs))
@@ -176,23 +187,35 @@ func drawPhi(ctx context.Context, r *run, path string) error {
 		p.Add(l)
 		g.legend.Add(fmt.Sprintf("γ = %g", gm), l)
 	}
-	m := marks([]float64{oc, uc}, []float64{theory.Phi(oc, g3), 1}, black, draw.CircleGlyph{}, 3)
+	m := marks([]float64{oc, uc}, []float64{theory.Phi(oc, g3), 1}, black, draw.CircleGlyph{}, 2.5)
 	p.Add(m)
-	g.legend.Add(fmt.Sprintf("γ = %g: (τ_oc, max φ), (τ_uc, 1)", g3), m)
-	return g.save(path, 9, 4.8)
+	g.legend.Add(fmt.Sprintf("γ = %g: (τ_{oc}, max φ^{γ}), (τ_{uc}, 1)", g3), m)
+	return g, nil
 }
+
+// tauW, tauH are the size of tau.png in inches.
+const tauW, tauH = 7, 3.2
 
 // drawTau draws τ_oc^γ and τ_uc^γ against γ (log–log) with their limits
 // as γ → 0 (left), and γ·τ against their asymptotes as γ → ∞ (right).
 func drawTau(ctx context.Context, r *run, path string) error {
-	p := newPlot("τ_oc^γ and τ_uc^γ (Thm 8)", "γ", "threshold")
+	g, err := tauFigure(ctx, r)
+	if err != nil {
+		return err
+	}
+	return g.save(path, tauW, tauH)
+}
+
+func tauFigure(ctx context.Context, r *run) (*grid, error) {
+	p := newPlot("τ_{oc}^{γ} and τ_{uc}^{γ} (Thm 8)", "γ", "τ^{γ}")
 	setLog(p, true, true)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 1e-3, 1e8, 1e-8, 1
-	q := newPlot("scaled by γ, as γ → ∞", "γ", "γ · threshold")
+	q := newPlot("scaled by γ, as γ → ∞", "γ", "γ·τ^{γ}")
 	setLog(q, true, false)
 	q.X.Min, q.X.Max, q.Y.Min, q.Y.Max = 1, 1e8, 0, 4.5
 	q.Y.Tick.Marker = linTicks(0, 4.5, 0.5, 2)
-	g := newGrid([][]*plot.Plot{{p, q}}, 2.4)
+	g := newGrid([][]*plot.Plot{{p, q}}, 2.1)
+	g.forPrint()
 	gs := logspace(-3, 8, 221)
 	oc, uc := make([]float64, len(gs)), make([]float64, len(gs))
 	for i, gm := range gs {
@@ -203,9 +226,9 @@ func drawTau(ctx context.Context, r *run, path string) error {
 	l0 := curve([]float64{1e-3, 1}, []float64{tau0, tau0}, black, 1, 1, 3)
 	l1 := curve([]float64{1e-3, 1}, []float64{0.5, 0.5}, black, 1, 1, 3)
 	p.Add(lOC, lUC, l0, l1)
-	g.legend.Add("τ_oc^γ", lOC)
-	g.legend.Add("τ_uc^γ", lUC)
-	g.legend.Add("γ → 0: −W₀(−2/e²)/2 and 1/2", l0)
+	g.legend.Add("τ_{oc}^{γ} (right: γ·τ_{oc}^{γ})", lOC)
+	g.legend.Add("τ_{uc}^{γ} (right: γ·τ_{uc}^{γ})", lUC)
+	g.legend.Add("γ → 0: −W_{0}(−2/e^{2})/2 and 1/2", l0)
 
 	big := logspace(0, 8, 161)
 	soc, suc, a1, a2 := make([]float64, len(big)), make([]float64, len(big)), make([]float64, len(big)), make([]float64, len(big))
@@ -222,7 +245,8 @@ func drawTau(ctx context.Context, r *run, path string) error {
 	one := curve([]float64{1, 1e8}, []float64{1, 1}, gridColor, 0.8, 2, 2)
 	d1, d2 := curve(big, a1, black, 1.2, 5, 3), curve(big, a2, lineColor(4), 1.5, 5, 3)
 	q.Add(one, curve(big, soc, lineColor(0), 2), curve(big, suc, lineColor(3), 2), d1, d2)
-	g.legend.Add("γ → ∞: γ·τ_oc ≈ 1 − 2/ln γ", d1)
-	g.legend.Add("γ → ∞: γ·τ_uc ≈ x_∞(γ)", d2)
-	return g.save(path, 11, 4.8)
+	g.legend.Add("γ → ∞: γ·τ_{oc}^{γ} → 1", one)
+	g.legend.Add("γ → ∞: γ·τ_{oc}^{γ} ≈ 1 − 2/ln γ", d1)
+	g.legend.Add("γ → ∞: γ·τ_{uc}^{γ} ≈ x_{∞}(γ)", d2)
+	return g, nil
 }
