@@ -86,7 +86,11 @@ func (c *CLI) report(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(c.Stderr, "verify report: %d blocks, %d figures in %.1f s\n", len(res.Blocks), len(res.Figures), time.Since(t0).Seconds())
+	if *check {
+		fmt.Fprintf(c.Stderr, "verify report --check: %s (%.1f s)\n", res.CheckSummary(opt), time.Since(t0).Seconds())
+	} else {
+		fmt.Fprintf(c.Stderr, "verify report: %d blocks, %d figures in %.1f s\n", len(res.Blocks), len(res.Figures), time.Since(t0).Seconds())
+	}
 	if len(res.Stale) > 0 {
 		fmt.Fprintf(c.Stderr, "verify report: stale blocks (run verify report to regenerate): %s\n", strings.Join(res.Stale, ", "))
 		return ExitFailure, nil

@@ -62,6 +62,48 @@ type Result struct {
 	Timings []Timing
 }
 
+// CheckSummary is the line that says what a Check run compared and what it
+// found, e.g. "compared 11 generated blocks of docs/findings.md and 1 of
+// docs/theory.md with a fresh computation (seed 1): all up to date;
+// figures are not compared (--check draws none)"; opt is the Options of
+// the run.
+func (res *Result) CheckSummary(opt Options) string {
+	dir := opt.OutDir
+	if dir == "" {
+		dir = "."
+	}
+	var parts []string
+	for _, file := range []string{FindingsFile, TheoryFile} {
+		n := 0
+		for _, b := range blocks {
+			if b.file == file && slices.Contains(res.Blocks, b.name) {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		path := filepath.Join(dir, file)
+		switch {
+		case len(parts) > 0:
+			parts = append(parts, fmt.Sprintf("%d of %s", n, path))
+		case n == 1:
+			parts = append(parts, fmt.Sprintf("1 generated block of %s", path))
+		default:
+			parts = append(parts, fmt.Sprintf("%d generated blocks of %s", n, path))
+		}
+	}
+	what := "no generated block"
+	if len(parts) > 0 {
+		what = strings.Join(parts, " and ")
+	}
+	verdict := "all up to date"
+	if len(res.Stale) > 0 {
+		verdict = fmt.Sprintf("%d stale: %s", len(res.Stale), strings.Join(res.Stale, ", "))
+	}
+	return fmt.Sprintf("compared %s with a fresh computation (seed %d): %s; figures are not compared (--check draws none)", what, opt.Seed, verdict)
+}
+
 // Timing is the wall time of one step of Run.
 type Timing struct {
 	Name    string

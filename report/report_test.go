@@ -366,3 +366,24 @@ func TestRunDeterministic(t *testing.T) {
 		t.Error("Run with an unknown block succeeded")
 	}
 }
+
+// TestCheckSummary: the line `verify report --check` prints names what was
+// compared, per file, and the verdict.
+func TestCheckSummary(t *testing.T) {
+	opt := Options{OutDir: "docs", Seed: DefaultSeed}
+	for _, c := range []struct {
+		res  Result
+		want string
+	}{
+		{Result{Blocks: []string{"tau-table", "nitorch", "claims-table"}},
+			"compared 2 generated blocks of docs/findings.md and 1 of docs/theory.md with a fresh computation (seed 1): all up to date; figures are not compared (--check draws none)"},
+		{Result{Blocks: []string{"tau-table"}, Stale: []string{"tau-table"}},
+			"compared 1 generated block of docs/findings.md with a fresh computation (seed 1): 1 stale: tau-table; figures are not compared (--check draws none)"},
+		{Result{},
+			"compared no generated block with a fresh computation (seed 1): all up to date; figures are not compared (--check draws none)"},
+	} {
+		if got := c.res.CheckSummary(opt); got != c.want {
+			t.Errorf("CheckSummary(%v) =\n  %s\nwant\n  %s", c.res.Blocks, got, c.want)
+		}
+	}
+}
