@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cockroachdb/apd/v3"
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/focaltk/focal/hiprec"
@@ -70,11 +69,13 @@ const (
 	// to 8 significant digits, past the 6 asked for.
 	DefaultBoundaryRelTol = 1e-9
 	// nearUniformStep is the displacement s of q = (1 + s·w)/K from the
-	// uniform vector at which the near-uniform bisection evaluates G in
-	// high precision: the second-order term (∝ s²) is then 10^25 below
-	// the first-order one at the bisection's final width, and 60 digits
-	// resolve the first-order one (∝ s·φ'(1/K)) down to φ' ≈ 1e-12.
-	nearUniformStep = "1e-25"
+	// uniform vector at which the near-uniform bisection evaluates G with
+	// hiprec.NearUniformGap. G = s·c₁(w) + O(s²) with c₁ ∝ φ'(1/K), so the
+	// second-order term can decide the sign only where |φ'(1/K)| ≲ s,
+	// within about 1e-25 (relative) of γ_nu, far inside the bisection's
+	// final width 1e-9; there G ≈ 1e-25·1e-9 is still 30 orders above the
+	// 1e-65 absolute error of hiprec's working precision.
+	nearUniformStep = 1e-25
 )
 
 // boundaryGammaGrid is where the boundary scans start: from the smallest
@@ -220,12 +221,12 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		return nil, err
 	}
 	if !ok {
-		fmt.Fprintf(&method, "gamma_near_uniform: at no γ of the scan is G(q) > 0 (40-digit hiprec) at q = (1 + s·w)/K, s = %s, for any of the directions w tried, so ηOC minimizers do not come arbitrarily close to uniform for any γ > 0 (the linearization's γ_nu(K) = %.6g is negative).",
+		fmt.Fprintf(&method, "gamma_near_uniform: at no γ of the scan is G(q) > 0 (40-digit hiprec) at q = (1 + s·w)/K, s = %g, for any of the directions w tried, so ηOC minimizers do not come arbitrarily close to uniform for any γ > 0 (the linearization's γ_nu(K) = %.6g is negative).",
 			nearUniformStep, float64(rep.GammaNearUniformFormula))
 	} else {
 		g := Float(lo + (hi-lo)/2)
 		rep.GammaNearUniform, rep.GammaNearUniformBracket = &g, []Float{Float(lo), Float(hi)}
-		fmt.Fprintf(&method, "gamma_near_uniform: bisection over γ to relative width %g on the sign of G(q), evaluated with package hiprec (60 digits) at q = (1 + s·w)/K, s = %s, for %d directions w (positive for some w at the low end %s, for none at the high end %s); the closed form 1 + (K−1)(ln K − 2)/ln K = %s differs by %.1g relative.",
+		fmt.Fprintf(&method, "gamma_near_uniform: bisection over γ to relative width %g on the sign of G(q), evaluated with package hiprec (60 digits) at q = (1 + s·w)/K, s = %g, for %d directions w (positive for some w at the low end %s, for none at the high end %s); the closed form 1 + (K−1)(ln K − 2)/ln K = %s differs by %.1g relative.",
 			opt.RelTol, nearUniformStep, len(nearUniformDirections(k)), fmtFloat(lo), fmtFloat(hi),
 			fmtFloat(float64(rep.GammaNearUniformFormula)), math.Abs(float64(g)-float64(rep.GammaNearUniformFormula))/float64(g))
 	}
@@ -703,43 +704,18 @@ func witnessFloat64(ctx context.Context, k int, lo float64, opt BoundaryOptions)
 	return nil, nil
 }
 
-// hiprecCtx is the decimal context for the boundary's high-precision
-// arithmetic: 80 digits, past hiprec's 60-digit results.
-var hiprecCtx = &apd.Context{Precision: 80, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent,
-	Traps: apd.DefaultTraps, Rounding: apd.RoundHalfEven}
-
-// hiprecOCMargin returns max q* − max η̂ with q* = hiprec.Minimize(η) and
-// η̂ = η/Σ η (the posterior hiprec.Minimize solves for), formed in
-// 80-digit decimal arithmetic and rounded to float64 at the end, and q*
-// rounded to float64.
+// hiprecOCMargin returns hiprec.OCMargin (max q* − max η/Σ η with the
+// 40-digit minimizer) and q*, both rounded to float64.
 func hiprecOCMargin(eta []float64, gamma float64) (float64, []float64, error) {
-	qd, err := hiprec.Minimize(eta, gamma)
+	m, qd, err := hiprec.OCMargin(eta, gamma)
 	if err != nil {
 		return 0, nil, err
 	}
-	maxQ := qd[0]
 	q := make([]float64, len(qd))
 	for i, d := range qd {
 		q[i] = hiprec.Float(d)
-		if d.Cmp(maxQ) > 0 {
-			maxQ = d
-		}
 	}
-	sum := new(apd.Decimal)
-	for _, x := range eta {
-		if _, err := hiprecCtx.Add(sum, sum, hiprec.Exact(x)); err != nil {
-			return 0, nil, err
-		}
-	}
-	maxEta := new(apd.Decimal)
-	if _, err := hiprecCtx.Quo(maxEta, hiprec.Exact(theory.Max(eta)), sum); err != nil {
-		return 0, nil, err
-	}
-	d := new(apd.Decimal)
-	if _, err := hiprecCtx.Sub(d, maxQ, maxEta); err != nil {
-		return 0, nil, err
-	}
-	return hiprec.Float(d), q, nil
+	return hiprec.Float(m), q, nil
 }
 
 // nearUniformDirections returns the displacement directions of the
@@ -775,60 +751,9 @@ func nearUniformDirections(k int) [][]float64 {
 // at q = (1 + s·w)/K for some direction w, s = nearUniformStep.
 func nearUniformOC(gamma float64, k int) bool {
 	for _, w := range nearUniformDirections(k) {
-		if g, err := hiprecNearUniformGap(gamma, k, w); err == nil && g.Sign() > 0 {
+		if hiprec.Float(hiprec.NearUniformGap(w, nearUniformStep, gamma)) > 0 {
 			return true
 		}
 	}
 	return false
-}
-
-// hiprecNearUniformGap returns G(q) at q_i = (1 + s·w_i)/K in decimal
-// arithmetic (80 digits), with φ from hiprec.PhiDecimal (60 digits).
-func hiprecNearUniformGap(gamma float64, k int, w []float64) (*apd.Decimal, error) {
-	s, _, err := apd.NewFromString(nearUniformStep)
-	if err != nil {
-		return nil, err
-	}
-	kd := apd.New(int64(k), 0)
-	q := make([]*apd.Decimal, k)
-	var maxQ *apd.Decimal
-	for i, wi := range w {
-		d := new(apd.Decimal)
-		hiprecCtx.Mul(d, s, hiprec.Exact(wi))
-		hiprecCtx.Add(d, d, apd.New(1, 0))
-		hiprecCtx.Quo(d, d, kd)
-		q[i] = d
-		if maxQ == nil || d.Cmp(maxQ) > 0 {
-			maxQ = d
-		}
-	}
-	inv := func(v *apd.Decimal) (*apd.Decimal, error) {
-		d := new(apd.Decimal)
-		_, err := hiprecCtx.Quo(d, apd.New(1, 0), hiprec.PhiDecimal(v, gamma))
-		return d, err
-	}
-	it, err := inv(maxQ)
-	if err != nil {
-		return nil, err
-	}
-	g := new(apd.Decimal)
-	cache := map[string]*apd.Decimal{}
-	for _, v := range q {
-		if v.Cmp(maxQ) == 0 {
-			continue
-		}
-		key := v.String()
-		iv, ok := cache[key]
-		if !ok {
-			if iv, err = inv(v); err != nil {
-				return nil, err
-			}
-			cache[key] = iv
-		}
-		t := new(apd.Decimal)
-		hiprecCtx.Sub(t, iv, it)
-		hiprecCtx.Mul(t, t, v)
-		hiprecCtx.Add(g, g, t)
-	}
-	return g, nil
 }
