@@ -15,6 +15,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/numeric"
@@ -223,7 +224,7 @@ func structuredOC(gamma float64, k, top int) []ocPoint {
 // given points and from Dirichlet-random ones, within opt.Evals
 // evaluations.
 func nelderMeadOC(gamma float64, k int, opt BoundaryOptions, starts []ocPoint) ocPoint {
-	rng := rand.New(rand.NewPCG(opt.Seed, uint64(k)^math.Float64bits(gamma)))
+	src := rand.NewPCG(opt.Seed, uint64(k)^math.Float64bits(gamma))
 	q := make([]float64, k)
 	best := ocPoint{}
 	evals := 0
@@ -248,9 +249,9 @@ func nelderMeadOC(gamma float64, k int, opt BoundaryOptions, starts []ocPoint) o
 	}
 	for len(z0s) < 8 {
 		z := make([]float64, k)
-		alpha := []float64{1, 0.3, 3}[len(z0s)%3]
+		dir := distuv.Gamma{Alpha: []float64{1, 0.3, 3}[len(z0s)%3], Beta: 1, Src: src}
 		for i := range z {
-			z[i] = math.Log(gammaVariate(rng, alpha) + 1e-300)
+			z[i] = math.Log(dir.Rand() + 1e-300)
 		}
 		z0s = append(z0s, z)
 	}
@@ -261,28 +262,6 @@ func nelderMeadOC(gamma float64, k int, opt BoundaryOptions, starts []ocPoint) o
 		optimize.Minimize(optimize.Problem{Func: f}, z0, set, &optimize.NelderMead{SimplexSize: 0.3})
 	}
 	return best
-}
-
-// gammaVariate draws Gamma(α, 1) by Marsaglia and Tsang's method.
-func gammaVariate(r *rand.Rand, alpha float64) float64 {
-	boost := 1.0
-	if alpha < 1 {
-		boost = math.Pow(r.Float64(), 1/alpha)
-		alpha++
-	}
-	d := alpha - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := r.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		if u := r.Float64(); math.Log(u) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return d * v * boost
-		}
-	}
 }
 
 // ocCandidates lists candidate witnesses at (γ, K): the best structured

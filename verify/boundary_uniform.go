@@ -10,6 +10,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/focaltk/focal/hiprec"
 )
 
@@ -21,12 +23,12 @@ func nearUniformDirections(k int) [][]float64 {
 	for _, d := range directions(k) {
 		out = append(out, d.w)
 	}
-	r := rand.New(rand.NewPCG(uint64(k), 0x5eed))
+	exp1 := distuv.Gamma{Alpha: 1, Beta: 1, Src: rand.NewPCG(uint64(k), 0x5eed)}
 	for range 4 {
 		w := make([]float64, k)
 		var s float64
 		for i := range w {
-			w[i] = gammaVariate(r, 1)
+			w[i] = exp1.Rand()
 			s += w[i]
 		}
 		var m float64
