@@ -753,7 +753,8 @@ search budget on the other).
 JSON fields: version, K, gamma_max, gamma_max_bracket, witness,
 witness_float64 (a witness further below that the float64 solver sees too), gamma_tau_uc,
 gamma_near_uniform, gamma_near_uniform_bracket, gamma_near_uniform_formula,
-method; or version, gamma, k_min, witness, method. A witness has gamma, eta,
+method; or version, gamma, status (found, none or undetermined), k_min, witness,
+method. A witness has gamma, eta,
 q, margin, margin_hiprec, label.
 
 Flags:
@@ -846,7 +847,7 @@ func writeBoundaryK(b *strings.Builder, r *verify.BoundaryKReport) {
 func writeBoundaryGamma(b *strings.Builder, r *verify.BoundaryGammaReport) {
 	fmt.Fprintf(b, "gamma = %s\n", ff(float64(r.Gamma)))
 	if r.KMin == nil {
-		b.WriteString("  k_min = none\n")
+		fmt.Fprintf(b, "  k_min = %s\n", r.Status) // none or undetermined
 	} else {
 		fmt.Fprintf(b, "  k_min = %d\n", *r.KMin)
 	}

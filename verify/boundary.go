@@ -22,21 +22,25 @@ import (
 //
 //	G(q) = Σ_l q_l·(1/φ(q_l) − 1/φ(t)) > 0,
 //
-// a sum in which the top entries contribute 0 and every other term is
-// computed without cancellation between large numbers, so its sign is
-// reliable down to G ≈ 1e-16·Σ_l q_l/φ(q_l) (ocGap's bound). The boundary
+// a sum in which the top entries contribute 0. Each term is computed as
+// e^{−L(t)}·expm1(L(t) − L(q_l)) with L = log φ (gapSum), whose rounding
+// error scales with γ like the term itself, so the sign of G is reliable
+// at small γ too (down to γ ≈ 1e-36, below which BoundaryGamma stops:
+// the margins are then beyond what 40 digits confirm). The boundary
 // search maximizes G; every answer it gives is then confirmed on the
 // minimizer itself, by package hiprec at the float64 vector η = Ψ(q).
 //
 // What the search finds (K = 3…8, reproduced by the tests at K = 4, 5):
 //
-//   - K = 3: no ηOC minimizer for any γ. K ≥ 4: ηOC minimizers exist
-//     exactly for γ below γ_max(K), the γ at which τ_uc^γ = 1/(K−1)
-//     (1.428852 at K = 4, 3.070227 at K = 5, 4.850554 at K = 6). The
-//     supremum is approached, not attained, by q → (1/(K−1), …, 1/(K−1), 0):
+//   - K = 3: no ηOC minimizer found for any γ tried. K ≥ 4: ηOC
+//     minimizers exist for every γ below γ_max(K), the γ at which
+//     τ_uc^γ = 1/(K−1) (1.428852 at K = 4, 3.070227 at K = 5, 4.850554 at
+//     K = 6), approached, not attained, by q → (1/(K−1), …, 1/(K−1), 0):
 //     with K−1 entries t = (1−ε)/(K−1) and one ε, G > 0 ⟺ φ(ε) < φ(t),
 //     which holds for small ε exactly when φ(1/(K−1)) > 1 = φ(0), i.e.
-//     1/(K−1) < τ_uc^γ. That is far above the near-uniform threshold.
+//     1/(K−1) < τ_uc^γ (proven). That none exist at γ ≥ γ_max(K) is only
+//     what the search shows: none found at the γ it tried above the
+//     bracket.
 //   - Near the uniform vector, the linearization of Ψ gives
 //     q* − u ≈ (η − u)/D with D = 1 − vφ'(v)/φ(v) at v = 1/K, so
 //     near-uniform minimizers are ηOC iff φ'(1/K) > 0 iff 1/K < τ_oc^γ,
@@ -130,15 +134,34 @@ type BoundaryKReport struct {
 }
 
 // BoundaryGammaReport answers, for one γ, the smallest K with an ηOC
-// minimizer (KMin, with a Witness); null when none up to the K where the
-// near-uniform argument guarantees one (which cannot happen for γ > 0).
+// minimizer (KMin, with a Witness), or says why it could not (Status).
 type BoundaryGammaReport struct {
-	Version int      `json:"version"`
-	Gamma   Float    `json:"gamma"`
-	KMin    *int     `json:"k_min"`
-	Witness *Witness `json:"witness"`
-	Method  string   `json:"method"`
+	Version int   `json:"version"`
+	Gamma   Float `json:"gamma"`
+	// Status says whether KMin was established (KMinFound), cannot exist
+	// (KMinNone, γ = 0 only) or could not be established
+	// (KMinUndetermined, with the reason in Method); KMin and Witness are
+	// set only with KMinFound.
+	Status  KMinStatus `json:"status"`
+	KMin    *int       `json:"k_min"`
+	Witness *Witness   `json:"witness"`
+	Method  string     `json:"method"`
 }
+
+// KMinStatus is the outcome of BoundaryGamma.
+type KMinStatus string
+
+const (
+	// KMinFound: no ηOC minimizer found for K < k_min, one confirmed in
+	// 40 digits at k_min.
+	KMinFound KMinStatus = "found"
+	// KMinNone: no K has an ηOC minimizer (γ = 0, the cross-entropy).
+	KMinNone KMinStatus = "none"
+	// KMinUndetermined: for γ > 0 some K has ηOC minimizers (near-uniform
+	// ones once 1/K < τ_oc^γ), but the search could not confirm one at the
+	// smallest K where it found candidates, or found none up to its cap.
+	KMinUndetermined KMinStatus = "undetermined"
+)
 
 func (o *BoundaryOptions) defaults() {
 	if o.Evals <= 0 {
@@ -232,6 +255,22 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 	return rep, nil
 }
 
+// boundaryMinGamma is the smallest γ at which BoundaryGamma searches:
+// below it the largest margin max q* − max η seen at K = 4, about 7e-4·γ,
+// is below ocConfirmFloor, so no witness could be confirmed.
+const boundaryMinGamma = 1e-36
+
+// noneBelow says that the search found no candidate for K = 2 … k−1.
+func noneBelow(k int) string {
+	switch k {
+	case 2:
+		return ""
+	case 3:
+		return " (none found at K = 2)"
+	}
+	return fmt.Sprintf(" (none found for K = 2, …, %d)", k-1)
+}
+
 // maxBoundaryK bounds K for the boundary searches (their structured grids
 // grow like K³ for small K).
 const maxBoundaryK = 200
@@ -245,12 +284,20 @@ func BoundaryGamma(ctx context.Context, gamma float64, opt BoundaryOptions) (*Bo
 	opt.defaults()
 	rep := &BoundaryGammaReport{Version: ReportVersion, Gamma: Float(gamma)}
 	if gamma == 0 {
+		rep.Status = KMinNone
 		rep.Method = "γ = 0 is the cross-entropy, which is strictly proper: q* = η for every η and K, so no K gives an ηOC minimizer."
+		return rep, nil
+	}
+	if gamma < boundaryMinGamma {
+		rep.Status = KMinUndetermined
+		rep.Method = fmt.Sprintf("Undetermined: ηOC minimizers exist at K = 4 for every γ below gamma_max(4) ≈ 1.43 (findings.md, Sec. 4) and none at K = 2 (Cor 10), but at γ < %g their margins max q* − max η (∝ γ, about 7e-4·γ at K = 4) are below %.0e, what the 40-digit minimizer resolves, so no witness can be confirmed and K = 3 cannot be searched.",
+			boundaryMinGamma, ocConfirmFloor)
 		return rep, nil
 	}
 	// Near-uniform vectors are ηOC once 1/K < τ_oc (the linearization),
 	// so the scan can stop there.
-	kMax := min(maxBoundaryK, int(math.Floor(1/theory.TauOC(gamma)))+1)
+	kNU := int(math.Floor(1/theory.TauOC(gamma))) + 1
+	kMax := min(maxBoundaryK, kNU)
 	for k := 2; k <= kMax; k++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -259,20 +306,31 @@ func BoundaryGamma(ctx context.Context, gamma float64, opt BoundaryOptions) (*Bo
 		if !best.found() {
 			continue
 		}
-		w := confirmWitness(gamma, k, ocCandidates(gamma, k, opt, best))
+		w, unresolved := confirmWitnessCount(gamma, k, ocCandidates(gamma, k, opt, best))
 		if w == nil {
+			if unresolved > 0 {
+				rep.Status = KMinUndetermined
+				rep.Method = fmt.Sprintf("Undetermined: at K = %d the search finds q with G(q) above its rounding bound, but the margins max q* − max η of their minimizers (∝ γ) are below %.0e, what the 40-digit minimizer resolves, so none is confirmed%s.",
+					k, ocConfirmFloor, noneBelow(k))
+				return rep, nil
+			}
 			continue
 		}
 		km := k
-		rep.KMin, rep.Witness = &km, w
-		rep.Method = fmt.Sprintf("For K = 2, …, %d the search (structured families and %d Nelder–Mead evaluations of G per K) finds no q with G(q) > 0; at K = %d it does, and the witness is confirmed by the 40-digit minimizer (max q* − max η = %.3g).",
+		rep.Status, rep.KMin, rep.Witness = KMinFound, &km, w
+		rep.Method = fmt.Sprintf("For K = 2, …, %d the search (structured families and %d Nelder–Mead evaluations of G per K) finds no q with G(q) above its rounding bound; at K = %d it does, and the witness is confirmed by the 40-digit minimizer (max q* − max η = %.3g).",
 			k-1, opt.Evals, k, float64(w.MarginHiprec))
 		if k == 2 {
 			rep.Method = fmt.Sprintf("At K = 2 the search finds an ηOC case, confirmed by the 40-digit minimizer (max q* − max η = %.3g).", float64(w.MarginHiprec))
 		}
 		return rep, nil
 	}
-	rep.Method = fmt.Sprintf("No ηOC minimizer found for K = 2, …, %d (searched up to the K where 1/K < τ_oc^γ guarantees near-uniform ones, capped at %d).", kMax, maxBoundaryK)
+	rep.Status = KMinUndetermined
+	if kNU > maxBoundaryK {
+		rep.Method = fmt.Sprintf("Undetermined: no ηOC minimizer found for K = 2, …, %d, the search's cap; near-uniform ones exist from K = %d on (1/K < τ_oc^γ), so k_min is in (%d, %d] unless the search missed one.", maxBoundaryK, kNU, maxBoundaryK, kNU)
+	} else {
+		rep.Method = fmt.Sprintf("Undetermined: no ηOC minimizer found for K = 2, …, %d, although near-uniform ones exist at K = %d (1/K < τ_oc^γ): at this γ the search cannot resolve G (its terms are O(γ) and underflow or drown in rounding).", kMax, kNU)
+	}
 	return rep, nil
 }
 

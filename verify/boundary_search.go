@@ -40,24 +40,14 @@ func (p ocPoint) better(o ocPoint) bool {
 }
 
 // ocGap returns G(q) = Σ_l q_l (1/φ(q_l) − 1/φ(max q)) and a bound on its
-// rounding error (a few ulps of each term's parts).
+// rounding error.
 func ocGap(q []float64, gamma float64) (g, bound float64) {
-	t := theory.Max(q)
-	it := 1 / theory.Phi(t, gamma)
+	a := newGapSum(theory.Max(q), gamma)
 	for _, x := range q {
-		if x == t || x == 0 {
-			continue
-		}
-		ix := 1 / theory.Phi(x, gamma)
-		g += x * (ix - it)
-		bound += x * (ix + it)
+		a.add(1, x)
 	}
-	return g, gapULPs * 0x1p-53 * bound
+	return a.result()
 }
-
-// gapULPs: φ has a relative error of a few ulps (theory.Phi); each term of
-// G adds a reciprocal, a subtraction and a product.
-const gapULPs = 16
 
 // level is one group of equal entries of a structured q.
 type level struct {
@@ -67,16 +57,67 @@ type level struct {
 
 // levelsGap is ocGap for q = (t ×m, levels…) given by its distinct values.
 func levelsGap(t float64, levels []level, gamma float64) (g, bound float64) {
-	it := 1 / theory.Phi(t, gamma)
+	a := newGapSum(t, gamma)
 	for _, l := range levels {
-		if l.n == 0 || l.v == 0 || l.v == t {
-			continue
-		}
-		ix := 1 / theory.Phi(l.v, gamma)
-		g += float64(l.n) * l.v * (ix - it)
-		bound += float64(l.n) * l.v * (ix + it)
+		a.add(float64(l.n), l.v)
 	}
-	return g, gapULPs * 0x1p-53 * bound
+	return a.result()
+}
+
+// gapSum accumulates G term by term in a form whose rounding error scales
+// with γ, so that its sign stays reliable as γ → 0, where every term is
+// O(γ) (1/φ = 1 − O(γ)) and the plain difference 1/φ(q_l) − 1/φ(t) of two
+// numbers near 1 would leave only rounding (γ ≲ 1e-14):
+//
+//	1/φ(x) − 1/φ(t) = e^{−L(t)}·expm1(L(t) − L(x)),   L = log φ,
+//
+// with L from logPhi, each of whose two terms is O(γ) and relative-accurate.
+type gapSum struct {
+	t, gamma   float64
+	lt, st, it float64 // L(t), its error scale, 1/φ(t) = e^{−L(t)}
+	g, bound   float64
+	started    bool
+}
+
+func newGapSum(t, gamma float64) gapSum { return gapSum{t: t, gamma: gamma} }
+
+// add adds n terms at value v (none at v = 0 or v = t).
+func (a *gapSum) add(n, v float64) {
+	if n == 0 || v == 0 || v == a.t {
+		return
+	}
+	if !a.started {
+		a.lt, a.st = logPhi(a.t, a.gamma)
+		a.it = math.Exp(-a.lt)
+		a.started = true
+	}
+	lv, sv := logPhi(v, a.gamma)
+	d := a.lt - lv
+	em := math.Expm1(d)
+	a.g += n * v * a.it * em
+	// d is off by about (a.st + sv) ulps, which expm1 turns into
+	// e^d·(a.st + sv); e^{−L(t)} is off by a.st ulps of the term.
+	a.bound += n * v * a.it * (math.Exp(d)*(a.st+sv) + math.Abs(em)*(1+a.st))
+}
+
+func (a *gapSum) result() (g, bound float64) {
+	return a.g, gapULPs * 0x1p-53 * a.bound
+}
+
+// gapULPs: each of logPhi's terms, the subtraction, expm1, exp and the
+// products add a few ulps of the scales counted in gapSum.add.
+const gapULPs = 16
+
+// logPhi returns L = log φ^γ(v) for v in (0, 1) as the sum of two O(γ)
+// terms, γ·log1p(−v) + log1p(−γ v log v/(1−v)) (Eq. 10 with (1−v)^γ
+// factored out; theory.LogH and theory.TauUC use the same split), and the
+// scale of its rounding error, |γ log1p(−v)| + γ v |log v|/(1−v). Package
+// theory exports log h = log v − L but not L, and recovering L from log h
+// would cancel its O(γ) value against log v.
+func logPhi(v, gamma float64) (l, scale float64) {
+	a := gamma * math.Log1p(-v)
+	x := -gamma * v * theory.Log(v) / (1 - v)
+	return a + math.Log1p(x), math.Abs(a) + x
 }
 
 func expand(k, m int, t float64, levels []level) []float64 {
@@ -287,7 +328,21 @@ func ocCandidates(gamma float64, k int, opt BoundaryOptions, best ocPoint) []ocP
 // returns the one whose 40-digit minimizer is the most clearly ηOC, or
 // nil.
 func confirmWitness(gamma float64, k int, cands []ocPoint) *Witness {
-	var best *Witness
+	w, _ := confirmWitnessCount(gamma, k, cands)
+	return w
+}
+
+// ocConfirmFloor is the 40-digit margin a witness must exceed: the
+// minimizer of hiprec.OCMargin carries hiprec.Digits significant digits, so
+// its margin is off by less than 10^-Digits; a hundred times that is a sign
+// no rounding can fake.
+var ocConfirmFloor = math.Pow10(2 - hiprec.Digits)
+
+// confirmWitnessCount is confirmWitness that also counts the candidates
+// with G > 0 whose 40-digit margin is below ocConfirmFloor in magnitude:
+// the oracle cannot tell their sign (at γ ≲ 1e-34 the margin, ∝ γ, is
+// that small).
+func confirmWitnessCount(gamma float64, k int, cands []ocPoint) (best *Witness, unresolved int) {
 	for _, c := range cands {
 		if !c.found() {
 			continue
@@ -297,7 +352,10 @@ func confirmWitness(gamma float64, k int, cands []ocPoint) *Witness {
 			continue
 		}
 		mh, qh, err := hiprecOCMargin(eta, gamma)
-		if err != nil || !(mh > 0) {
+		if err == nil && math.Abs(mh) <= ocConfirmFloor {
+			unresolved++
+		}
+		if err != nil || !(mh > ocConfirmFloor) {
 			continue
 		}
 		if best != nil && mh <= float64(best.MarginHiprec) {
@@ -310,7 +368,7 @@ func confirmWitness(gamma float64, k int, cands []ocPoint) *Witness {
 		best = &Witness{Gamma: Float(gamma), Eta: Floats(eta), Q: Floats(qh),
 			Margin: Float(theory.Max(q.Q) - theory.Max(eta)), MarginHiprec: Float(mh), Label: c.label}
 	}
-	return best
+	return best, unresolved
 }
 
 // witnessBelow finds a confirmed witness at a γ just below the bracket

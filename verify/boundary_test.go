@@ -96,3 +96,34 @@ func TestBoundaryGamma(t *testing.T) {
 		t.Error("γ = −1: no error")
 	}
 }
+
+// At small γ every G is O(γ), below the float64 rounding of 1/φ ≈ 1 when
+// computed naively: the search must still find K = 4's ηOC minimizers
+// (they exist for every γ < gamma_max(4) = 1.4289, findings.md Sec. 4,
+// the proven lower bound), and where the 40-digit minimizer cannot resolve
+// the margin (∝ γ) the answer is undetermined, never a k_min or "none".
+func TestBoundaryGammaSmall(t *testing.T) {
+	ctx := context.Background()
+	for _, g := range []float64{1e-9, 1e-12, 1e-15, 1e-20} {
+		rep, err := BoundaryGamma(ctx, g, BoundaryOptions{Seed: testSeed(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status != KMinFound || rep.KMin == nil || *rep.KMin != 4 || rep.Witness == nil {
+			t.Errorf("γ = %v: status %q, k_min %v; want %q, 4 (%s)", g, rep.Status, rep.KMin, KMinFound, rep.Method)
+			continue
+		}
+		if m := hiprecMaxGap(t, float64s(rep.Witness.Eta), g); !(m > ocConfirmFloor) {
+			t.Errorf("γ = %v: witness margin %v in hiprec", g, m)
+		}
+	}
+	for _, g := range []float64{1e-300, 5e-324} {
+		rep, err := BoundaryGamma(ctx, g, BoundaryOptions{Seed: testSeed(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status != KMinUndetermined || rep.KMin != nil || rep.Witness != nil {
+			t.Errorf("γ = %v: status %q, k_min %v, witness %v; want %q and none (%s)", g, rep.Status, rep.KMin, rep.Witness, KMinUndetermined, rep.Method)
+		}
+	}
+}
