@@ -750,7 +750,8 @@ single-value objects. Each answer carries a "method" saying how it was
 established (bisection over γ with confirmed witnesses on one side and the
 search budget on the other).
 
-JSON fields: version, K, gamma_max, gamma_max_bracket, witness,
+JSON fields: version, K, gamma_max, gamma_max_bracket, gamma_max_none_found
+(from, to, points: the γ above the bracket where the search found none), witness,
 witness_float64 (a witness further below that the float64 solver sees too), gamma_tau_uc,
 gamma_near_uniform, gamma_near_uniform_bracket, gamma_near_uniform_formula,
 method; or version, gamma, status (found, none or undetermined), k_min, witness,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/focaltk/focal/theory"
@@ -108,9 +109,14 @@ type BoundaryKReport struct {
 	// GammaMax is the bisection's answer, GammaMaxBracket its final
 	// bracket: an ηOC minimizer found (and confirmed) at the low end, none
 	// found by the search at the high end.
-	GammaMax        *Float   `json:"gamma_max"`
-	GammaMaxBracket []Float  `json:"gamma_max_bracket,omitempty"`
-	Witness         *Witness `json:"witness"`
+	GammaMax        *Float  `json:"gamma_max"`
+	GammaMaxBracket []Float `json:"gamma_max_bracket,omitempty"`
+	// GammaMaxNoneFound is the support for the bracket's high end: the γ
+	// above it (or, when no γ had an ηOC minimizer, all γ) at which the
+	// search was run and found none. That is all the upper side of
+	// gamma_max rests on: numerical support, not a proof.
+	GammaMaxNoneFound *GammaScan `json:"gamma_max_none_found,omitempty"`
+	Witness           *Witness   `json:"witness"`
 	// WitnessFloat64 is a witness at the largest γ below gamma_max on
 	// the grid gamma_max·(1 − 10^−j), j = 6…1, where the float64 exact
 	// minimizer shows the over-confidence too, by more than robustMargin
@@ -131,6 +137,14 @@ type BoundaryKReport struct {
 	GammaNearUniformFormula Float   `json:"gamma_near_uniform_formula"`
 	// Method says how each answer was established.
 	Method string `json:"method"`
+}
+
+// GammaScan describes a set of γ at which a search was run: Points values
+// from From to To (a geometric grid, see boundaryScanGrid).
+type GammaScan struct {
+	From   Float `json:"from"`
+	To     Float `json:"to"`
+	Points int   `json:"points"`
 }
 
 // BoundaryGammaReport answers, for one γ, the smallest K with an ηOC
@@ -195,16 +209,23 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		best := searchOC(g, k, opt)
 		return best.found(), nil
 	}
-	lo, hi, ok, err := bisectGamma(oc, opt.RelTol)
+	grid := boundaryScanGrid(k)
+	sc, err := scanGamma(oc, grid, opt.RelTol)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		fmt.Fprintf(&method, "gamma_max: no ηOC minimizer found at any γ of the scan %v (each a search of the structured families and %d Nelder–Mead evaluations of G), so none is reported. ",
-			boundaryGammaGrid, opt.Evals)
+	searchText := fmt.Sprintf("structured families: m equal top entries, up to two more levels and zeros, including the limits toward S^K; plus %d Nelder–Mead evaluations of G over softmax-parametrized q from structured and random starts", opt.Evals)
+	if !sc.ok {
+		rep.GammaMaxNoneFound = &GammaScan{From: Float(grid[0]), To: Float(grid[len(grid)-1]), Points: len(grid)}
+		fmt.Fprintf(&method, "gamma_max: no ηOC minimizer found at any of %d γ from %s to %s (each a search: %s), so none is reported; this is what the search shows, not a proof that none exist. ",
+			len(grid), fmtFloat(grid[0]), fmtFloat(grid[len(grid)-1]), searchText)
 	} else {
+		lo, hi := sc.lo, sc.hi
 		gm := Float(lo + (hi-lo)/2)
 		rep.GammaMax, rep.GammaMaxBracket = &gm, []Float{Float(lo), Float(hi)}
+		if sc.above > 0 {
+			rep.GammaMaxNoneFound = &GammaScan{From: Float(hi), To: Float(sc.aboveTo), Points: sc.above}
+		}
 		w, err := witnessBelow(ctx, k, lo, hi, opt)
 		if err != nil {
 			return nil, err
@@ -213,8 +234,14 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		if rep.WitnessFloat64, err = witnessFloat64(ctx, k, lo, opt); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&method, "gamma_max: bisection over γ to relative width %g: at the low end %s the search finds q with G(q) > 0 beyond its rounding bound; at the high end %s the search (structured families: m equal top entries, up to two more levels and zeros, including the limits toward S^K; plus %d Nelder–Mead evaluations of G over softmax-parametrized q from structured and random starts) finds none. ",
-			opt.RelTol, fmtFloat(lo), fmtFloat(hi), opt.Evals)
+		fmt.Fprintf(&method, "gamma_max: scan of %d γ from %s to %s, then bisection to relative width %g: at the low end %s the search finds q with G(q) above its rounding bound; at the high end %s, and at each of the %d scanned γ above it up to %s (%s), it finds none (%s). The high end is thus numerical support only, and the supremum is not attained. ",
+			len(grid), fmtFloat(grid[0]), fmtFloat(grid[len(grid)-1]), opt.RelTol, fmtFloat(lo), fmtFloat(hi), sc.above, fmtFloat(sc.aboveTo), scanDensity, searchText)
+		if sc.gaps > 0 {
+			fmt.Fprintf(&method, "Below the low end the search found none at %d scanned γ (the largest %s), so the found set is not an interval at the scanned points. ", sc.gaps, fmtFloat(sc.lastGap))
+		}
+		if math.IsInf(hi, 1) {
+			method.WriteString("ηOC minimizers were found up to the largest γ scanned, so gamma_max is a lower bound only. ")
+		}
 		if w != nil {
 			fmt.Fprintf(&method, "Witness at γ = %s (%.2g below gamma_max, relative) from %q, confirmed by the 40-digit minimizer: max q* − max η = %.3g. ",
 				fmtFloat(float64(w.Gamma)), (float64(gm)-float64(w.Gamma))/float64(gm), w.Label, float64(w.MarginHiprec))
@@ -237,7 +264,7 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		}
 		return nearUniformOC(g, k), nil
 	}
-	lo, hi, ok, err = bisectGamma(nu, opt.RelTol)
+	lo, hi, ok, err := bisectGamma(nu, opt.RelTol)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +361,8 @@ func BoundaryGamma(ctx context.Context, gamma float64, opt BoundaryOptions) (*Bo
 	return rep, nil
 }
 
-// bisectGamma scans boundaryGammaGrid for the last γ with pred true
+// bisectGamma (the near-uniform bisection, whose answer the closed form
+// confirms) scans boundaryGammaGrid for the last γ with pred true
 // before the first with pred false, then bisects between them to relative
 // width relTol. ok = false when pred is false at the first grid point (and
 // at every other grid point). If pred holds at every grid point, the
@@ -361,11 +389,104 @@ func bisectGamma(pred func(float64) (bool, error), relTol float64) (lo, hi float
 	if math.IsInf(hi, 1) {
 		return lo, hi, true, nil
 	}
+	lo, hi, err = bisect(pred, lo, hi, relTol)
+	return lo, hi, err == nil, err
+}
+
+// scanDensity describes boundaryScanGrid for the method texts.
+const scanDensity = "a geometric grid of ratio 2^(1/4) from 0.1, with 16 more points between the closed forms of gamma_max(K) and gamma_max(K+1)"
+
+// boundaryScanGrid returns the γ at which BoundaryK runs the search before
+// bisecting, ascending: boundaryGammaGrid; a geometric grid of ratio
+// 2^{1/4} from 0.1 to MaxGamma; and 16 geometric points in
+// (γ_τ(K), γ_τ(K+1)], where γ_τ(K) = theory.GammaForTauUC(1/(K−1)) is the
+// closed form gamma_max is compared with (0 for K ≤ 3, then from 0.1).
+// The closed forms only place points where a wrong upper end would most
+// likely hide (between one K's boundary and the next); the answer comes
+// from the search at every point.
+func boundaryScanGrid(k int) []float64 {
+	g := slices.Clone(boundaryGammaGrid)
+	for x := 0.1; x < MaxGamma; x *= scanRatio {
+		g = append(g, x)
+	}
+	a, b := 0.1, theory.GammaForTauUC(1/float64(k))
+	if k > 3 {
+		a = theory.GammaForTauUC(1 / float64(k-1))
+	}
+	b = math.Min(b, MaxGamma)
+	for j := 1; j <= scanDense && b > a; j++ {
+		g = append(g, a*math.Pow(b/a, float64(j)/scanDense))
+	}
+	g = append(g, MaxGamma)
+	slices.Sort(g)
+	g = slices.Compact(g)
+	for len(g) > 0 && g[len(g)-1] > MaxGamma {
+		g = g[:len(g)-1]
+	}
+	return g
+}
+
+// The density of boundaryScanGrid.
+var scanRatio = math.Pow(2, 0.25)
+
+const scanDense = 16
+
+// gammaScanResult is scanGamma's answer: the bracket (lo, hi), ok = false
+// when pred was false at every grid point; above counts the grid points
+// from hi up (all false by construction), aboveTo the largest of them;
+// gaps counts the false grid points below lo, lastGap the largest.
+type gammaScanResult struct {
+	lo, hi, aboveTo, lastGap float64
+	ok                       bool
+	above, gaps              int
+}
+
+// scanGamma evaluates pred at every point of the ascending grid, takes the
+// largest γ with pred true as lo and the next grid point as hi (+Inf if
+// none), and bisects between them to relative width relTol.
+func scanGamma(pred func(float64) (bool, error), grid []float64, relTol float64) (gammaScanResult, error) {
+	var r gammaScanResult
+	yes := make([]bool, len(grid))
+	last := -1
+	for i, g := range grid {
+		y, err := pred(g)
+		if err != nil {
+			return r, err
+		}
+		if yes[i] = y; y {
+			last = i
+		}
+	}
+	if last < 0 {
+		return r, nil
+	}
+	r.ok, r.lo, r.hi = true, grid[last], math.Inf(1)
+	for i := range last {
+		if !yes[i] {
+			r.gaps++
+			r.lastGap = grid[i]
+		}
+	}
+	if last+1 < len(grid) {
+		r.hi = grid[last+1]
+		r.above = len(grid) - last - 1
+		r.aboveTo = grid[len(grid)-1]
+		var err error
+		if r.lo, r.hi, err = bisect(pred, r.lo, r.hi, relTol); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// bisect narrows (lo, hi), pred(lo) true and pred(hi) false, to relative
+// width relTol.
+func bisect(pred func(float64) (bool, error), lo, hi, relTol float64) (float64, float64, error) {
 	for hi-lo > relTol*hi {
 		mid := lo + (hi-lo)/2
 		yes, err := pred(mid)
 		if err != nil {
-			return 0, 0, false, err
+			return 0, 0, err
 		}
 		if yes {
 			lo = mid
@@ -373,7 +494,7 @@ func bisectGamma(pred func(float64) (bool, error), relTol float64) (lo, hi float
 			hi = mid
 		}
 	}
-	return lo, hi, true, nil
+	return lo, hi, nil
 }
 
 // gammaTauUC returns the γ with τ_uc^γ = 1/(K−1) by bisection on
