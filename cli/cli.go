@@ -293,6 +293,7 @@ func (c *CLI) search(args []string) (int, error) {
 	format := formatFlag(fs, "text")
 	out := outFlag(fs, "report")
 	shard := fs.String("shard", "", "run shard `i/n` of the work (1 <= i <= n); combine with verify merge")
+	witnesses := fs.Bool("witnesses", false, "text report: add every counterexample's eta, q*, Psi(q*), margins and reproduce line (JSON always has them)")
 	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
@@ -374,7 +375,9 @@ func (c *CLI) search(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
+	if err := c.emit(*out, *format, rep, func(w io.Writer) error {
+		return verify.WriteText(w, rep, verify.TextOptions{Witnesses: *witnesses})
+	}); err != nil {
 		return 0, err
 	}
 	if !rep.Complete {
@@ -444,6 +447,7 @@ func (c *CLI) merge(args []string) (int, error) {
 	fs := c.flagSet("verify merge", mergeUsage)
 	format := formatFlag(fs, "json")
 	out := outFlag(fs, "report")
+	witnesses := fs.Bool("witnesses", false, "text report: add every counterexample's eta, q*, Psi(q*), margins and reproduce line (JSON always has them)")
 	if err := c.parseFormat(fs, args, true, format); err != nil {
 		return 0, err
 	}
@@ -471,7 +475,9 @@ func (c *CLI) merge(args []string) (int, error) {
 	if err != nil {
 		return 0, mergeError(err, fs.Args(), reps)
 	}
-	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
+	if err := c.emit(*out, *format, rep, func(w io.Writer) error {
+		return verify.WriteText(w, rep, verify.TextOptions{Witnesses: *witnesses})
+	}); err != nil {
 		return 0, err
 	}
 	return exitFor(rep), nil
