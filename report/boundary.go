@@ -68,7 +68,7 @@ func boundaryReports(ctx context.Context, r *run, ks []int) ([]boundaryRow, erro
 			}
 		}()
 	}
-	// largest K first: they take longest (K = 100 about 7 s of the ~20 s)
+	// largest K first: they take longest (K = 100 about 7 s of the ~30 s)
 	for i := len(ks) - 1; i >= 0; i-- {
 		next <- i
 	}
