@@ -293,6 +293,7 @@ func (c *CLI) search(args []string) (int, error) {
 	format := formatFlag(fs, "text")
 	out := outFlag(fs, "report")
 	shard := fs.String("shard", "", "run shard `i/n` of the work (1 <= i <= n); combine with verify merge")
+	witnesses := fs.Bool("witnesses", false, "text report: add every counterexample's eta, q*, Psi(q*), margins and reproduce line (JSON always has them)")
 	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
@@ -374,7 +375,9 @@ func (c *CLI) search(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
+	if err := c.emit(*out, *format, rep, func(w io.Writer) error {
+		return verify.WriteText(w, rep, verify.TextOptions{Witnesses: *witnesses})
+	}); err != nil {
 		return 0, err
 	}
 	if !rep.Complete {
@@ -444,6 +447,7 @@ func (c *CLI) merge(args []string) (int, error) {
 	fs := c.flagSet("verify merge", mergeUsage)
 	format := formatFlag(fs, "json")
 	out := outFlag(fs, "report")
+	witnesses := fs.Bool("witnesses", false, "text report: add every counterexample's eta, q*, Psi(q*), margins and reproduce line (JSON always has them)")
 	if err := c.parseFormat(fs, args, true, format); err != nil {
 		return 0, err
 	}
@@ -471,7 +475,9 @@ func (c *CLI) merge(args []string) (int, error) {
 	if err != nil {
 		return 0, mergeError(err, fs.Args(), reps)
 	}
-	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
+	if err := c.emit(*out, *format, rep, func(w io.Writer) error {
+		return verify.WriteText(w, rep, verify.TextOptions{Witnesses: *witnesses})
+	}); err != nil {
 		return 0, err
 	}
 	return exitFor(rep), nil
@@ -750,10 +756,12 @@ single-value objects. Each answer carries a "method" saying how it was
 established (bisection over γ with confirmed witnesses on one side and the
 search budget on the other).
 
-JSON fields: version, K, gamma_max, gamma_max_bracket, witness,
+JSON fields: version, K, gamma_max, gamma_max_bracket, gamma_max_none_found
+(from, to, points: the γ above the bracket where the search found none), witness,
 witness_float64 (a witness further below that the float64 solver sees too), gamma_tau_uc,
 gamma_near_uniform, gamma_near_uniform_bracket, gamma_near_uniform_formula,
-method; or version, gamma, k_min, witness, method. A witness has gamma, eta,
+method; or version, gamma, status (found, none or undetermined), k_min, witness,
+method. A witness has gamma, eta,
 q, margin, margin_hiprec, label.
 
 Flags:
@@ -846,7 +854,7 @@ func writeBoundaryK(b *strings.Builder, r *verify.BoundaryKReport) {
 func writeBoundaryGamma(b *strings.Builder, r *verify.BoundaryGammaReport) {
 	fmt.Fprintf(b, "gamma = %s\n", ff(float64(r.Gamma)))
 	if r.KMin == nil {
-		b.WriteString("  k_min = none\n")
+		fmt.Fprintf(b, "  k_min = %s\n", r.Status) // none or undetermined
 	} else {
 		fmt.Fprintf(b, "  k_min = %d\n", *r.KMin)
 	}

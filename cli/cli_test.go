@@ -374,12 +374,13 @@ func TestBoundaryCommand(t *testing.T) {
 	var b struct {
 		Version int             `json:"version"`
 		Gamma   float64         `json:"gamma"`
+		Status  string          `json:"status"`
 		KMin    *int            `json:"k_min"`
 		Witness json.RawMessage `json:"witness"`
 		Method  string          `json:"method"`
 	}
 	decodeStrict(t, out, &b)
-	if code != 0 || b.KMin == nil || *b.KMin != 5 || b.Method == "" || len(b.Witness) < 10 {
+	if code != 0 || b.Status != "found" || b.KMin == nil || *b.KMin != 5 || b.Method == "" || len(b.Witness) < 10 {
 		t.Errorf("boundary --gamma 2: exit %d %s, %+v", code, errs, b)
 	}
 }

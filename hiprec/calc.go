@@ -112,6 +112,31 @@ func recoverTo(errp *error) {
 	}
 }
 
+// try runs f, the body of an exported function, and turns an internal
+// failure into an error: f's own error, or a panic with a calcPanic or
+// big.ErrNaN (recoverTo). On error the result is T's zero value. It is the
+// one place where failures below the exported functions are caught.
+func try[T any](f func() (T, error)) (res T, err error) {
+	defer func() {
+		if err != nil {
+			var zero T
+			res = zero
+		}
+	}()
+	defer recoverTo(&err)
+	return f()
+}
+
+// orNaN is try for the functions whose contract is a NaN result instead
+// of an error: it returns nan() when f fails.
+func orNaN[T any](nan func() T, f func() (T, error)) T {
+	res, err := try(f)
+	if err != nil {
+		return nan()
+	}
+	return res
+}
+
 // Arithmetic at the working precision. Every result is a new value.
 
 func (k *calc) nf() *big.Float { return new(big.Float).SetPrec(k.bits) }

@@ -1,6 +1,7 @@
 package hiprec
 
 import (
+	"errors"
 	"math/big"
 	"testing"
 
@@ -80,4 +81,39 @@ func (k *calc) dec70(x *big.Float) *apd.Decimal {
 		panic(err)
 	}
 	return d
+}
+
+// TestTryAndOrNaN checks the one mechanism by which the exported functions
+// turn internal failures into their error or NaN results: an error, a
+// calcPanic and big.ErrNaN are caught; any other panic (a bug) propagates.
+func TestTryAndOrNaN(t *testing.T) {
+	boom := errors.New("boom")
+	cases := []struct {
+		name string
+		f    func() (*apd.Decimal, error)
+	}{
+		{"error", func() (*apd.Decimal, error) { return apd.New(1, 0), boom }},
+		{"calcPanic", func() (*apd.Decimal, error) { panic(calcPanic{boom}) }},
+		{"big.ErrNaN", func() (*apd.Decimal, error) {
+			inf := new(big.Float).SetInf(false)
+			return nil, errors.New(new(big.Float).Sub(inf, inf).String()) // ∞ − ∞ panics with big.ErrNaN
+		}},
+	}
+	for _, c := range cases {
+		if got, err := try(c.f); got != nil || err == nil {
+			t.Errorf("%s: try = %v, %v; want nil and an error", c.name, got, err)
+		}
+		if got := orNaN(nanDec, c.f); got.Form != apd.NaN {
+			t.Errorf("%s: orNaN = %s, want NaN", c.name, got)
+		}
+	}
+	if got, err := try(func() (*apd.Decimal, error) { return apd.New(2, 0), nil }); err != nil || got.Cmp(apd.New(2, 0)) != 0 {
+		t.Errorf("success: try = %v, %v", got, err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a panic that is not a calcPanic was swallowed")
+		}
+	}()
+	orNaN(nanDec, func() (*apd.Decimal, error) { panic("bug") })
 }

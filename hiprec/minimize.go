@@ -58,7 +58,7 @@ var ErrDomain = errors.New("hiprec: argument outside the domain")
 //	  all η_i = 0, γ NaN, < 0 or +Inf
 //	error wrapping ErrNoConvergence: a root finder ran out of iterations
 //	  (not observed)
-func Minimize(eta []float64, gamma float64) (q []*apd.Decimal, err error) {
+func Minimize(eta []float64, gamma float64) ([]*apd.Decimal, error) {
 	if !validGamma(gamma) {
 		return nil, fmt.Errorf("%w: gamma = %v, want finite γ ≥ 0", ErrDomain, gamma)
 	}
@@ -77,42 +77,38 @@ func Minimize(eta []float64, gamma float64) (q []*apd.Decimal, err error) {
 	if len(pos) == 0 {
 		return nil, fmt.Errorf("%w: eta is all zero", ErrDomain)
 	}
-	defer func() {
-		if err != nil {
-			q = nil
+	return try(func() ([]*apd.Decimal, error) {
+		k := defaultCalc
+		q := make([]*apd.Decimal, len(eta))
+		for i := range q {
+			q[i] = apd.New(0, 0)
 		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	q = make([]*apd.Decimal, len(eta))
-	for i := range q {
-		q[i] = apd.New(0, 0)
-	}
-	if len(pos) == 1 {
-		q[pos[0]] = apd.New(1, 0)
+		if len(pos) == 1 {
+			q[pos[0]] = apd.New(1, 0)
+			return q, nil
+		}
+		sub := make([]float64, len(pos))
+		for j, i := range pos {
+			sub[j] = eta[i]
+		}
+		var qs []*apd.Decimal
+		if gamma == 0 {
+			e := make([]*big.Float, len(sub))
+			for j, x := range sub {
+				e[j] = k.num(x)
+			}
+			qs = k.normalize(e)
+		} else {
+			var err error
+			if qs, err = k.minimize(sub, gamma); err != nil {
+				return nil, err
+			}
+		}
+		for j, i := range pos {
+			q[i] = qs[j]
+		}
 		return q, nil
-	}
-	sub := make([]float64, len(pos))
-	for j, i := range pos {
-		sub[j] = eta[i]
-	}
-	var qs []*apd.Decimal
-	if gamma == 0 {
-		e := make([]*big.Float, len(sub))
-		for j, x := range sub {
-			e[j] = k.num(x)
-		}
-		qs = k.normalize(e)
-	} else {
-		qs, err = k.minimize(sub, gamma)
-		if err != nil {
-			return nil, err
-		}
-	}
-	for j, i := range pos {
-		q[i] = qs[j]
-	}
-	return q, nil
+	})
 }
 
 // minimize is Minimize for γ > 0 and η_i > 0, len(η) ≥ 2.
@@ -377,7 +373,7 @@ func presolve(lnEta []float64, m int, gamma float64) (s float64, x []float64) {
 //	  or γ is NaN, < 0 or +Inf
 //
 // Risk panics if len(q) != len(eta).
-func Risk(q, eta []*apd.Decimal, gamma float64) (res *apd.Decimal) {
+func Risk(q, eta []*apd.Decimal, gamma float64) *apd.Decimal {
 	if len(q) != len(eta) {
 		panic("hiprec: Risk: len(q) != len(eta)")
 	}
@@ -389,15 +385,10 @@ func Risk(q, eta []*apd.Decimal, gamma float64) (res *apd.Decimal) {
 			return nanDec()
 		}
 	}
-	var err error
-	defer func() {
-		if err != nil {
-			res = nanDec()
-		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	return k.dec(k.risk(q, eta, k.num(gamma)))
+	return orNaN(nanDec, func() (*apd.Decimal, error) {
+		k := defaultCalc
+		return k.dec(k.risk(q, eta, k.num(gamma))), nil
+	})
 }
 
 // risk is Risk for valid arguments, at the working precision.

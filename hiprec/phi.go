@@ -126,7 +126,7 @@ func Phi(v, gamma float64) *apd.Decimal {
 
 // PhiDecimal is Phi at a decimal v (for example a component of Minimize's
 // result), used exactly as given.
-func PhiDecimal(v *apd.Decimal, gamma float64) (res *apd.Decimal) {
+func PhiDecimal(v *apd.Decimal, gamma float64) *apd.Decimal {
 	if !validV(v) || !validGamma(gamma) {
 		return nanDec()
 	}
@@ -136,15 +136,10 @@ func PhiDecimal(v *apd.Decimal, gamma float64) (res *apd.Decimal) {
 	case v.Cmp(decOne) == 0:
 		return apd.New(0, 0)
 	}
-	var err error
-	defer func() {
-		if err != nil {
-			res = nanDec()
-		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	return k.dec(k.phi(k.pointDec(v), k.num(gamma)))
+	return orNaN(nanDec, func() (*apd.Decimal, error) {
+		k := defaultCalc
+		return k.dec(k.phi(k.pointDec(v), k.num(gamma))), nil
+	})
 }
 
 // LogH returns ln h^γ(v) = ln v − ln φ^γ(v), the logarithm of Eq. 13
@@ -170,19 +165,14 @@ func LogH(v, gamma float64) *apd.Decimal {
 }
 
 // LogHDecimal is LogH at a decimal v, used exactly as given.
-func LogHDecimal(v *apd.Decimal, gamma float64) (res *apd.Decimal) {
+func LogHDecimal(v *apd.Decimal, gamma float64) *apd.Decimal {
 	if !validV(v) || !validGamma(gamma) {
 		return nanDec()
 	}
-	var err error
-	defer func() {
-		if err != nil {
-			res = nanDec()
-		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	return k.dec(k.logHDec(v, k.num(gamma)))
+	return orNaN(nanDec, func() (*apd.Decimal, error) {
+		k := defaultCalc
+		return k.dec(k.logHDec(v, k.num(gamma))), nil
+	})
 }
 
 // logHDec is ln h^γ(v) for a valid decimal v and γ ≥ 0, with the special

@@ -35,7 +35,7 @@ func Psi(v []float64, gamma float64) []*apd.Decimal {
 
 // PsiDecimal is Psi at decimal v_i, used exactly as given (for example the
 // result of Minimize, to check Ψ(q*(η)) = η).
-func PsiDecimal(v []*apd.Decimal, gamma float64) (res []*apd.Decimal) {
+func PsiDecimal(v []*apd.Decimal, gamma float64) []*apd.Decimal {
 	if !validGamma(gamma) {
 		return nanSlice(len(v))
 	}
@@ -44,14 +44,9 @@ func PsiDecimal(v []*apd.Decimal, gamma float64) (res []*apd.Decimal) {
 			return nanSlice(len(v))
 		}
 	}
-	var err error
-	defer func() {
-		if err != nil {
-			res = nanSlice(len(v))
-		}
-	}()
-	defer recoverTo(&err)
-	return defaultCalc.psi(v, gamma)
+	return orNaN(func() []*apd.Decimal { return nanSlice(len(v)) }, func() ([]*apd.Decimal, error) {
+		return defaultCalc.psi(v, gamma), nil
+	})
 }
 
 // psi is PsiDecimal for valid arguments, at the precision of k.

@@ -27,24 +27,18 @@ import (
 //	TauOC(0) = the root of ln v = 2v − 2 in (0, 1/2), ≈ 0.2031878699799799…
 //	  (= −W₀(−2e^{−2})/2, the γ → 0 limit, which F with γ = 0 gives)
 //	TauOC(γ) = NaN if γ is NaN, < 0 or +Inf, or if τ_oc < 1e-300 (γ ≳ 1e297)
-func TauOC(gamma float64) (res *apd.Decimal) {
+func TauOC(gamma float64) *apd.Decimal {
 	if !validGamma(gamma) {
 		return nanDec()
 	}
-	var err error
-	defer func() {
+	return orNaN(nanDec, func() (*apd.Decimal, error) {
+		k := defaultCalc
+		t, err := k.tauOC(gamma)
 		if err != nil {
-			res = nanDec()
+			return nil, err
 		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	var t *big.Float
-	t, err = k.tauOC(gamma)
-	if err != nil {
-		return nil
-	}
-	return k.dec(t)
+		return k.dec(t), nil
+	})
 }
 
 // tauOC is TauOC at working precision.
@@ -99,27 +93,21 @@ func (k *calc) tauOC(gamma float64) (*big.Float, error) {
 //	TauUC(γ) = 1/2 rounded if G(1/2) ≥ 0 in working precision (γ ≲ 10^-68:
 //	  the root is then within 10^-68 of 1/2)
 //	TauUC(γ) = NaN if γ is NaN, < 0 or +Inf, or if TauOC(γ) is NaN
-func TauUC(gamma float64) (res *apd.Decimal) {
+func TauUC(gamma float64) *apd.Decimal {
 	if !validGamma(gamma) {
 		return nanDec()
 	}
 	if gamma == 0 {
 		return apd.New(5, -1)
 	}
-	var err error
-	defer func() {
+	return orNaN(nanDec, func() (*apd.Decimal, error) {
+		k := defaultCalc
+		t, err := k.tauUC(gamma)
 		if err != nil {
-			res = nanDec()
+			return nil, err
 		}
-	}()
-	defer recoverTo(&err)
-	k := defaultCalc
-	var t *big.Float
-	t, err = k.tauUC(gamma)
-	if err != nil {
-		return nil
-	}
-	return k.dec(t)
+		return k.dec(t), nil
+	})
 }
 
 // tauUC is TauUC at working precision, for γ > 0.

@@ -135,7 +135,7 @@ func genConjectureTable(ctx context.Context, r *run) (string, error) {
 			if res.WorstMargin != nil {
 				wm = sig(float64(*res.WorstMargin), 3)
 			}
-			wit, hp := "", ""
+			wit, fp, hp := "", "", ""
 			if ce := res.Counterexample; ce != nil {
 				eta := make([]float64, len(ce.Eta))
 				for i, x := range ce.Eta {
@@ -146,11 +146,15 @@ func genConjectureTable(ctx context.Context, r *run) (string, error) {
 					wit += ": " + ce.Label
 				}
 				wit += ")"
-				hp = sig(float64(ce.MarginHiprec), 3)
+				fp, hp = sig(float64(ce.Margin), 3), sig(float64(ce.MarginHiprec), 3)
 			}
-			rows = append(rows, []string{sig(float64(res.Gamma), 6), fmt.Sprint(res.K), string(res.Status), fmt.Sprint(res.Cases), wm, hp, wit})
+			rows = append(rows, []string{sig(float64(res.Gamma), 6), fmt.Sprint(res.K), string(res.Status), fmt.Sprint(res.Cases), wm, wit, fp, hp})
 		}
-		b.WriteString(table([]string{"γ", "K", "status", "cases", "worst margin (float64)", "margin of the witness (40 digits)", "witness"}, rows))
+		// The smallest margin over all cases is not in general the
+		// witness's (the witness is the confirmed case with the most
+		// negative 40-digit margin, after shrinking), so the witness's own
+		// margins are shown beside it.
+		b.WriteString(table([]string{"γ", "K", "status", "cases", "smallest margin, all cases (float64)", "witness", "witness margin (float64)", "witness margin (40 digits)"}, rows))
 		b.WriteString("\n")
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil

@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"slices"
 	"strings"
 
-	"github.com/cockroachdb/apd/v3"
-	"gonum.org/v1/gonum/optimize"
-
-	"github.com/focaltk/focal/hiprec"
-	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
 )
 
-// The over-confidence boundary.
+// The over-confidence boundary: the answers of `verify boundary` and of
+// findings.md's boundary table, that is the report types, the bisections
+// over γ and the text saying how each answer was established. The scans
+// over γ are in boundary_scan.go, the search for an ηOC minimizer at one
+// (γ, K) in boundary_search.go, the near-uniform test in
+// boundary_uniform.go.
 //
 // By Thm 11 the minimizer at η = Ψ^γ(q) is q itself, so "some η gives an
 // ηOC minimizer" is "some q ∉ S^K has max_y q_y > max_y Ψ^γ_y(q)". With
@@ -25,21 +23,25 @@ import (
 //
 //	G(q) = Σ_l q_l·(1/φ(q_l) − 1/φ(t)) > 0,
 //
-// a sum in which the top entries contribute 0 and every other term is
-// computed without cancellation between large numbers, so its sign is
-// reliable down to G ≈ 1e-16·Σ_l q_l/φ(q_l) (ocGap's bound). The boundary
+// a sum in which the top entries contribute 0. Each term is computed as
+// e^{−L(t)}·expm1(L(t) − L(q_l)) with L = log φ (gapSum), whose rounding
+// error scales with γ like the term itself, so the sign of G is reliable
+// at small γ too (down to γ ≈ 1e-36, below which BoundaryGamma stops:
+// the margins are then beyond what 40 digits confirm). The boundary
 // search maximizes G; every answer it gives is then confirmed on the
 // minimizer itself, by package hiprec at the float64 vector η = Ψ(q).
 //
 // What the search finds (K = 3…8, reproduced by the tests at K = 4, 5):
 //
-//   - K = 3: no ηOC minimizer for any γ. K ≥ 4: ηOC minimizers exist
-//     exactly for γ below γ_max(K), the γ at which τ_uc^γ = 1/(K−1)
-//     (1.428852 at K = 4, 3.070227 at K = 5, 4.850554 at K = 6). The
-//     supremum is approached, not attained, by q → (1/(K−1), …, 1/(K−1), 0):
+//   - K = 3: no ηOC minimizer found for any γ tried. K ≥ 4: ηOC
+//     minimizers exist for every γ below γ_max(K), the γ at which
+//     τ_uc^γ = 1/(K−1) (1.428852 at K = 4, 3.070227 at K = 5, 4.850554 at
+//     K = 6), approached, not attained, by q → (1/(K−1), …, 1/(K−1), 0):
 //     with K−1 entries t = (1−ε)/(K−1) and one ε, G > 0 ⟺ φ(ε) < φ(t),
 //     which holds for small ε exactly when φ(1/(K−1)) > 1 = φ(0), i.e.
-//     1/(K−1) < τ_uc^γ. That is far above the near-uniform threshold.
+//     1/(K−1) < τ_uc^γ (proven). That none exist at γ ≥ γ_max(K) is only
+//     what the search shows: none found at the γ it tried above the
+//     bracket.
 //   - Near the uniform vector, the linearization of Ψ gives
 //     q* − u ≈ (η − u)/D with D = 1 − vφ'(v)/φ(v) at v = 1/K, so
 //     near-uniform minimizers are ηOC iff φ'(1/K) > 0 iff 1/K < τ_oc^γ,
@@ -70,11 +72,13 @@ const (
 	// to 8 significant digits, past the 6 asked for.
 	DefaultBoundaryRelTol = 1e-9
 	// nearUniformStep is the displacement s of q = (1 + s·w)/K from the
-	// uniform vector at which the near-uniform bisection evaluates G in
-	// high precision: the second-order term (∝ s²) is then 10^25 below
-	// the first-order one at the bisection's final width, and 60 digits
-	// resolve the first-order one (∝ s·φ'(1/K)) down to φ' ≈ 1e-12.
-	nearUniformStep = "1e-25"
+	// uniform vector at which the near-uniform bisection evaluates G with
+	// hiprec.NearUniformGap. G = s·c₁(w) + O(s²) with c₁ ∝ φ'(1/K), so the
+	// second-order term can decide the sign only where |φ'(1/K)| ≲ s,
+	// within about 1e-25 (relative) of γ_nu, far inside the bisection's
+	// final width 1e-9; there G ≈ 1e-25·1e-9 is still 30 orders above the
+	// 1e-65 absolute error of hiprec's working precision.
+	nearUniformStep = 1e-25
 )
 
 // boundaryGammaGrid is where the boundary scans start: from the smallest
@@ -105,9 +109,14 @@ type BoundaryKReport struct {
 	// GammaMax is the bisection's answer, GammaMaxBracket its final
 	// bracket: an ηOC minimizer found (and confirmed) at the low end, none
 	// found by the search at the high end.
-	GammaMax        *Float   `json:"gamma_max"`
-	GammaMaxBracket []Float  `json:"gamma_max_bracket,omitempty"`
-	Witness         *Witness `json:"witness"`
+	GammaMax        *Float  `json:"gamma_max"`
+	GammaMaxBracket []Float `json:"gamma_max_bracket,omitempty"`
+	// GammaMaxNoneFound is the support for the bracket's high end: the γ
+	// above it (or, when no γ had an ηOC minimizer, all γ) at which the
+	// search was run and found none. That is all the upper side of
+	// gamma_max rests on: numerical support, not a proof.
+	GammaMaxNoneFound *GammaScan `json:"gamma_max_none_found,omitempty"`
+	Witness           *Witness   `json:"witness"`
 	// WitnessFloat64 is a witness at the largest γ below gamma_max on
 	// the grid gamma_max·(1 − 10^−j), j = 6…1, where the float64 exact
 	// minimizer shows the over-confidence too, by more than robustMargin
@@ -130,16 +139,43 @@ type BoundaryKReport struct {
 	Method string `json:"method"`
 }
 
-// BoundaryGammaReport answers, for one γ, the smallest K with an ηOC
-// minimizer (KMin, with a Witness); null when none up to the K where the
-// near-uniform argument guarantees one (which cannot happen for γ > 0).
-type BoundaryGammaReport struct {
-	Version int      `json:"version"`
-	Gamma   Float    `json:"gamma"`
-	KMin    *int     `json:"k_min"`
-	Witness *Witness `json:"witness"`
-	Method  string   `json:"method"`
+// GammaScan describes a set of γ at which a search was run: Points values
+// from From to To (a geometric grid, see boundaryScanGrid).
+type GammaScan struct {
+	From   Float `json:"from"`
+	To     Float `json:"to"`
+	Points int   `json:"points"`
 }
+
+// BoundaryGammaReport answers, for one γ, the smallest K with an ηOC
+// minimizer (KMin, with a Witness), or says why it could not (Status).
+type BoundaryGammaReport struct {
+	Version int   `json:"version"`
+	Gamma   Float `json:"gamma"`
+	// Status says whether KMin was established (KMinFound), cannot exist
+	// (KMinNone, γ = 0 only) or could not be established
+	// (KMinUndetermined, with the reason in Method); KMin and Witness are
+	// set only with KMinFound.
+	Status  KMinStatus `json:"status"`
+	KMin    *int       `json:"k_min"`
+	Witness *Witness   `json:"witness"`
+	Method  string     `json:"method"`
+}
+
+// KMinStatus is the outcome of BoundaryGamma.
+type KMinStatus string
+
+const (
+	// KMinFound: no ηOC minimizer found for K < k_min, one confirmed in
+	// 40 digits at k_min.
+	KMinFound KMinStatus = "found"
+	// KMinNone: no K has an ηOC minimizer (γ = 0, the cross-entropy).
+	KMinNone KMinStatus = "none"
+	// KMinUndetermined: for γ > 0 some K has ηOC minimizers (near-uniform
+	// ones once 1/K < τ_oc^γ), but the search could not confirm one at the
+	// smallest K where it found candidates, or found none up to its cap.
+	KMinUndetermined KMinStatus = "undetermined"
+)
 
 func (o *BoundaryOptions) defaults() {
 	if o.Evals <= 0 {
@@ -173,16 +209,23 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		best := searchOC(g, k, opt)
 		return best.found(), nil
 	}
-	lo, hi, ok, err := bisectGamma(oc, opt.RelTol)
+	grid := boundaryScanGrid(k)
+	sc, err := scanGamma(oc, grid, opt.RelTol)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		fmt.Fprintf(&method, "gamma_max: no ηOC minimizer found at any γ of the scan %v (each a search of the structured families and %d Nelder–Mead evaluations of G), so none is reported. ",
-			boundaryGammaGrid, opt.Evals)
+	searchText := fmt.Sprintf("structured families: m equal top entries, up to two more levels and zeros, including the limits toward S^K; plus %d Nelder–Mead evaluations of G over softmax-parametrized q from structured and random starts", opt.Evals)
+	if !sc.ok {
+		rep.GammaMaxNoneFound = &GammaScan{From: Float(grid[0]), To: Float(grid[len(grid)-1]), Points: len(grid)}
+		fmt.Fprintf(&method, "gamma_max: no ηOC minimizer found at any of %d γ from %s to %s (each a search: %s), so none is reported; this is what the search shows, not a proof that none exist. ",
+			len(grid), fmtFloat(grid[0]), fmtFloat(grid[len(grid)-1]), searchText)
 	} else {
+		lo, hi := sc.lo, sc.hi
 		gm := Float(lo + (hi-lo)/2)
 		rep.GammaMax, rep.GammaMaxBracket = &gm, []Float{Float(lo), Float(hi)}
+		if sc.above > 0 {
+			rep.GammaMaxNoneFound = &GammaScan{From: Float(hi), To: Float(sc.aboveTo), Points: sc.above}
+		}
 		w, err := witnessBelow(ctx, k, lo, hi, opt)
 		if err != nil {
 			return nil, err
@@ -191,8 +234,14 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		if rep.WitnessFloat64, err = witnessFloat64(ctx, k, lo, opt); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&method, "gamma_max: bisection over γ to relative width %g: at the low end %s the search finds q with G(q) > 0 beyond its rounding bound; at the high end %s the search (structured families: m equal top entries, up to two more levels and zeros, including the limits toward S^K; plus %d Nelder–Mead evaluations of G over softmax-parametrized q from structured and random starts) finds none. ",
-			opt.RelTol, fmtFloat(lo), fmtFloat(hi), opt.Evals)
+		fmt.Fprintf(&method, "gamma_max: scan of %d γ from %s to %s, then bisection to relative width %g: at the low end %s the search finds q with G(q) above its rounding bound; at the high end %s, and at each of the %d scanned γ above it up to %s (%s), it finds none (%s). The high end is thus numerical support only, and the supremum is not attained. ",
+			len(grid), fmtFloat(grid[0]), fmtFloat(grid[len(grid)-1]), opt.RelTol, fmtFloat(lo), fmtFloat(hi), sc.above, fmtFloat(sc.aboveTo), scanDensity, searchText)
+		if sc.gaps > 0 {
+			fmt.Fprintf(&method, "Below the low end the search found none at %d scanned γ (the largest %s), so the found set is not an interval at the scanned points. ", sc.gaps, fmtFloat(sc.lastGap))
+		}
+		if math.IsInf(hi, 1) {
+			method.WriteString("ηOC minimizers were found up to the largest γ scanned, so gamma_max is a lower bound only. ")
+		}
 		if w != nil {
 			fmt.Fprintf(&method, "Witness at γ = %s (%.2g below gamma_max, relative) from %q, confirmed by the 40-digit minimizer: max q* − max η = %.3g. ",
 				fmtFloat(float64(w.Gamma)), (float64(gm)-float64(w.Gamma))/float64(gm), w.Label, float64(w.MarginHiprec))
@@ -215,22 +264,38 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		}
 		return nearUniformOC(g, k), nil
 	}
-	lo, hi, ok, err = bisectGamma(nu, opt.RelTol)
+	lo, hi, ok, err := bisectGamma(nu, opt.RelTol)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		fmt.Fprintf(&method, "gamma_near_uniform: at no γ of the scan is G(q) > 0 (40-digit hiprec) at q = (1 + s·w)/K, s = %s, for any of the directions w tried, so ηOC minimizers do not come arbitrarily close to uniform for any γ > 0 (the linearization's γ_nu(K) = %.6g is negative).",
+		fmt.Fprintf(&method, "gamma_near_uniform: at no γ of the scan is G(q) > 0 (40-digit hiprec) at q = (1 + s·w)/K, s = %g, for any of the directions w tried, so ηOC minimizers do not come arbitrarily close to uniform for any γ > 0 (the linearization's γ_nu(K) = %.6g is negative).",
 			nearUniformStep, float64(rep.GammaNearUniformFormula))
 	} else {
 		g := Float(lo + (hi-lo)/2)
 		rep.GammaNearUniform, rep.GammaNearUniformBracket = &g, []Float{Float(lo), Float(hi)}
-		fmt.Fprintf(&method, "gamma_near_uniform: bisection over γ to relative width %g on the sign of G(q), evaluated with package hiprec (60 digits) at q = (1 + s·w)/K, s = %s, for %d directions w (positive for some w at the low end %s, for none at the high end %s); the closed form 1 + (K−1)(ln K − 2)/ln K = %s differs by %.1g relative.",
+		fmt.Fprintf(&method, "gamma_near_uniform: bisection over γ to relative width %g on the sign of G(q), evaluated with package hiprec (60 digits) at q = (1 + s·w)/K, s = %g, for %d directions w (positive for some w at the low end %s, for none at the high end %s); the closed form 1 + (K−1)(ln K − 2)/ln K = %s differs by %.1g relative.",
 			opt.RelTol, nearUniformStep, len(nearUniformDirections(k)), fmtFloat(lo), fmtFloat(hi),
 			fmtFloat(float64(rep.GammaNearUniformFormula)), math.Abs(float64(g)-float64(rep.GammaNearUniformFormula))/float64(g))
 	}
 	rep.Method = strings.TrimSpace(method.String())
 	return rep, nil
+}
+
+// boundaryMinGamma is the smallest γ at which BoundaryGamma searches:
+// below it the largest margin max q* − max η seen at K = 4, about 7e-4·γ,
+// is below ocConfirmFloor, so no witness could be confirmed.
+const boundaryMinGamma = 1e-36
+
+// noneBelow says that the search found no candidate for K = 2 … k−1.
+func noneBelow(k int) string {
+	switch k {
+	case 2:
+		return ""
+	case 3:
+		return " (none found at K = 2)"
+	}
+	return fmt.Sprintf(" (none found for K = 2, …, %d)", k-1)
 }
 
 // maxBoundaryK bounds K for the boundary searches (their structured grids
@@ -246,12 +311,20 @@ func BoundaryGamma(ctx context.Context, gamma float64, opt BoundaryOptions) (*Bo
 	opt.defaults()
 	rep := &BoundaryGammaReport{Version: ReportVersion, Gamma: Float(gamma)}
 	if gamma == 0 {
+		rep.Status = KMinNone
 		rep.Method = "γ = 0 is the cross-entropy, which is strictly proper: q* = η for every η and K, so no K gives an ηOC minimizer."
+		return rep, nil
+	}
+	if gamma < boundaryMinGamma {
+		rep.Status = KMinUndetermined
+		rep.Method = fmt.Sprintf("Undetermined: ηOC minimizers exist at K = 4 for every γ below gamma_max(4) ≈ 1.43 (findings.md, Sec. 4) and none at K = 2 (Cor 10), but at γ < %g their margins max q* − max η (∝ γ, about 7e-4·γ at K = 4) are below %.0e, what the 40-digit minimizer resolves, so no witness can be confirmed and K = 3 cannot be searched.",
+			boundaryMinGamma, ocConfirmFloor)
 		return rep, nil
 	}
 	// Near-uniform vectors are ηOC once 1/K < τ_oc (the linearization),
 	// so the scan can stop there.
-	kMax := min(maxBoundaryK, int(math.Floor(1/theory.TauOC(gamma)))+1)
+	kNU := int(math.Floor(1/theory.TauOC(gamma))) + 1
+	kMax := min(maxBoundaryK, kNU)
 	for k := 2; k <= kMax; k++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -260,575 +333,30 @@ func BoundaryGamma(ctx context.Context, gamma float64, opt BoundaryOptions) (*Bo
 		if !best.found() {
 			continue
 		}
-		w := confirmWitness(gamma, k, ocCandidates(gamma, k, opt, best))
+		w, unresolved := confirmWitnessCount(gamma, k, ocCandidates(gamma, k, opt, best))
 		if w == nil {
+			if unresolved > 0 {
+				rep.Status = KMinUndetermined
+				rep.Method = fmt.Sprintf("Undetermined: at K = %d the search finds q with G(q) above its rounding bound, but the margins max q* − max η of their minimizers (∝ γ) are below %.0e, what the 40-digit minimizer resolves, so none is confirmed%s.",
+					k, ocConfirmFloor, noneBelow(k))
+				return rep, nil
+			}
 			continue
 		}
 		km := k
-		rep.KMin, rep.Witness = &km, w
-		rep.Method = fmt.Sprintf("For K = 2, …, %d the search (structured families and %d Nelder–Mead evaluations of G per K) finds no q with G(q) > 0; at K = %d it does, and the witness is confirmed by the 40-digit minimizer (max q* − max η = %.3g).",
+		rep.Status, rep.KMin, rep.Witness = KMinFound, &km, w
+		rep.Method = fmt.Sprintf("For K = 2, …, %d the search (structured families and %d Nelder–Mead evaluations of G per K) finds no q with G(q) above its rounding bound; at K = %d it does, and the witness is confirmed by the 40-digit minimizer (max q* − max η = %.3g).",
 			k-1, opt.Evals, k, float64(w.MarginHiprec))
 		if k == 2 {
 			rep.Method = fmt.Sprintf("At K = 2 the search finds an ηOC case, confirmed by the 40-digit minimizer (max q* − max η = %.3g).", float64(w.MarginHiprec))
 		}
 		return rep, nil
 	}
-	rep.Method = fmt.Sprintf("No ηOC minimizer found for K = 2, …, %d (searched up to the K where 1/K < τ_oc^γ guarantees near-uniform ones, capped at %d).", kMax, maxBoundaryK)
+	rep.Status = KMinUndetermined
+	if kNU > maxBoundaryK {
+		rep.Method = fmt.Sprintf("Undetermined: no ηOC minimizer found for K = 2, …, %d, the search's cap; near-uniform ones exist from K = %d on (1/K < τ_oc^γ), so k_min is in (%d, %d] unless the search missed one.", maxBoundaryK, kNU, maxBoundaryK, kNU)
+	} else {
+		rep.Method = fmt.Sprintf("Undetermined: no ηOC minimizer found for K = 2, …, %d, although near-uniform ones exist at K = %d (1/K < τ_oc^γ): at this γ the search cannot resolve G (its terms are O(γ) and underflow or drown in rounding).", kMax, kNU)
+	}
 	return rep, nil
-}
-
-// bisectGamma scans boundaryGammaGrid for the last γ with pred true
-// before the first with pred false, then bisects between them to relative
-// width relTol. ok = false when pred is false at the first grid point (and
-// at every other grid point). If pred holds at every grid point, the
-// bracket is (last grid point, +Inf) and lo is a lower bound only.
-func bisectGamma(pred func(float64) (bool, error), relTol float64) (lo, hi float64, ok bool, err error) {
-	lo, hi = math.NaN(), math.Inf(1)
-	for _, g := range boundaryGammaGrid {
-		yes, err := pred(g)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if yes {
-			lo = g
-			continue
-		}
-		if !math.IsNaN(lo) {
-			hi = g
-			break
-		}
-	}
-	if math.IsNaN(lo) {
-		return 0, 0, false, nil
-	}
-	if math.IsInf(hi, 1) {
-		return lo, hi, true, nil
-	}
-	for hi-lo > relTol*hi {
-		mid := lo + (hi-lo)/2
-		yes, err := pred(mid)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if yes {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, hi, true, nil
-}
-
-// gammaTauUC returns the γ with τ_uc^γ = 1/(K−1) by bisection on
-// theory.TauUC, which decreases in γ from 1/2; NaN for K ≤ 3.
-func gammaTauUC(k int) Float {
-	target := 1 / float64(k-1)
-	if target >= 0.5 {
-		return Float(math.NaN())
-	}
-	lo, hi := 0.0, 1.0
-	for theory.TauUC(hi) > target {
-		lo, hi = hi, 2*hi
-	}
-	for i := 0; i < 200 && hi-lo > 1e-15*hi; i++ {
-		mid := lo + (hi-lo)/2
-		if theory.TauUC(mid) > target {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return Float(lo + (hi-lo)/2)
-}
-
-// ocPoint is a candidate q with its gap G and G's rounding bound.
-type ocPoint struct {
-	q      []float64
-	g, err float64
-	label  string
-}
-
-func (p ocPoint) found() bool { return p.q != nil && p.g > p.err }
-
-// better orders points by how clearly G is positive.
-func (p ocPoint) better(o ocPoint) bool {
-	if o.q == nil {
-		return p.q != nil
-	}
-	return p.g-p.err > o.g-o.err
-}
-
-// ocGap returns G(q) = Σ_l q_l (1/φ(q_l) − 1/φ(max q)) and a bound on its
-// rounding error (a few ulps of each term's parts).
-func ocGap(q []float64, gamma float64) (g, bound float64) {
-	t := theory.Max(q)
-	it := 1 / theory.Phi(t, gamma)
-	for _, x := range q {
-		if x == t || x == 0 {
-			continue
-		}
-		ix := 1 / theory.Phi(x, gamma)
-		g += x * (ix - it)
-		bound += x * (ix + it)
-	}
-	return g, gapULPs * 0x1p-53 * bound
-}
-
-// gapULPs: φ has a relative error of a few ulps (theory.Phi); each term of
-// G adds a reciprocal, a subtraction and a product.
-const gapULPs = 16
-
-// level is one group of equal entries of a structured q.
-type level struct {
-	n int
-	v float64
-}
-
-// levelsGap is ocGap for q = (t ×m, levels…) given by its distinct values.
-func levelsGap(t float64, levels []level, gamma float64) (g, bound float64) {
-	it := 1 / theory.Phi(t, gamma)
-	for _, l := range levels {
-		if l.n == 0 || l.v == 0 || l.v == t {
-			continue
-		}
-		ix := 1 / theory.Phi(l.v, gamma)
-		g += float64(l.n) * l.v * (ix - it)
-		bound += float64(l.n) * l.v * (ix + it)
-	}
-	return g, gapULPs * 0x1p-53 * bound
-}
-
-func expand(k, m int, t float64, levels []level) []float64 {
-	q := make([]float64, 0, k)
-	for range m {
-		q = append(q, t)
-	}
-	for _, l := range levels {
-		for range l.n {
-			q = append(q, l.v)
-		}
-	}
-	for len(q) < k {
-		q = append(q, 0)
-	}
-	return q
-}
-
-// partitions lists (m, a, b) — m top entries, a entries at x, b at y, the
-// rest 0 — for the structured search: all of them for K ≤ 12, a sparser
-// set above.
-func partitions(k int) [][3]int {
-	var out [][3]int
-	if k <= 12 {
-		for m := 1; m < k; m++ {
-			for a := 1; a <= k-m; a++ {
-				for b := 0; b <= k-m-a; b++ {
-					out = append(out, [3]int{m, a, b})
-				}
-			}
-		}
-		return out
-	}
-	for _, m := range topMs(k) {
-		r := k - m
-		as := dedupe([]int{1, 2, 3, r / 2, r - 1, r})
-		for _, a := range as {
-			if a < 1 || a > r {
-				continue
-			}
-			for _, b := range dedupe([]int{0, 1, (r - a) / 2, r - a}) {
-				if b >= 0 && b <= r-a {
-					out = append(out, [3]int{m, a, b})
-				}
-			}
-		}
-	}
-	return out
-}
-
-func dedupe(x []int) []int {
-	slices.Sort(x)
-	return slices.Compact(x)
-}
-
-// Grid sizes of the structured boundary search.
-const (
-	ocGridT = 24
-	ocGridX = 16
-)
-
-// limitEps approach S^K: top entries (1−ε)/m and one entry ε.
-var limitEps = []float64{1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12, 1e-15, 1e-30, 1e-100, 1e-300}
-
-// searchOC maximizes G over the structured families and with Nelder–Mead
-// from the best of them and from random points, and returns the best.
-func searchOC(gamma float64, k int, opt BoundaryOptions) ocPoint {
-	pts := structuredOC(gamma, k, 4)
-	best := ocPoint{}
-	if len(pts) > 0 {
-		best = pts[0]
-	}
-	if nm := nelderMeadOC(gamma, k, opt, pts); nm.better(best) {
-		best = nm
-	}
-	return best
-}
-
-// structuredOC evaluates G on the structured grid and returns its best
-// top points (one per partition), best first.
-func structuredOC(gamma float64, k, top int) []ocPoint {
-	var bests []ocPoint
-	for _, p := range partitions(k) {
-		m, a, b := p[0], p[1], p[2]
-		pos := m + a + b
-		tlo, thi := 1/float64(pos), 1/float64(m)
-		var ts []float64
-		for j := 1; j <= ocGridT; j++ {
-			ts = append(ts, tlo+(thi-tlo)*float64(j)/(ocGridT+1))
-		}
-		if b == 0 {
-			for _, e := range limitEps {
-				ts = append(ts, (1-e)/float64(m))
-			}
-		}
-		best := ocPoint{}
-		consider := func(t float64, lv []level, label string) {
-			g, e := levelsGap(t, lv, gamma)
-			if best.q == nil || g-e > best.g-best.err {
-				best = ocPoint{q: expand(k, m, t, lv), g: g, err: e, label: label}
-			}
-		}
-		for _, t := range ts {
-			if b == 0 {
-				x := (1 - float64(m)*t) / float64(a)
-				if x > 0 && x < t {
-					consider(t, []level{{a, x}}, fmt.Sprintf("m=%d top, %d equal, %d zero", m, a, k-pos))
-				}
-				continue
-			}
-			for j := 0; j <= ocGridX+1; j++ {
-				x := t * float64(j) / (ocGridX + 1)
-				if j == 0 {
-					x = t * 1e-9
-				}
-				if j == ocGridX+1 {
-					x = t * (1 - 1e-9)
-				}
-				y := (1 - float64(m)*t - float64(a)*x) / float64(b)
-				if y > 0 && y < t {
-					consider(t, []level{{a, x}, {b, y}}, fmt.Sprintf("m=%d top, %d and %d equal, %d zero", m, a, b, k-pos))
-				}
-			}
-		}
-		if best.q != nil {
-			bests = append(bests, best)
-		}
-	}
-	slices.SortStableFunc(bests, func(x, y ocPoint) int {
-		switch {
-		case x.better(y):
-			return -1
-		case y.better(x):
-			return 1
-		}
-		return 0
-	})
-	if len(bests) > top {
-		bests = bests[:top]
-	}
-	return bests
-}
-
-// nelderMeadOC maximizes G over q = softmax(z) with Nelder–Mead, from the
-// given points and from Dirichlet-random ones, within opt.Evals
-// evaluations.
-func nelderMeadOC(gamma float64, k int, opt BoundaryOptions, starts []ocPoint) ocPoint {
-	rng := rand.New(rand.NewPCG(opt.Seed, uint64(k)^math.Float64bits(gamma)))
-	q := make([]float64, k)
-	best := ocPoint{}
-	evals := 0
-	f := func(z []float64) float64 {
-		evals++
-		softmax(q, z)
-		if theory.InSK(q) {
-			return 0
-		}
-		g, e := ocGap(q, gamma)
-		if math.IsNaN(g) {
-			return advPenalty
-		}
-		if p := (ocPoint{q: q, g: g, err: e}); p.better(best) {
-			best = ocPoint{q: slices.Clone(q), g: g, err: e, label: "Nelder–Mead"}
-		}
-		return -(g - e)
-	}
-	var z0s [][]float64
-	for _, s := range starts {
-		z0s = append(z0s, logits(make([]float64, k), s.q))
-	}
-	for len(z0s) < 8 {
-		z := make([]float64, k)
-		alpha := []float64{1, 0.3, 3}[len(z0s)%3]
-		for i := range z {
-			z[i] = math.Log(gammaVariate(rng, alpha) + 1e-300)
-		}
-		z0s = append(z0s, z)
-	}
-	per := max(1, opt.Evals/len(z0s))
-	for _, z0 := range z0s {
-		set := &optimize.Settings{FuncEvaluations: per,
-			Converger: &optimize.FunctionConverge{Absolute: 1e-300, Relative: 1e-12, Iterations: 50}}
-		optimize.Minimize(optimize.Problem{Func: f}, z0, set, &optimize.NelderMead{SimplexSize: 0.3})
-	}
-	return best
-}
-
-// gammaVariate draws Gamma(α, 1) by Marsaglia and Tsang's method.
-func gammaVariate(r *rand.Rand, alpha float64) float64 {
-	boost := 1.0
-	if alpha < 1 {
-		boost = math.Pow(r.Float64(), 1/alpha)
-		alpha++
-	}
-	d := alpha - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := r.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		if u := r.Float64(); math.Log(u) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return d * v * boost
-		}
-	}
-}
-
-// ocCandidates lists candidate witnesses at (γ, K): the best structured
-// points, the optimizer's best, and the limit family toward S^K with
-// K−1 top entries.
-func ocCandidates(gamma float64, k int, opt BoundaryOptions, best ocPoint) []ocPoint {
-	c := structuredOC(gamma, k, 8)
-	if best.q != nil {
-		c = append(c, best)
-	}
-	if k >= 3 {
-		m := k - 1
-		for e := 0.1; e >= 1e-14; e /= math.Sqrt(10) {
-			t := (1 - e) / float64(m)
-			g, er := levelsGap(t, []level{{1, e}}, gamma)
-			c = append(c, ocPoint{q: expand(k, m, t, []level{{1, e}}), g: g, err: er, label: fmt.Sprintf("m=%d top, 1 at %.2g", m, e)})
-		}
-	}
-	return c
-}
-
-// confirmWitness maps each candidate with G > 0 to η = Ψ(q) in float64 and
-// returns the one whose 40-digit minimizer is the most clearly ηOC, or
-// nil.
-func confirmWitness(gamma float64, k int, cands []ocPoint) *Witness {
-	var best *Witness
-	for _, c := range cands {
-		if !c.found() {
-			continue
-		}
-		eta := theory.Psi(make([]float64, k), c.q, gamma)
-		if numeric.ValidateEta(eta, gamma) != nil {
-			continue
-		}
-		mh, qh, err := hiprecOCMargin(eta, gamma)
-		if err != nil || !(mh > 0) {
-			continue
-		}
-		if best != nil && mh <= float64(best.MarginHiprec) {
-			continue
-		}
-		q, err := numeric.Exact(eta, gamma)
-		if err != nil {
-			continue
-		}
-		best = &Witness{Gamma: Float(gamma), Eta: Floats(eta), Q: Floats(qh),
-			Margin: Float(theory.Max(q.Q) - theory.Max(eta)), MarginHiprec: Float(mh), Label: c.label}
-	}
-	return best
-}
-
-// witnessBelow finds a confirmed witness at a γ just below the bracket
-// [lo, hi]: at lo if possible, else stepping down by relative 10^−7,
-// 10^−6, …, 10^−1 (close to the supremum the margin shrinks like the
-// square of the distance and drowns in the rounding of η to float64).
-func witnessBelow(ctx context.Context, k int, lo, hi float64, opt BoundaryOptions) (*Witness, error) {
-	for _, rel := range []float64{0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1} {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		g := lo * (1 - rel)
-		best := searchOC(g, k, opt)
-		if w := confirmWitness(g, k, ocCandidates(g, k, opt, best)); w != nil {
-			return w, nil
-		}
-	}
-	return nil, nil
-}
-
-// robustMargin is the float64 margin a witness_float64 must exceed: a
-// thousand times the rounding of max q* − max η in float64 (≈ 1e-16), so
-// that no float64 solver of ordinary accuracy can miss it.
-const robustMargin = 1e-13
-
-// witnessFloat64 finds a witness below lo whose float64 margin (exact
-// minimizer) exceeds robustMargin, as well as its high-precision one.
-func witnessFloat64(ctx context.Context, k int, lo float64, opt BoundaryOptions) (*Witness, error) {
-	for _, rel := range []float64{1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1} {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		g := lo * (1 - rel)
-		cands := ocCandidates(g, k, opt, searchOC(g, k, opt))
-		var robust []ocPoint
-		for _, c := range cands {
-			if !c.found() {
-				continue
-			}
-			eta := theory.Psi(make([]float64, k), c.q, g)
-			if q, err := numeric.Exact(eta, g); err == nil && q.Status == numeric.Converged && theory.Max(q.Q) > theory.Max(eta) {
-				robust = append(robust, c)
-			}
-		}
-		if w := confirmWitness(g, k, robust); w != nil && w.Margin > robustMargin {
-			return w, nil
-		}
-	}
-	return nil, nil
-}
-
-// hiprecCtx is the decimal context for the boundary's high-precision
-// arithmetic: 80 digits, past hiprec's 60-digit results.
-var hiprecCtx = &apd.Context{Precision: 80, MaxExponent: apd.MaxExponent, MinExponent: apd.MinExponent,
-	Traps: apd.DefaultTraps, Rounding: apd.RoundHalfEven}
-
-// hiprecOCMargin returns max q* − max η̂ with q* = hiprec.Minimize(η) and
-// η̂ = η/Σ η (the posterior hiprec.Minimize solves for), formed in
-// 80-digit decimal arithmetic and rounded to float64 at the end, and q*
-// rounded to float64.
-func hiprecOCMargin(eta []float64, gamma float64) (float64, []float64, error) {
-	qd, err := hiprec.Minimize(eta, gamma)
-	if err != nil {
-		return 0, nil, err
-	}
-	maxQ := qd[0]
-	q := make([]float64, len(qd))
-	for i, d := range qd {
-		q[i] = hiprec.Float(d)
-		if d.Cmp(maxQ) > 0 {
-			maxQ = d
-		}
-	}
-	sum := new(apd.Decimal)
-	for _, x := range eta {
-		if _, err := hiprecCtx.Add(sum, sum, hiprec.Exact(x)); err != nil {
-			return 0, nil, err
-		}
-	}
-	maxEta := new(apd.Decimal)
-	if _, err := hiprecCtx.Quo(maxEta, hiprec.Exact(theory.Max(eta)), sum); err != nil {
-		return 0, nil, err
-	}
-	d := new(apd.Decimal)
-	if _, err := hiprecCtx.Sub(d, maxQ, maxEta); err != nil {
-		return 0, nil, err
-	}
-	return hiprec.Float(d), q, nil
-}
-
-// nearUniformDirections returns the displacement directions of the
-// near-uniform test: the structured ones and four Dirichlet-random ones
-// (fixed seed), each with Σ w = 0 and max |w| = 1.
-func nearUniformDirections(k int) [][]float64 {
-	var out [][]float64
-	for _, d := range directions(k) {
-		out = append(out, d.w)
-	}
-	r := rand.New(rand.NewPCG(uint64(k), 0x5eed))
-	for range 4 {
-		w := make([]float64, k)
-		var s float64
-		for i := range w {
-			w[i] = gammaVariate(r, 1)
-			s += w[i]
-		}
-		var m float64
-		for i := range w {
-			w[i] -= s / float64(k)
-			m = math.Max(m, math.Abs(w[i]))
-		}
-		for i := range w {
-			w[i] /= m
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-// nearUniformOC reports whether G(q) > 0, evaluated with package hiprec,
-// at q = (1 + s·w)/K for some direction w, s = nearUniformStep.
-func nearUniformOC(gamma float64, k int) bool {
-	for _, w := range nearUniformDirections(k) {
-		if g, err := hiprecNearUniformGap(gamma, k, w); err == nil && g.Sign() > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// hiprecNearUniformGap returns G(q) at q_i = (1 + s·w_i)/K in decimal
-// arithmetic (80 digits), with φ from hiprec.PhiDecimal (60 digits).
-func hiprecNearUniformGap(gamma float64, k int, w []float64) (*apd.Decimal, error) {
-	s, _, err := apd.NewFromString(nearUniformStep)
-	if err != nil {
-		return nil, err
-	}
-	kd := apd.New(int64(k), 0)
-	q := make([]*apd.Decimal, k)
-	var maxQ *apd.Decimal
-	for i, wi := range w {
-		d := new(apd.Decimal)
-		hiprecCtx.Mul(d, s, hiprec.Exact(wi))
-		hiprecCtx.Add(d, d, apd.New(1, 0))
-		hiprecCtx.Quo(d, d, kd)
-		q[i] = d
-		if maxQ == nil || d.Cmp(maxQ) > 0 {
-			maxQ = d
-		}
-	}
-	inv := func(v *apd.Decimal) (*apd.Decimal, error) {
-		d := new(apd.Decimal)
-		_, err := hiprecCtx.Quo(d, apd.New(1, 0), hiprec.PhiDecimal(v, gamma))
-		return d, err
-	}
-	it, err := inv(maxQ)
-	if err != nil {
-		return nil, err
-	}
-	g := new(apd.Decimal)
-	cache := map[string]*apd.Decimal{}
-	for _, v := range q {
-		if v.Cmp(maxQ) == 0 {
-			continue
-		}
-		key := v.String()
-		iv, ok := cache[key]
-		if !ok {
-			if iv, err = inv(v); err != nil {
-				return nil, err
-			}
-			cache[key] = iv
-		}
-		t := new(apd.Decimal)
-		hiprecCtx.Sub(t, iv, it)
-		hiprecCtx.Mul(t, t, v)
-		hiprecCtx.Add(g, g, t)
-	}
-	return g, nil
 }
