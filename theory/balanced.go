@@ -38,34 +38,22 @@ func PsiBalanced(dst, v, alpha []float64, gamma float64) []float64 {
 	if len(dst) != len(v) || len(alpha) != len(v) {
 		panic("theory: length mismatch")
 	}
-	if !validGamma(gamma) {
-		return fillNaN(dst)
-	}
-	ones := 0
-	for i, vi := range v {
-		if !validProb(vi) || !validWeight(alpha[i]) {
+	for _, a := range alpha {
+		if !validWeight(a) {
 			return fillNaN(dst)
 		}
-		if vi == 1 {
-			ones++
-		}
 	}
-	switch {
-	case ones > 0 && gamma > 0:
-		for i, vi := range v {
-			if vi == 1 {
-				dst[i] = 1 / alpha[i]
-			} else {
-				dst[i] = 0
-			}
-		}
-		return normalize(dst)
-	case gamma == 0:
+	switch psiCaseOf(v, gamma) {
+	case psiCaseNaN:
+		return fillNaN(dst)
+	case psiCaseOnes: // 1/α_i on {i : v_i = 1} once divided below
+		indicatorOfOnes(dst, v)
+	case psiCaseIdentity:
 		copy(dst, v)
-	case gamma <= psiDirectMaxGamma:
-		psiDirect(dst, v, gamma)
+	case psiCaseDirect:
+		hTerms(dst, v, gamma)
 	default:
-		psiScaled(dst, v, gamma)
+		hTermsScaled(dst, v, gamma)
 	}
 	for i := range dst {
 		dst[i] /= alpha[i]

@@ -84,25 +84,26 @@ func Log(x float64) float64 {
 }
 
 // Logs sets dst[i] = Log(x[i]) for every i, bit for bit, and returns dst.
-// On amd64 CPUs with AVX2 and FMA it takes four entries at a time: 2.3 ns
-// per entry at K = 1000 and 4.2 at K = 10, against 10.6 and 9.3 for a loop
-// of Log calls (BenchmarkLogs, medians on the reference machine on a slow
-// day); elsewhere it is such a loop. dst may alias x. Logs panics if
-// len(dst) != len(x).
+// On amd64 CPUs with AVX2 and FMA it takes four entries at a time in
+// assembly; elsewhere it is a loop of Log's body. dst may alias x. Logs
+// panics if len(dst) != len(x).
 func Logs(dst, x []float64) []float64 {
 	if len(dst) != len(x) {
 		panic("theory: length mismatch")
 	}
-	j := logsVec(dst, x)
+	j := 0
+	if haveArchKernels {
+		j = archLogs(dst, x)
+	}
 	logSlice(dst[j:], x[j:])
 	return dst
 }
 
-// logSlice sets dst[i] = Log(x[i]) for every i, bit for bit (checked by
-// TestLogSlice): the loop body is Log's, copied by hand because Log is too
-// big to inline, and a pass over a slice then costs about 4.5 ns per element
-// instead of 5.8 (the call, its frame and math.FMA's feature check). dst
-// may alias x.
+// logSlice sets dst[i] = Log(x[i]) for every i, bit for bit, the portable
+// twin of archLogs. Its loop body is Log's, copied because Log is too big
+// to inline and a call per element (its frame and math.FMA's feature
+// check) costs about a quarter more per element (docs/numerics.md);
+// TestLogSlice checks the copy against Log bit for bit. dst may alias x.
 func logSlice(dst, x []float64) {
 	dst = dst[:len(x)]
 	for j, xj := range x {

@@ -132,3 +132,17 @@ func powInt(w float64, n int) float64 {
 	}
 	return powNat(w, n)
 }
+
+// powNat returns w^n for n ≥ 0 by binary powering; short enough to inline
+// (the Ψ kernels use it too).
+func powNat(w float64, n int) float64 {
+	r := 1.0
+	for n > 0 {
+		if n&1 == 1 {
+			r *= w
+		}
+		w *= w
+		n >>= 1
+	}
+	return r
+}
