@@ -31,6 +31,7 @@ import "math"
 //
 //	PsiBalanced(dst, v, α, γ) is all NaN if γ is NaN, negative or +Inf, any v_i is NaN or outside [0, 1], every v_i is 0, or any α_i is NaN, ±Inf or ≤ 0
 //	PsiBalanced(dst, v, α, γ) for γ > 0 and some v_i = 1: proportional to 1/α_i on {i : v_i = 1}, 0 elsewhere (so it maps e_y to e_y)
+//	PsiBalanced(dst, v, α, 0) ∝ v_i/α_i
 //
 // PsiBalanced panics if len(dst) != len(v) or len(alpha) != len(v). dst may
 // alias v.

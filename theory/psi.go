@@ -11,9 +11,9 @@ import "math"
 // identity on the simplex (it returns v / Σ v).
 //
 // Method: for γ ≤ 17, where no h^γ(v_i) can overflow, h^γ(v_i) is formed
-// directly (for integer γ ≤ 9 with no logarithm of its own, the power
-// (1−v)^{γ−1} taken by repeated squaring) and the terms are divided by their
-// compensated sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
+// directly (for integer γ ≤ 9 with the power (1−v)^{γ−1} by binary
+// powering, so that log v is the only logarithm) and the terms are divided
+// by their compensated sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
 // is split as 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled
 // by the same exact power of two 2^{−max n}, so Ψ^γ never overflows, for any
 // γ, and small components lose no accuracy to the scaling.
