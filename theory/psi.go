@@ -138,9 +138,9 @@ func indicatorOfOnes(dst, v []float64) []float64 {
 
 // psiByKernel writes Ψ^γ(v) into dst with a kernel, the assembly one where
 // the CPU has it (haveArchKernels) and the portable one otherwise, for γ−1 =
-// n in [0, maxIntPow]; it reports false, having written nothing, if v is
-// empty or not in the kernels' domain (psiKernelDomain) or the kernel
-// cannot take it in place.
+// n in [0, maxIntPow]. It reports false if v is empty, not in the kernels'
+// domain (psiKernelDomain) or too long for the portable kernel in place;
+// v is then as it was, dst (if it is not v) garbage.
 func psiByKernel(dst, v []float64, n int, gamma float64) bool {
 	switch {
 	case len(v) == 0:
