@@ -31,7 +31,7 @@ var (
 
 // gammaNearUniform is the closed form 1 + (K−1)(ln K − 2)/ln K
 // (findings.md derives it; negative for K ≤ 4).
-func gammaNearUniform(k float64) float64 { return 1 + (k-1)*(math.Log(k)-2)/math.Log(k) }
+func gammaNearUniform(k float64) float64 { return theory.GammaNearUniform(k) }
 
 // gammaMaxClosed is the γ at which τ_uc^γ = 1/(K−1) (0 for K ≤ 3, where
 // 1/(K−1) ≥ 1/2 = τ_uc^0).

@@ -12,7 +12,6 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/focaltk/focal/hiprec"
-	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -27,8 +26,16 @@ import (
 //     γ there, so the error may grow with a = γ·|log(1−v)|, but must stay
 //     under amplifiedULPsPerA·a ulps.
 //
-// Run with FOCAL_ACCURACY_OUT=FILE to write the table of worst errors
-// (docs/numerics.md quotes it).
+// Run with FOCAL_ACCURACY_OUT=FILE to write the worst errors into FILE's
+// table (docs/numerics.md quotes it): the rows of the functions measured
+// here are replaced and the others kept, those of "Exact q*" that numeric's
+// TestExactAccuracy writes (numeric/exact_accuracy_test.go, the same
+// contract for the exact minimizer). Regenerate the whole table with
+//
+//	FOCAL_ACCURACY_OUT=FILE go test ./theory -run TestAccuracy -count=1 -v
+//	FOCAL_ACCURACY_OUT=FILE go test ./numeric -run TestExactAccuracy -count=1 -v
+//
+// one after the other (run at once, the two would race for FILE).
 const (
 	// strictRelTol is the contract's bound in the moderate regime (about
 	// 45 ulps), far above the few ulps the kernels reach, so it catches a
@@ -99,19 +106,57 @@ func (t *accTable) add(fn, regime string, ulps, rel float64, where string) {
 	r.worst = math.Max(r.worst, rel)
 }
 
-func (t *accTable) markdown() string {
-	var keys []string
-	for k := range t.rows {
+const accHeader = "| function | regime | cases | worst error (ulps) | worst relative error | at |\n|---|---|---|---|---|---|\n"
+
+// lines returns the table's rows, keyed by function and regime.
+func (t *accTable) lines() map[string]string {
+	m := map[string]string{}
+	for k, r := range t.rows {
+		m[k] = fmt.Sprintf("| %s | %s | %d | %.3g | %.3g | %s |", r.fn, r.regime, r.cases, r.worstULPs, r.worst, r.where)
+	}
+	return m
+}
+
+func (t *accTable) markdown() string { return accRender(t.lines()) }
+
+// accRender writes the header and the rows sorted by key.
+func accRender(rows map[string]string) string {
+	keys := make([]string, 0, len(rows))
+	for k := range rows {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("| function | regime | cases | worst error (ulps) | worst relative error | at |\n|---|---|---|---|---|---|\n")
+	b.WriteString(accHeader)
 	for _, k := range keys {
-		r := t.rows[k]
-		fmt.Fprintf(&b, "| %s | %s | %d | %.3g | %.3g | %s |\n", r.fn, r.regime, r.cases, r.worstULPs, r.worst, r.where)
+		b.WriteString(rows[k] + "\n")
 	}
 	return b.String()
+}
+
+// mergeInto rewrites the table in file with this table's rows in place of
+// any earlier rows of its functions, keeping the other functions' rows (a
+// missing file is an empty table).
+func (t *accTable) mergeInto(file string) error {
+	mine := map[string]bool{}
+	for _, r := range t.rows {
+		mine[r.fn] = true
+	}
+	rows := t.lines()
+	old, err := os.ReadFile(file)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for line := range strings.SplitSeq(string(old), "\n") {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| ") || len(cells) < 3 || strings.HasPrefix(line, "| function |") {
+			continue
+		}
+		if fn := strings.TrimPrefix(cells[0], "| "); !mine[fn] {
+			rows[fn+"\x00"+cells[1]] = line
+		}
+	}
+	return os.WriteFile(file, []byte(accRender(rows)), 0o644)
 }
 
 func regimeOf(a float64) string {
@@ -175,7 +220,8 @@ func TestAccuracy(t *testing.T) {
 		checkErr(t, &tab, "TauUC", theory.TauUC(g), hiprec.TauUC(g), 0, where)
 	}
 
-	// Ψ and the exact minimizer on probability vectors from several regimes.
+	// Ψ on probability vectors from several regimes (numeric's
+	// TestExactAccuracy draws the same ones for the exact minimizer).
 	for _, g := range accuracyGammas() {
 		for _, v := range accuracyVectors(rng) {
 			psi := theory.Psi(make([]float64, len(v)), v, g)
@@ -190,33 +236,12 @@ func TestAccuracy(t *testing.T) {
 				}
 				checkErr(t, &tab, "Psi", psi[i], want[i], a, fmt.Sprintf("v=%v i=%d γ=%v", v, i, g))
 			}
-			if len(v) > 12 {
-				continue // hiprec.Minimize is slow beyond a dozen classes
-			}
-			r, err := numeric.Exact(v, g)
-			if err != nil {
-				t.Fatalf("Exact(%v, %v): %v", v, g, err)
-			}
-			qw, err := hiprec.Minimize(v, g)
-			if err != nil {
-				t.Fatalf("hiprec.Minimize(%v, %v): %v", v, g, err)
-			}
-			aq := 0.0
-			for i := range qw {
-				aq = math.Max(aq, amp(hiprec.Float(qw[i]), g))
-			}
-			for i := range v {
-				if hiprec.Float(qw[i]) < psiMinComponent {
-					continue
-				}
-				checkErr(t, &tab, "Exact q*", r.Q[i], qw[i], aq, fmt.Sprintf("η=%v i=%d γ=%v", v, i, g))
-			}
 		}
 	}
 	table := tab.markdown()
 	t.Logf("worst errors against hiprec:\n%s", table)
 	if out := os.Getenv("FOCAL_ACCURACY_OUT"); out != "" {
-		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+		if err := tab.mergeInto(out); err != nil {
 			t.Fatal(err)
 		}
 	}

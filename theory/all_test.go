@@ -1,9 +1,13 @@
 package theory_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -328,29 +332,59 @@ func TestLogSubnormal(t *testing.T) {
 	}
 }
 
-// PsiRows is Psi row by row, bit for bit (a second code path against the
-// first), including rows with special cases, for several row lengths and γ.
+// PsiRows, not in place and in place, meets Psi's accuracy contract row by
+// row against the independent oracle hiprec.Psi (a shifted softmax of ln h
+// in 233-bit arithmetic, written from Eq. 12–13 without this package),
+// through checkErr's tolerances (strictRelTol where every γ·|log(1−v_i)| ≤
+// 10, amplifiedULPsPerA ulps per unit beyond), and gives NaN exactly where
+// the oracle does; rows with special cases are included, for several γ and
+// more rows than one block. It is also Psi of each row bit for bit, as its
+// doc promises.
 func TestPsiRowsMatchesPsi(t *testing.T) {
 	rows := [][]float64{
 		{0.7, 0.2, 0.1}, {1, 0, 0}, {0.5, 0.5, 0}, {nan, 0.5, 0.5}, {0, 0, 0}, {1e-300, 0.5, 0.5 - 1e-300},
 		{oneM53, 0x1p-53, 0}, {subnorm, 0.6, 0.4 - subnorm}, {1.5, 0, 0}, {0.2, 0.3, 0.5},
 	}
-	for _, k := range []int{3} {
-		var v []float64
-		for range 40 { // more than one block
-			for _, r := range rows {
-				v = append(v, r...)
-			}
+	const k, copies = 3, 40
+	var v []float64
+	for range copies {
+		for _, r := range rows {
+			v = append(v, r...)
 		}
-		for _, g := range []float64{0, 0.5, 1, 2, 3, 17, 17.5, 100} {
-			got := theory.PsiRows(make([]float64, len(v)), v, k, g)
-			same := append([]float64(nil), v...)
-			theory.PsiRows(same, same, k, g)
-			for i := 0; i < len(v); i += k {
-				want := theory.Psi(make([]float64, k), v[i:i+k], g)
-				for j := range want {
-					if !alike(got[i+j], want[j]) || !alike(same[i+j], want[j]) {
-						t.Fatalf("γ=%v row %v: PsiRows %v (in place %v), Psi %v", g, v[i:i+k], got[i:i+k], same[i:i+k], want)
+	}
+	var tab accTable
+	for _, g := range []float64{0, 0.5, 1, 2, 3, 17, 17.5, 100} {
+		got := theory.PsiRows(make([]float64, len(v)), v, k, g)
+		same := append([]float64(nil), v...)
+		theory.PsiRows(same, same, k, g)
+		for ri, r := range rows {
+			want := hiprec.Psi(r, g)
+			a := 0.0
+			for _, x := range r {
+				a = math.Max(a, amp(x, g))
+			}
+			psi := theory.Psi(make([]float64, k), r, g)
+			for c := range copies {
+				i := (c*len(rows) + ri) * k
+				for j := range k {
+					where := fmt.Sprintf("γ=%v row %v entry %d (copy %d)", g, r, j, c)
+					for name, x := range map[string]float64{"PsiRows": got[i+j], "PsiRows in place": same[i+j]} {
+						if !alike(x, psi[j]) {
+							t.Fatalf("%s: %s = %v, Psi %v", where, name, x, psi[j])
+						}
+						if want[j].Form == apd.NaN {
+							if !math.IsNaN(x) {
+								t.Fatalf("%s: %s = %v, want NaN", where, name, x)
+							}
+							continue
+						}
+						if hiprec.Float(want[j]) < psiMinComponent {
+							if d := math.Abs(x - hiprec.Float(want[j])); d > psiMinComponent {
+								t.Fatalf("%s: %s = %v, want %s", where, name, x, want[j])
+							}
+							continue
+						}
+						checkErr(t, &tab, name, x, want[j], a, where)
 					}
 				}
 			}

@@ -31,6 +31,7 @@ import "math"
 //
 //	PsiBalanced(dst, v, α, γ) is all NaN if γ is NaN, negative or +Inf, any v_i is NaN or outside [0, 1], every v_i is 0, or any α_i is NaN, ±Inf or ≤ 0
 //	PsiBalanced(dst, v, α, γ) for γ > 0 and some v_i = 1: proportional to 1/α_i on {i : v_i = 1}, 0 elsewhere (so it maps e_y to e_y)
+//	PsiBalanced(dst, v, α, 0) ∝ v_i/α_i
 //
 // PsiBalanced panics if len(dst) != len(v) or len(alpha) != len(v). dst may
 // alias v.
@@ -38,34 +39,22 @@ func PsiBalanced(dst, v, alpha []float64, gamma float64) []float64 {
 	if len(dst) != len(v) || len(alpha) != len(v) {
 		panic("theory: length mismatch")
 	}
-	if !validGamma(gamma) {
-		return fillNaN(dst)
-	}
-	ones := 0
-	for i, vi := range v {
-		if !validProb(vi) || !validWeight(alpha[i]) {
+	for _, a := range alpha {
+		if !validWeight(a) {
 			return fillNaN(dst)
 		}
-		if vi == 1 {
-			ones++
-		}
 	}
-	switch {
-	case ones > 0 && gamma > 0:
-		for i, vi := range v {
-			if vi == 1 {
-				dst[i] = 1 / alpha[i]
-			} else {
-				dst[i] = 0
-			}
-		}
-		return normalize(dst)
-	case gamma == 0:
+	switch psiCaseOf(v, gamma) {
+	case psiCaseNaN:
+		return fillNaN(dst)
+	case psiCaseOnes: // 1/α_i on {i : v_i = 1} once divided below
+		indicatorOfOnes(dst, v)
+	case psiCaseIdentity:
 		copy(dst, v)
-	case gamma <= psiDirectMaxGamma:
-		psiDirect(dst, v, gamma)
+	case psiCaseDirect:
+		hTerms(dst, v, gamma)
 	default:
-		psiScaled(dst, v, gamma)
+		hTermsScaled(dst, v, gamma)
 	}
 	for i := range dst {
 		dst[i] /= alpha[i]

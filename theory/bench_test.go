@@ -80,11 +80,6 @@ func logInputs(n int, wide bool) []float64 {
 	return x
 }
 
-// BenchmarkLog compares theory.Log with math.Log. "throughput" sums the
-// logarithms of 1024 independent inputs (ns/element is the figure to quote);
-// "latency" chains each result into the next argument, so every call waits
-// for the previous one (ns/op includes the chain's two additions, about
-// 2 ns).
 // BenchmarkLogs: theory.Logs over a slice, against a loop of theory.Log.
 func BenchmarkLogs(b *testing.B) {
 	for _, k := range []int{10, 1000} {
@@ -107,6 +102,11 @@ func BenchmarkLogs(b *testing.B) {
 	}
 }
 
+// BenchmarkLog compares theory.Log with math.Log. "throughput" sums the
+// logarithms of 1024 independent inputs (ns/element is the figure to quote);
+// "latency" chains each result into the next argument, so every call waits
+// for the previous one (ns/op includes the chain's two additions, about
+// 2 ns).
 func BenchmarkLog(b *testing.B) {
 	fns := []struct {
 		name string

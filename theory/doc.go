@@ -13,8 +13,9 @@
 // probability vector or value first, gamma last.
 //
 // The package imports only the standard library. On amd64 CPUs with AVX2
-// and FMA (detected at run time), Ψ's fast path and Logs run assembly
-// kernels (psi_amd64.s) that give the scalar code's results bit for bit. Its accuracy is measured
-// against the independent 50-digit oracle in package hiprec; the figures are
-// in docs/numerics.md.
+// and FMA (detected at run time), Psi, PsiRows and Logs run assembly kernels
+// (psi_amd64.s) that give the portable code's results bit for bit; the
+// purego build tag turns them off. The accuracy of every function is
+// measured against the independent 40-digit oracle in package hiprec; the
+// figures are in docs/numerics.md.
 package theory

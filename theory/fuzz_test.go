@@ -115,6 +115,13 @@ func FuzzPsi(f *testing.F) {
 		}
 		got := theory.Psi(make([]float64, len(v)), v, gamma)
 		checkPsi(t, got, v, gamma)
+		// Where a kernel takes v it gives the general code's bits.
+		want := theory.PsiGeneral(make([]float64, len(v)), v, gamma)
+		for i := range want {
+			if !alike(got[i], want[i]) {
+				t.Fatalf("Psi differs from the general code at %d: %v vs %v (v = %v, γ = %v)", i, got[i], want[i], v, gamma)
+			}
+		}
 		// dst may alias v.
 		w := append([]float64(nil), v...)
 		theory.Psi(w, w, gamma)

@@ -4,6 +4,9 @@ import (
 	"math"
 	"testing"
 
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -82,5 +85,80 @@ func TestGammaForTauUCRoundTrip(t *testing.T) {
 			t.Errorf("GammaForTauUC not decreasing at p=%v: %v ≥ %v", p, g, prev)
 		}
 		prev = g
+	}
+}
+
+// gammaNuTol bounds GammaNearUniform's error relative to max(1, |γ_nu|)
+// (its doc: a few ulps of that; the float64 form's terms are of that size,
+// and only near the zero of γ_nu, between K = 4 and 5, is the relative
+// error larger).
+const gammaNuTol = 8 * 0x1p-52
+
+// gammaNuTauTol bounds the relative distance of τ_oc^γ from 1/K at γ =
+// GammaNearUniform(K): τ_oc moves by |d ln τ_oc/dγ|·Δγ, below
+// Δγ/max(1, γ) (|d ln τ_oc/dγ| < 1 for γ < 1, |d ln τ_oc/d ln γ| ≤ 1
+// beyond), plus the rounding of 1/K.
+const gammaNuTauTol = 2 * gammaNuTol
+
+// gammaNuReadme is γ_nu(5) as README.md quotes it, from the derivation in
+// docs/findings.md, to the 12 digits given there.
+const (
+	gammaNuReadme    = 0.029320523523
+	gammaNuReadmeTol = 1e-12
+)
+
+// GammaNearUniform against two independent oracles: the closed form
+// evaluated at 40 digits in decimal arithmetic (apd), for integer and real
+// K, which checks the float64 evaluation; and, where γ_nu(K) ≥ 0, its
+// definition τ_oc^γ = 1/K at γ = γ_nu(K) with τ_oc from hiprec, which checks
+// the closed form itself. Plus README's value at K = 5 and the special cases.
+func TestGammaNearUniform(t *testing.T) {
+	ctx := apd.BaseContext.WithPrecision(hiprec.Digits)
+	must := func(_ apd.Condition, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := func(k float64) *apd.Decimal {
+		kd, lnK, r := hiprec.Exact(k), new(apd.Decimal), new(apd.Decimal)
+		must(ctx.Ln(lnK, kd))
+		must(ctx.Sub(r, lnK, apd.New(2, 0)))
+		km1 := new(apd.Decimal)
+		must(ctx.Sub(km1, kd, apd.New(1, 0)))
+		must(ctx.Mul(r, r, km1))
+		must(ctx.Quo(r, r, lnK))
+		must(ctx.Add(r, r, apd.New(1, 0)))
+		return r
+	}
+	ks := []float64{2, 2.5, 3, 4, 4.5, 5, 6, 7, 7.389, 8, 9, 10, 20, 50, 100, 1000, 1e6, 1e15}
+	for k := 11.0; k <= 200; k++ {
+		ks = append(ks, k)
+	}
+	worst := 0.0
+	for _, k := range ks {
+		got, want := theory.GammaNearUniform(k), closed(k)
+		w := hiprec.Float(want)
+		e := math.Abs(got-w) / math.Max(1, math.Abs(w))
+		if e > gammaNuTol {
+			t.Errorf("GammaNearUniform(%v) = %v, 40-digit closed form %s: error %.3g of max(1, γ)", k, got, want, e)
+		}
+		worst = math.Max(worst, e)
+		if got < 0 {
+			continue
+		}
+		tau := hiprec.TauOC(got)
+		if e := hiprec.RelErr(1/k, tau); e > gammaNuTauTol {
+			t.Errorf("τ_oc at γ = GammaNearUniform(%v) = %v is %s, want 1/K (relative error %.3g)", k, got, tau, e)
+		}
+	}
+	t.Logf("worst error against the 40-digit closed form, relative to max(1, γ): %.3g (%.2f ulps)", worst, worst/0x1p-52)
+	if got := theory.GammaNearUniform(5); math.Abs(got-gammaNuReadme) > gammaNuReadmeTol {
+		t.Errorf("GammaNearUniform(5) = %v, README gives %v", got, gammaNuReadme)
+	}
+	for _, c := range []struct{ k, want float64 }{{nan, nan}, {1.999, nan}, {1, nan}, {0, nan}, {-inf, nan}, {inf, inf}} {
+		if got := theory.GammaNearUniform(c.k); !alike(got, c.want) {
+			t.Errorf("GammaNearUniform(%v) = %v, want %v", c.k, got, c.want)
+		}
 	}
 }

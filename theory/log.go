@@ -3,47 +3,24 @@ package theory
 import "math"
 
 // Log returns the natural logarithm of x. It is correct for every float64,
-// subnormals included, and within 0.51 ulp of ln x: the error analysis
-// below bounds it by 0.5 ulp + 0.03 ulp, and the largest error measured
-// against the independent oracle in package hiprec is 0.5009 ulp (at
-// x = 1.011146217199085, over 3·10⁵ inputs; TestLogOracle). Near 1 the
-// error is relative: Log(1 + d) keeps 0.5 ulp + ε for every tiny d.
+// subnormals included, and within 0.51 ulp of ln x: an error analysis (in
+// the source, above the table) bounds it by 0.5 ulp + 0.03 ulp, and the
+// largest error measured against the independent oracle in package hiprec
+// is 0.5009 ulp (at x = 1.011146217199085, over 3·10⁵ inputs). Near 1 the
+// error is relative: Log(1 + d) keeps 0.5 ulp + ε for every tiny d. Where
+// the compiler fuses multiply–adds (e.g. on arm64, or with GOAMD64=v3) the
+// last bit may differ from other builds, within the same bound.
 //
-// It replaces math.Log in the package's kernels for two reasons. math.Log
-// on amd64 and s390x (an assembly kernel) does not normalize subnormal
-// inputs and returns about −709.09 for every x below 2^−1022 instead of down
-// to −744.44 (golang/go#56600, still open in Go 1.26). And it is slow: on
-// the reference machine (AMD EPYC at about 3 GHz, GOAMD64=v1) math.Log costs
-// about 11.5 ns per call in a throughput loop and 34 ns in a dependent
-// chain (two additions included), Log about 6.2 ns and 16 ns (BenchmarkLog;
-// thread CPU time, medians).
+// Prefer it to math.Log where subnormal inputs can occur: math.Log on amd64
+// and s390x (an assembly kernel) does not normalize them and returns about
+// −709.09 for every x below 2^−1022 instead of down to −744.44
+// (golang/go#56600, still open in Go 1.26). It is also faster than math.Log
+// on amd64 (docs/numerics.md has the figures).
 //
-// Method (the table-driven scheme of the modern libm logarithms, e.g. ARM
-// optimized-routines and glibc ≥ 2.28, with a table and polynomial of our
-// own, generated and checked with math/big by TestLogTableGenerated):
-//
-//	x = 2^k·z, z in [0x1.6bp−1, 0x1.6bp0) (subnormal x is scaled by 2^52 first)
-//	ln x = k·ln2 + ln c + ln(1 + r),   r = z·invc − 1,   c = 1/invc
-//
-// Bits 45–51 of bits(x) − logOff pick one of 128 intervals of z and its
-// entry (invc, ln c split into hi and lo). For the interval holding 1,
-// invc = 1 (so near 1, Log(x) = r + r²·P(r) with r = x − 1 exact); for the
-// others, invc is 1/(interval centre) rounded to the finest binary grid on
-// which z·invc − 1 is a float64 for every z of the interval, so r is exact
-// (one FMA) and |r| < 0.0053. ln(1 + r) = r + r²·P(r) with P the Taylor
-// polynomial of degree 5 (log1p to degree 7), whose truncation error,
-// below |r|⁸/(8(1−|r|)), is at most 0.017 ulp of the result in every
-// interval. k·ln2Hi + lnc_hi is exact (both are multiples of 2^−43 and the
-// sum is below 2^10), hi + lo = w + r is split exactly (Fast2Sum), and the
-// low parts k·ln2Lo + lnc_lo carry the rest to about 2^−90; so apart from
-// the final rounding (0.5 ulp) only the polynomial (≤ 0.017 ulp) and a few
-// roundings of terms below 2^−15 (≤ 0.01 ulp) contribute.
-//
-// Log(1) = +0 exactly. The error bound holds whether or not the compiler
-// fuses multiply–adds (Go may, e.g. on arm64; the last bit may then differ
-// between architectures): k·ln2Hi + lnc_hi is exact either way and the
-// polynomial only gains. math.FMA is the only FMA Log relies on; on
-// hardware without one it is still correct, but slow.
+// Method: the table-driven scheme of the modern libm logarithms (ARM
+// optimized-routines, glibc ≥ 2.28): x = 2^k·z, ln x = k·ln2 + ln c +
+// log1p(z/c − 1) with c from a table of 128 entries and log1p a polynomial
+// of degree 7, the argument z/c − 1 formed exactly with one FMA.
 //
 // Special cases are those of math.Log:
 //
@@ -84,25 +61,26 @@ func Log(x float64) float64 {
 }
 
 // Logs sets dst[i] = Log(x[i]) for every i, bit for bit, and returns dst.
-// On amd64 CPUs with AVX2 and FMA it takes four entries at a time: 2.3 ns
-// per entry at K = 1000 and 4.2 at K = 10, against 10.6 and 9.3 for a loop
-// of Log calls (BenchmarkLogs, medians on the reference machine on a slow
-// day); elsewhere it is such a loop. dst may alias x. Logs panics if
-// len(dst) != len(x).
+// On amd64 CPUs with AVX2 and FMA it takes four entries at a time in
+// assembly; elsewhere it is a loop of Log's body. dst may alias x. Logs
+// panics if len(dst) != len(x).
 func Logs(dst, x []float64) []float64 {
 	if len(dst) != len(x) {
 		panic("theory: length mismatch")
 	}
-	j := logsVec(dst, x)
+	j := 0
+	if haveArchKernels {
+		j = archLogs(dst, x)
+	}
 	logSlice(dst[j:], x[j:])
 	return dst
 }
 
-// logSlice sets dst[i] = Log(x[i]) for every i, bit for bit (checked by
-// TestLogSlice): the loop body is Log's, copied by hand because Log is too
-// big to inline, and a pass over a slice then costs about 4.5 ns per element
-// instead of 5.8 (the call, its frame and math.FMA's feature check). dst
-// may alias x.
+// logSlice sets dst[i] = Log(x[i]) for every i, bit for bit, the portable
+// twin of archLogs. Its loop body is Log's, copied because Log is too big
+// to inline and a call per element (its frame and math.FMA's feature
+// check) costs about a quarter more per element (docs/numerics.md);
+// TestLogSlice checks the copy against Log bit for bit. dst may alias x.
 func logSlice(dst, x []float64) {
 	dst = dst[:len(x)]
 	for j, xj := range x {
@@ -126,6 +104,31 @@ func logSlice(dst, x []float64) {
 	}
 }
 
+// The method of Log in full (a table and polynomial of our own, generated
+// and checked with math/big by TestLogTableGenerated):
+//
+//	x = 2^k·z, z in [0x1.6bp−1, 0x1.6bp0) (subnormal x is scaled by 2^52 first)
+//	ln x = k·ln2 + ln c + ln(1 + r),   r = z·invc − 1,   c = 1/invc
+//
+// Bits 45–51 of bits(x) − logOff pick one of 128 intervals of z and its
+// entry (invc, ln c split into hi and lo). For the interval holding 1,
+// invc = 1 (so near 1, Log(x) = r + r²·P(r) with r = x − 1 exact); for the
+// others, invc is 1/(interval centre) rounded to the finest binary grid on
+// which z·invc − 1 is a float64 for every z of the interval, so r is exact
+// (one FMA) and |r| < 0.0053. ln(1 + r) = r + r²·P(r) with P the Taylor
+// polynomial of degree 5 (log1p to degree 7), whose truncation error,
+// below |r|⁸/(8(1−|r|)), is at most 0.017 ulp of the result in every
+// interval. k·ln2Hi + lnc_hi is exact (both are multiples of 2^−43 and the
+// sum is below 2^10), hi + lo = w + r is split exactly (Fast2Sum), and the
+// low parts k·ln2Lo + lnc_lo carry the rest to about 2^−90; so apart from
+// the final rounding (0.5 ulp) only the polynomial (≤ 0.017 ulp) and a few
+// roundings of terms below 2^−15 (≤ 0.01 ulp) contribute. The largest error
+// measured against hiprec is TestLogOracle's.
+//
+// Log(1) = +0 exactly. The error bound holds whether or not the compiler
+// fuses multiply–adds: k·ln2Hi + lnc_hi is exact either way and the
+// polynomial only gains. math.FMA is the only FMA Log relies on; on
+// hardware without one it is still correct, but slow.
 const (
 	// logTableBits bits of z's pattern index logTab.
 	logTableBits = 7

@@ -383,44 +383,6 @@ func floatSteps(a, b float64) uint64 {
 
 // TestLogSlice checks that logSlice, Log's body copied into a loop, gives
 // Log's results bit for bit, also in place.
-// Logs is Log bit for bit, on the vector unit and off it, for every length
-// (the vector blocks and the scalar rest), with entries outside Log's main
-// path (0, subnormal, negative, ±Inf, NaN, which send their block of four
-// through logSlice) at every position, and in place.
-func TestLogs(t *testing.T) {
-	fastPaths(t, func(t *testing.T) {
-		const seed = 20261127
-		rng := rand.New(rand.NewPCG(seed, 1))
-		special := []float64{0, math.Copysign(0, -1), 0x1p-1074, 0x1p-1022 - 0x1p-1074, -1, math.Inf(1), math.Inf(-1), math.NaN(), math.MaxFloat64}
-		for _, k := range []int{0, 1, 3, 4, 5, 7, 8, 9, 12, 13, 1000} {
-			for trial := range 200 {
-				x := make([]float64, k)
-				for j := range x {
-					x[j] = math.Float64frombits(rng.Uint64() &^ (1 << 63))
-					if rng.IntN(2) == 0 {
-						x[j] = rng.Float64()
-					}
-				}
-				if k > 0 && trial%2 == 1 {
-					x[rng.IntN(k)] = special[rng.IntN(len(special))]
-				}
-				got := Logs(make([]float64, k), x)
-				for j, xj := range x {
-					if want := Log(xj); math.Float64bits(got[j]) != math.Float64bits(want) && !(math.IsNaN(got[j]) && math.IsNaN(want)) {
-						t.Fatalf("seed %d, K=%d: Logs at %v (entry %d) = %v, Log = %v", seed, k, xj, j, got[j], want)
-					}
-				}
-				Logs(x, x)
-				for j := range x {
-					if math.Float64bits(x[j]) != math.Float64bits(got[j]) {
-						t.Fatalf("seed %d, K=%d: in place, entry %d = %v, want %v", seed, k, j, x[j], got[j])
-					}
-				}
-			}
-		}
-	})
-}
-
 func TestLogSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 56600))
 	xs := logOraclePoints(rng)

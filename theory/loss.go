@@ -81,10 +81,12 @@ func validGamma(gamma float64) bool {
 // the focal loss, φ^γ and h^γ, without forming 1−v where that would round
 // away accuracy.
 //
-// Method: for small integer p, binary powering of w = 1−v (w is exact for
-// v ≥ 1/2 by Sterbenz's lemma and within half an ulp otherwise, so the
-// relative error is at most (|p|/2 + 2 log2|p| + 1) ulps ≤ 9 ulps for
-// |p| ≤ maxIntPow). Otherwise exp(p·log1p(−v)), whose relative error is
+// Method: for integer |p| ≤ 8, binary powering of w = 1−v. w is exact for
+// v ≥ 1/2 (Sterbenz's lemma) and within half an ulp otherwise, and the
+// powering rounds |p| − 1 products (and a reciprocal for p < 0), so the
+// relative error is below 2|p|·2^−53 to first order, at most 2|p| ulps
+// (largest measured against math/big for |p| = 8: 9.8 ulps, 12.1 for
+// p = −8). Otherwise exp(p·log1p(−v)), whose relative error is
 // about (1 + |p·log(1−v)|) ulps: the float64 logarithm's own error amplified
 // by the exponent, which no float64 method avoids; for v ≥ 1/2, where 1−v
 // is exact, the integer part of p nearest to it is taken by binary powering
@@ -131,4 +133,18 @@ func powInt(w float64, n int) float64 {
 		return 1 / powNat(w, -n)
 	}
 	return powNat(w, n)
+}
+
+// powNat returns w^n for n ≥ 0 by binary powering; short enough to inline
+// (the Ψ kernels use it too).
+func powNat(w float64, n int) float64 {
+	r := 1.0
+	for n > 0 {
+		if n&1 == 1 {
+			r *= w
+		}
+		w *= w
+		n >>= 1
+	}
+	return r
 }

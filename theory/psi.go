@@ -10,86 +10,194 @@ import "math"
 // posterior η; Prop 12: argmax Ψ^γ(v) = argmax v. With γ = 0 it is the
 // identity on the simplex (it returns v / Σ v).
 //
-// Method: where no h^γ(v_i) can overflow (γ ≤ psiDirectMaxGamma, for which
-// h^γ < 2^930 on [0, 1)), h is formed directly, with no logarithm of its
-// own for integer γ ≤ 9, and normalized by a compensated sum
-// (psiRowsDirect; for integer γ ≤ 9 and every v_i in [2^−1022, 1), the
-// common case, psiRowFast computes the same bits with fewer instructions).
-// For larger γ the big factor (1−v)^{−(γ−1)} = exp(E_i) is split as
-// 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled by the same
-// exact power of two 2^{−max n}, so Ψ^γ never overflows, for any γ, and
-// small components lose no accuracy to the scaling. Accuracy
-// (docs/numerics.md): relative error of a few ulps in every component
-// ≥ 1e-300 wherever γ·|log(1−v_i)| ≤ 10 for all i; beyond that it grows
-// like γ·|log(1−v_i)| ulps.
+// Method: for γ ≤ 17, where no h^γ(v_i) can overflow, h^γ(v_i) is formed
+// directly (for integer γ ≤ 9 with the power (1−v)^{γ−1} by binary
+// powering, so that log v is the only logarithm) and the terms are divided
+// by their compensated sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
+// is split as 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled
+// by the same exact power of two 2^{−max n}, so Ψ^γ never overflows, for any
+// γ, and small components lose no accuracy to the scaling.
+//
+// Accuracy (measured against package hiprec, docs/numerics.md): a relative
+// error of a few ulps in every component ≥ 1e-300 wherever γ·|log(1−v_i)| ≤
+// 10 for all i; beyond that it grows like γ·|log(1−v_i)| ulps, the float64
+// logarithm's error amplified by the exponent.
 //
 // Special cases are:
 //
 //	Psi(dst, v, γ) is all NaN if γ is NaN, negative or +Inf, or any v_i is NaN or outside [0, 1], or every v_i is 0
 //	Psi(dst, v, γ) for γ > 0 and some v_i = 1: uniform on {i : v_i = 1}, 0 elsewhere (so Ψ(e_y) = e_y)
+//	Psi(dst, v, 0) = v / Σ v
 //
 // Psi panics if len(dst) != len(v). dst may alias v.
 func Psi(dst, v []float64, gamma float64) []float64 {
 	if len(dst) != len(v) {
 		panic("theory: length mismatch")
 	}
-	if gamma > 0 && gamma <= psiDirectMaxGamma {
-		// The vector kernel directly (a call or two fewer at small K),
-		// else psiRowsDirect, the special cases included.
-		if n, ok := psiFastGamma(gamma); ok && len(v) > 0 && &dst[0] != &v[0] && psiVec(dst, v, n, gamma) {
-			return dst
-		}
-		psiRowsDirect(dst, v, len(v), gamma)
-		return dst
+	if n, ok := psiKernelGamma(gamma); ok && psiByKernel(dst, v, n, gamma) {
+		return dst // the common case; the kernels take no row of the cases below
 	}
-	if !validGamma(gamma) {
+	return psiGeneral(dst, v, gamma)
+}
+
+// PsiRows writes Ψ^γ of each row of the row-major matrix v (rows of k
+// entries) into dst and returns dst: Psi applied row by row, bit for bit,
+// with the same special cases per row.
+//
+// PsiRows panics if k < 1, len(v) is not a multiple of k, or
+// len(dst) != len(v). dst may alias v only if it is v itself (the same
+// slice): each entry is read before it is written.
+func PsiRows(dst, v []float64, k int, gamma float64) []float64 {
+	if k < 1 || len(v)%k != 0 || len(dst) != len(v) {
+		panic("theory: PsiRows shape mismatch")
+	}
+	n, kernel := psiKernelGamma(gamma)
+	for lo := 0; lo < len(v); lo += k {
+		out, row := dst[lo:lo+k:lo+k], v[lo:lo+k:lo+k]
+		if !kernel || !psiByKernel(out, row, n, gamma) {
+			psiGeneral(out, row, gamma)
+		}
+	}
+	return dst
+}
+
+// psiGeneral is Psi without the kernels: its special cases, then h^γ formed
+// directly (γ ≤ psiDirectMaxGamma) or scaled. The kernels give its results
+// bit for bit on the rows they take.
+func psiGeneral(dst, v []float64, gamma float64) []float64 {
+	switch psiCaseOf(v, gamma) {
+	case psiCaseNaN:
 		return fillNaN(dst)
+	case psiCaseOnes:
+		return normalize(indicatorOfOnes(dst, v)) // 1/#ones exactly
+	case psiCaseIdentity:
+		copy(dst, v)
+		return normalize(dst)
+	case psiCaseDirect:
+		return scaleBy(dst, hTerms(dst, v, gamma))
+	default:
+		hTermsScaled(dst, v, gamma)
+		return normalize(dst)
 	}
-	ones := 0
-	for _, vi := range v {
-		if !validProb(vi) {
-			return fillNaN(dst)
-		}
-		if vi == 1 {
+}
+
+// psiCase is the case of Psi's "Special cases are:" block, or the method of
+// its general code, that (v, γ) falls in.
+type psiCase int
+
+const (
+	psiCaseNaN      psiCase = iota // γ or some v_i invalid, or every v_i 0: all NaN
+	psiCaseOnes                    // γ > 0 and some v_i = 1: uniform on those
+	psiCaseIdentity                // γ = 0: v normalized
+	psiCaseDirect                  // 0 < γ ≤ psiDirectMaxGamma: hTerms
+	psiCaseScaled                  // γ > psiDirectMaxGamma: hTermsScaled
+)
+
+// psiCaseOf returns the case of (v, γ), reading every v_i once; Psi and
+// PsiBalanced both dispatch on it.
+func psiCaseOf(v []float64, gamma float64) psiCase {
+	if !validGamma(gamma) {
+		return psiCaseNaN
+	}
+	ones, zeros := 0, 0
+	for _, x := range v {
+		switch {
+		case !validProb(x):
+			return psiCaseNaN
+		case x == 1:
 			ones++
+		case x == 0:
+			zeros++
 		}
 	}
 	switch {
+	case zeros == len(v):
+		return psiCaseNaN
 	case ones > 0 && gamma > 0:
-		return shareOnes(dst, v, ones)
+		return psiCaseOnes
 	case gamma == 0:
-		copy(dst, v)
-	default:
-		psiScaled(dst, v, gamma)
+		return psiCaseIdentity
+	case gamma <= psiDirectMaxGamma:
+		return psiCaseDirect
 	}
-	return normalize(dst)
+	return psiCaseScaled
 }
 
+// indicatorOfOnes writes 1 where v_i = 1 and 0 elsewhere into dst and
+// returns dst (dst may alias v).
+func indicatorOfOnes(dst, v []float64) []float64 {
+	for i, x := range v {
+		if x == 1 {
+			dst[i] = 1
+		} else {
+			dst[i] = 0
+		}
+	}
+	return dst
+}
+
+// psiByKernel writes Ψ^γ(v) into dst with a kernel, the assembly one where
+// the CPU has it (haveArchKernels) and the portable one otherwise, for γ−1 =
+// n in [0, maxIntPow]. It reports false if v is empty, not in the kernels'
+// domain (psiKernelDomain) or too long for the portable kernel in place;
+// v is then as it was, dst (if it is not v) garbage.
+func psiByKernel(dst, v []float64, n int, gamma float64) bool {
+	switch {
+	case len(v) == 0:
+		return false
+	case haveArchKernels && &dst[0] != &v[0]:
+		return archPsiKernel(dst, v, nil, n, gamma)
+	case haveArchKernels:
+		// The assembly writes dst before it has seen the whole row: check
+		// the row first.
+		return psiKernelDomain(v) && archPsiKernel(dst, v, nil, n, gamma)
+	case &dst[0] != &v[0]:
+		// dst holds the logarithms until the terms replace them.
+		return psiKernel(dst, v, dst, n, gamma)
+	default:
+		return psiKernelInPlace(v, n, gamma)
+	}
+}
+
+// psiKernelInPlace is psiKernel on row in place, with the logarithms on the
+// stack: rows longer than psiInPlaceMaxK are left to the general code.
+func psiKernelInPlace(row []float64, n int, gamma float64) bool {
+	if len(row) > psiInPlaceMaxK {
+		return false
+	}
+	var lv [psiInPlaceMaxK]float64
+	return psiKernel(row, row, lv[:len(row)], n, gamma)
+}
+
+// psiInPlaceMaxK is the longest row the portable kernel transforms in place
+// (it then needs a buffer on the stack for the logarithms).
+const psiInPlaceMaxK = 32
+
 // psiDirectMaxGamma is the largest γ for which Psi forms h^γ directly: on
-// [0, 1−2^−53], h^γ(v) ≤ 2^{53γ}/(1+γ) < 2^{902}, so a sum of up to 2^{100}
-// terms cannot overflow.
+// [0, 1−2^−53], h^γ(v) ≤ 2^{53γ}/(1+γ) < 2^{897} (at v = 1−2^−53, where
+// φ^γ(v) ≈ (1+γ)·2^{−53γ}), so a sum of up to 2^{100} terms cannot overflow.
 const psiDirectMaxGamma = 17
 
-// psiChunk is the number of logarithms psiDirect takes in one pass before
-// using them (a pass of independent Log calls runs at Log's throughput).
-const psiChunk = 32
+// hChunk is the number of logarithms hTerms takes in one pass before using
+// them (a pass of independent Log calls runs at Log's throughput).
+const hChunk = 32
 
-// psiDirect writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and
-// v_i in [0, 1) and returns their compensated sum (sum4, the order of the
-// vector kernel of psiRowFast), formed in the same pass. It takes the logarithms of a chunk of v in
-// one pass (logSlice, Log bit for bit) before using them, so that
-// independent logarithms overlap instead of each waiting for the division
-// that consumed the previous one.
-func psiDirect(dst, v []float64, gamma float64) float64 {
+// hTerms writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and v_i in
+// [0, 1) and returns their compensated sum (sum4, the order of the kernels),
+// formed in the same pass. It takes the logarithms of a chunk of v in one
+// pass (logSlice) before using them, so that independent logarithms overlap
+// instead of each waiting for the division that consumed the previous one.
+// dst may alias v.
+func hTerms(dst, v []float64, gamma float64) float64 {
 	var sum sum4
 	p := gamma - 1
 	n, intPow := 0, p == math.Trunc(p) && math.Abs(p) <= maxIntPow
 	if intPow {
 		n = int(p)
 	}
-	var lv [psiChunk]float64
-	for lo := 0; lo < len(v); lo += psiChunk {
-		vc := v[lo:min(lo+psiChunk, len(v))]
+	var lv [hChunk]float64
+	for lo := 0; lo < len(v); lo += hChunk {
+		vc := v[lo:min(lo+hChunk, len(v))]
 		dc := dst[lo : lo+len(vc)]
 		logSlice(lv[:len(vc)], vc)
 		for j, vj := range vc {
@@ -122,20 +230,21 @@ const (
 	ln2Lo = 1.90821492927058770002e-10
 )
 
-// psiScaleUp: psiScaled scales the largest term to about 2^psiScaleUp
+// psiScaleUp: hTermsScaled scales the largest term to about 2^psiScaleUp
 // rather than 1, so that a term whose Ψ component is as small as 1e-320 is
 // still a normal number before the final division (which then rounds it
 // once); the sum stays below K·2^{psiScaleUp+61}, far from overflow.
 const psiScaleUp = 500
 
-// psiScaled writes h^γ(v_i)·2^{−N} into dst for γ > psiDirectMaxGamma and v_i
-// in [0, 1), with N chosen so that the largest term is near 2^psiScaleUp. Each v_i is
-// read before dst[i] is written, so dst may alias v: the largest exponent
-// E = −(γ−1) log1p(−v) is that of the largest v_i, as E increases with v.
-// Where E does not fit the integer exponents (psiScaledMaxE: γ beyond about
-// 10^14), the terms are scaled by the difference of the logarithms instead,
-// exp((γ−1)(log1p(−max v) − log1p(−v_i))) ≤ 1, which cannot overflow either.
-func psiScaled(dst, v []float64, gamma float64) {
+// hTermsScaled writes h^γ(v_i)·2^{−N} into dst for γ > psiDirectMaxGamma
+// and v_i in [0, 1), with N chosen so that the largest term is near
+// 2^psiScaleUp. Each v_i is read before dst[i] is written, so dst may alias
+// v: the largest exponent E = −(γ−1) log1p(−v) is that of the largest v_i,
+// as E increases with v. Where E does not fit the integer exponents
+// (psiScaledMaxE: γ beyond about 10^14), the terms are scaled by the
+// difference of the logarithms instead, exp((γ−1)(log1p(−max v) −
+// log1p(−v_i))) ≤ 1, which cannot overflow either.
+func hTermsScaled(dst, v []float64, gamma float64) {
 	p := gamma - 1
 	lMax := math.Log1p(-Max(v))
 	maxE := -p * lMax // log of (1−v)^{−(γ−1)}, ≥ 0
@@ -163,99 +272,6 @@ func psiScaled(dst, v []float64, gamma float64) {
 	}
 }
 
-// psiScaledMaxE bounds the exponents psiScaled splits as 2^n·e^r: n stays
-// far inside an int (and n − nMax cannot overflow).
+// psiScaledMaxE bounds the exponents hTermsScaled splits as 2^n·e^r: n
+// stays far inside an int (and n − nMax cannot overflow).
 const psiScaledMaxE = 0x1p52
-
-// normalize divides x by its compensated (Neumaier) sum and returns x; a
-// zero sum gives all NaN.
-func normalize(x []float64) []float64 {
-	var sum neumaier
-	for _, xi := range x {
-		sum = sum.add(xi)
-	}
-	return scaleBy(x, sum.total())
-}
-
-// scaleBy divides x by s and returns x; s = 0 or NaN gives all NaN. It
-// multiplies by 1/s rather than dividing by s (one division instead of
-// len(x)); each x_i·fl(1/s) is within an ulp of the correctly rounded x_i/s.
-func scaleBy(x []float64, s float64) []float64 {
-	if s == 0 || math.IsNaN(s) {
-		return fillNaN(x)
-	}
-	inv := 1 / s
-	if math.IsInf(inv, 0) {
-		// s < 1/MaxFloat64 (a subnormal sum): 1/s overflows, so divide.
-		for i := range x {
-			x[i] /= s
-		}
-		return x
-	}
-	for i := range x {
-		x[i] *= inv
-	}
-	return x
-}
-
-// sum4 is a compensated sum in four lanes, the order in which the vector
-// kernel of psiRowFast adds (psi_amd64.s): term j goes to lane j mod 4,
-// where a TwoSum adds the exact rounding error of each addition to the
-// lane's c (the error Neumaier's sum forms with a comparison); total
-// combines the lanes the same way, in a tree. Its error is that of
-// neumaier, about an ulp of the total for terms of one sign.
-type sum4 struct{ s, c [4]float64 }
-
-// add adds term j, h, to lane j mod 4.
-func (a *sum4) add(j int, h float64) {
-	l := j & 3
-	s := a.s[l]
-	t := s + h
-	bp := t - s
-	a.c[l] += (s - (t - bp)) + (h - bp)
-	a.s[l] = t
-}
-
-// total returns the sum of the lanes: TwoSum of lanes 0 and 1 and of lanes
-// 2 and 3, then of those two, the compensations added along.
-func (a *sum4) total() float64 {
-	s01, e01 := twoSum(a.s[0], a.s[1])
-	s23, e23 := twoSum(a.s[2], a.s[3])
-	c01 := (a.c[0] + a.c[1]) + e01
-	c23 := (a.c[2] + a.c[3]) + e23
-	s, e := twoSum(s01, s23)
-	return s + ((c01 + c23) + e)
-}
-
-// twoSum returns a + b rounded and its exact rounding error (Knuth's
-// TwoSum, no branch).
-func twoSum(a, b float64) (s, e float64) {
-	s = a + b
-	bp := s - a
-	return s, (a - (s - bp)) + (b - bp)
-}
-
-// neumaier is a compensated (Neumaier) running sum.
-type neumaier struct{ s, c float64 }
-
-// add returns the sum with x added (a value method, so that a sum in a loop
-// stays in registers).
-func (a neumaier) add(x float64) neumaier {
-	t := a.s + x
-	if math.Abs(a.s) >= math.Abs(x) {
-		a.c += (a.s - t) + x
-	} else {
-		a.c += (x - t) + a.s
-	}
-	return neumaier{t, a.c}
-}
-
-func (a neumaier) total() float64 { return a.s + a.c }
-
-func fillNaN(x []float64) []float64 {
-	nan := math.NaN()
-	for i := range x {
-		x[i] = nan
-	}
-	return x
-}

@@ -4,22 +4,23 @@ package theory
 
 import "math"
 
-// psiVecOK reports whether psiRowFast and Logs may use their assembly
-// kernels (psi_amd64.s): the CPU has AVX2 (integer arithmetic and shuffles
-// on 256-bit vectors) and FMA (for Log's r, which the scalar code forms
-// with math.FMA), and the OS saves the 256-bit registers. Tests set it to
-// false to compare with the scalar code.
+// haveArchKernels reports whether the assembly kernels of psi_amd64.s
+// (archPsiKernel, archLogs) can run: the CPU has AVX2 (integer arithmetic
+// and shuffles on 256-bit vectors) and FMA (for Log's r, which the portable
+// code forms with math.FMA), and the OS saves the 256-bit registers. It is
+// set once, from CPUID, and never changed; the tests run the portable code
+// by calling it (export_test.go), not by switching this off.
 //
-// The build excludes the kernels with GOAMD64=v3, where the compiler fuses
-// the scalar code's multiply–adds into FMAs itself and the two would differ
-// in the last bit, and with the purego tag.
-var psiVecOK = hasAVX2FMA()
+// The build leaves the kernels out with GOAMD64=v3, where the compiler
+// fuses the portable code's multiply–adds into FMAs itself and the two would
+// differ in the last bit, and with the purego tag (psi_noasm.go).
+var haveArchKernels = cpuHasAVX2FMA()
 
-// hasAVX2FMA reads the CPU's feature flags with CPUID, as
+// cpuHasAVX2FMA reads the CPU's feature flags with CPUID, as
 // golang.org/x/sys/cpu does (the package is standard library only, so it
 // does not import it): FMA and AVX in CPUID leaf 1, the OS's saving of the
 // XMM and YMM state in XCR0 (if it enabled XSAVE), AVX2 in leaf 7.
-func hasAVX2FMA() bool {
+func cpuHasAVX2FMA() bool {
 	maxID, _, _, _ := cpuid(0, 0)
 	if maxID < 7 {
 		return false
@@ -41,13 +42,13 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
 
-// psiVecK holds the kernels' constants, each repeated in four lanes, in the
+// avx2K holds the kernels' constants, each repeated in four lanes, in the
 // order of the offsets defined in psi_amd64.s.
 //
 //lint:ignore U1000 read by psi_amd64.s
-var psiVecK = [...][4]uint64{
-	lanes(psiFastLo),
-	lanes(psiFastSpan),
+var avx2K = [...][4]uint64{
+	lanes(psiKernelLo),
+	lanes(psiKernelSpan),
 	lanes(logOff),
 	lanes(logN - 1),
 	lanes(0xfff << 52),
@@ -69,7 +70,7 @@ var psiVecK = [...][4]uint64{
 	{math.MaxUint64, 0, 0, 0}, // the tail masks: 1, 2 and 3 lanes
 	{math.MaxUint64, math.MaxUint64, 0, 0},
 	{math.MaxUint64, math.MaxUint64, math.MaxUint64, 0},
-	lanes(0x7ff0000000000000 - psiFastLo), // bits of +Inf − bits of 2^−1022
+	lanes(0x7ff0000000000000 - psiKernelLo), // bits of +Inf − bits of 2^−1022
 }
 
 func lanes(u uint64) [4]uint64 { return [4]uint64{u, u, u, u} }
@@ -81,31 +82,21 @@ func flanes(x float64) [4]uint64 { return lanes(math.Float64bits(x)) }
 //go:noescape
 func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 
-// psiRowVec is psiRowFast on the vector unit, if the CPU allows (ok false:
-// the caller runs the scalar code): out = Ψ^γ(row) for γ − 1 = pn, and lv
-// = Log(row) if lv is not nil; refused reports that an entry of row is
-// outside [2^−1022, 1) (or the sum of the h too small to invert), out then
-// holding garbage. len(row) ≥ 1; out and lv (if not nil) have len(row)
-// entries; out may be row only if the row is not refused.
-func psiRowVec(out, row, lv []float64, pn int, gamma float64) (refused, ok bool) {
-	if !psiVecOK {
-		return false, false
-	}
-	k := len(row)
-	_ = out[k-1]
+// archPsiKernel is psiKernel on the vector unit, bit for bit: out = Ψ^γ(row)
+// for γ − 1 = pn, and lv = Log(row) if lv is not nil (for the tests). It
+// reports false if an entry of row is outside [2^−1022, 1) (or the sum of
+// the h too small to invert), out then holding garbage: it writes out
+// before it has seen the whole row, so out may be row only if the row is
+// known to be in the domain. Only if haveArchKernels; len(row) ≥ 1, and out
+// and lv (if not nil) have len(row) entries.
+func archPsiKernel(out, row, lv []float64, pn int, gamma float64) bool {
 	var plv *float64
 	if lv != nil {
-		_ = lv[k-1]
+		_ = lv[len(row)-1]
 		plv = &lv[0]
 	}
-	return psiRowAVX2(&out[0], &row[0], plv, k, pn, gamma)>>63 != 0, true
-}
-
-// psiVec is psiRowVec for Psi, short enough to inline: it reports whether
-// the vector kernel wrote Ψ^γ(v) into dst (false: the CPU lacks it, or it
-// refused v). len(v) ≥ 1 and dst does not alias v.
-func psiVec(dst, v []float64, pn int, gamma float64) bool {
-	return psiVecOK && psiRowAVX2(&dst[0], &v[0], nil, len(v), pn, gamma)>>63 == 0
+	_ = out[len(row)-1]
+	return psiRowAVX2(&out[0], &row[0], plv, len(row), pn, gamma)>>63 == 0
 }
 
 // logsAVX2 is documented in psi_amd64.s.
@@ -113,14 +104,14 @@ func psiVec(dst, v []float64, pn int, gamma float64) bool {
 //go:noescape
 func logsAVX2(dst, x *float64, n int) (done int)
 
-// logsVec sets dst[j] = Log(x[j]) on the vector unit, if the CPU allows,
-// for the longest prefix of x whose length is a multiple of 4, and returns
-// that length; a block of four with an entry outside Log's main path (not
-// a positive normal number) goes through logSlice. len(dst) = len(x); dst
-// may alias x.
-func logsVec(dst, x []float64) (done int) {
+// archLogs sets dst[j] = Log(x[j]) on the vector unit for the longest
+// prefix of x whose length is a multiple of 4, and returns that length; a
+// block of four with an entry outside Log's main path (not a positive
+// normal number) goes through logSlice. Only if haveArchKernels;
+// len(dst) = len(x); dst may alias x.
+func archLogs(dst, x []float64) (done int) {
 	n := len(x) &^ 3
-	if !psiVecOK || n == 0 {
+	if n == 0 {
 		return 0
 	}
 	_ = dst[n-1]

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Offsets in psiVecK (psi_amd64.go) of its 256-bit constants.
+// Offsets in avx2K (psi_amd64.go) of its 256-bit constants.
 #define FASTLO  0(R9)
 #define FASTSPAN 32(R9)
 #define LOGOFF  64(R9)
@@ -44,7 +44,7 @@
 //	q = r2·(((c2 + r·c3) + r2·(c4 + r·c5)) + r2·r2·(c6 + r·c7)) in Y1
 //	Log = hi + (lo + q)
 //
-// It needs R8 = &logTab, R9 = &psiVecK, and clobbers Y1–Y12 and R11–R14.
+// It needs R8 = &logTab, R9 = &avx2K, and clobbers Y1–Y12 and R11–R14.
 #define LOG4 \
 	VPSUBQ  LOGOFF, Y0, Y1; \
 	VPSRLQ  $45, Y1, Y2; \
@@ -101,18 +101,18 @@
 
 // func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 //
-// psiRowFast on the vector unit, four entries at a time: out = Ψ^γ(row) for
-// a row of k ≥ 1 entries and γ − 1 = pn, with the same operations in the
-// same order as the scalar code (multiplications and additions rounded one
-// by one, one FMA for Log's r), so bit for bit the same: h^γ of each entry
-// into out, their four-lane compensated sum (sum4: lane j mod 4, and
-// sum4.total), then out[j] *= 1/total. If lv is not nil, lv[j] =
-// Log(row[j]) too (for the tests). bad has its top bit set iff the row is
-// refused, out then holding garbage: an entry outside [2^−1022, 1) (the OR
-// over j of u | (psiFastSpan − 1 − u), u = bits(row[j]) − psiFastLo), or
-// 1/total above MaxFloat64. The last k mod 4 entries are loaded one by
-// one, with 0.5 in the other lanes, whose h is replaced by 0 before the
-// sum. out may be row.
+// psiKernel (psi_kernel.go) on the vector unit, four entries at a time:
+// out = Ψ^γ(row) for a row of k ≥ 1 entries and γ − 1 = pn, with the same
+// operations in the same order as the portable code (multiplications and
+// additions rounded one by one, one FMA for Log's r), so bit for bit the
+// same: h^γ of each entry into out, their four-lane compensated sum (sum4:
+// lane j mod 4, and sum4.total), then out[j] *= 1/total. If lv is not nil,
+// lv[j] = Log(row[j]) too (for the tests). bad has its top bit set iff the
+// row is refused, out then holding garbage: an entry outside [2^−1022, 1)
+// (the OR over j of u | (psiKernelSpan − 1 − u), u = bits(row[j]) −
+// psiKernelLo), or 1/total above MaxFloat64. The last k mod 4 entries are
+// loaded one by one, with 0.5 in the other lanes, whose h is replaced by 0
+// before the sum. out may be row (which a refusal then leaves overwritten).
 //
 // Registers in the loop: Y13 the range flags, Y14 and Y15 the lane sums s
 // and c, Y0 x through the block, the rest scratch. DX is 0 in full blocks
@@ -123,7 +123,7 @@ TEXT ·psiRowAVX2(SB), NOSPLIT, $32-56
 	MOVQ k+24(FP), CX
 	MOVQ pn+32(FP), R10
 	LEAQ ·logTab(SB), R8
-	LEAQ ·psiVecK(SB), R9
+	LEAQ ·avx2K(SB), R9
 	VPXOR Y13, Y13, Y13
 	VPXOR Y14, Y14, Y14
 	VPXOR Y15, Y15, Y15
@@ -137,8 +137,8 @@ loop:
 	VMOVDQU (SI)(AX*8), Y0
 
 block:
-	// bad |= u | (psiFastSpan − 1 − u), u = ix − psiFastLo, where
-	// psiFastSpan − 1 − u = psiFastSpan + ^u.
+	// bad |= u | (psiKernelSpan − 1 − u), u = ix − psiKernelLo, where
+	// psiKernelSpan − 1 − u = psiKernelSpan + ^u.
 	VPSUBQ FASTLO, Y0, Y1
 	VPXOR  ALLONES, Y1, Y2
 	VPADDQ FASTSPAN, Y2, Y2
@@ -345,7 +345,7 @@ TEXT ·logsAVX2(SB), NOSPLIT, $0-32
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	LEAQ ·logTab(SB), R8
-	LEAQ ·psiVecK(SB), R9
+	LEAQ ·avx2K(SB), R9
 	XORQ AX, AX
 
 logsloop:
@@ -353,7 +353,7 @@ logsloop:
 	JAE  logsdone
 	VMOVDQU (SI)(AX*8), Y0
 
-	// The top bit of u | (LOGSPAN − 1 − u), u = ix − psiFastLo, is set in
+	// The top bit of u | (LOGSPAN − 1 − u), u = ix − psiKernelLo, is set in
 	// the lanes outside [2^−1022, +Inf).
 	VPSUBQ    FASTLO, Y0, Y14
 	VPXOR     ALLONES, Y14, Y15

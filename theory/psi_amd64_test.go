@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// The CPUID feature check agrees with the flags Linux reports for the CPU
+// The CPUID feature check (cpuHasAVX2FMA, which sets haveArchKernels) agrees with the flags Linux reports for the CPU
 // (its own CPUID reading, and the kernel's view of XSAVE support).
-func TestHasAVX2FMA(t *testing.T) {
+func TestCPUHasAVX2FMA(t *testing.T) {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err != nil {
 		t.Skip("no /proc/cpuinfo:", err)
@@ -23,7 +23,7 @@ func TestHasAVX2FMA(t *testing.T) {
 			break
 		}
 	}
-	if want := slices.Contains(flags, "avx2") && slices.Contains(flags, "fma"); hasAVX2FMA() != want {
-		t.Errorf("hasAVX2FMA() = %v, /proc/cpuinfo has avx2 and fma: %v", hasAVX2FMA(), want)
+	if want := slices.Contains(flags, "avx2") && slices.Contains(flags, "fma"); cpuHasAVX2FMA() != want {
+		t.Errorf("cpuHasAVX2FMA() = %v, /proc/cpuinfo has avx2 and fma: %v", cpuHasAVX2FMA(), want)
 	}
 }

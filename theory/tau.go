@@ -78,6 +78,43 @@ func TauUC(gamma float64) float64 {
 // γ·log1p(−v) and the other term are normal numbers from there up.
 const tauUCMinGamma = 1e-300
 
+// GammaNearUniform returns γ_nu(K), the γ below which focal risk minimizers
+// near the uniform vector of K classes are η-overconfident and above which
+// they are η-underconfident:
+//
+//	γ_nu(K) = 1 + (K−1)(ln K − 2)/ln K.
+//
+// It is the linearization of the K-class near-uniform condition: near u =
+// (1/K, …, 1/K), q* − u ≈ (η − u)/D with D = 1 − vφ'(v)/φ(v) at v = 1/K, so
+// a near-uniform minimizer is overconfident iff φ'(1/K) > 0, that is iff
+// 1/K < τ_oc^γ (Thm 8's bracket of φ' at v = 1/K, which is linear in γ and
+// vanishes at γ_nu(K); docs/findings.md). Where γ_nu(K) ≥ 0, τ_oc^γ = 1/K
+// at γ = γ_nu(K). γ_nu(5) = 0.0293205235…, just below the γ ≤ 0.03 of the
+// paper's footnote 2; γ_nu(K) is negative for K ≤ 4 (near-uniform
+// minimizers are then underconfident for every γ > 0) and grows like
+// K(1 − 2/ln K). K may be any real ≥ 2 (for plotting the threshold over K).
+//
+// Accuracy: an error of a few ulps of max(1, |γ_nu(K)|) (at most 2.4
+// measured against a 40-digit evaluation); so a relative error of a few
+// ulps but near the zero of γ_nu between K = 4 and 5, where 1 + (…)
+// cancels (1e-14 relative at K = 5).
+//
+// Special cases are:
+//
+//	GammaNearUniform(K) = NaN if K is NaN or K < 2
+//	GammaNearUniform(+Inf) = +Inf
+func GammaNearUniform(k float64) float64 {
+	switch {
+	case !(k >= 2):
+		return math.NaN()
+	case math.IsInf(k, 1):
+		return k
+	}
+	// math.Log rather than Log: K ≥ 2 is far from the subnormals where the
+	// two differ, and this is the form the reports have always printed.
+	return 1 + (k-1)*(math.Log(k)-2)/math.Log(k)
+}
+
 // rootDecreasing returns the root in (lo, hi) of f, which is positive near lo
 // and negative near hi, by Newton's method from x safeguarded by bisection:
 // a Newton step that leaves the current bracket is replaced by its midpoint.

@@ -198,7 +198,7 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 	opt.defaults()
 	kf := float64(k)
 	rep := &BoundaryKReport{Version: ReportVersion, K: k,
-		GammaNearUniformFormula: Float(1 + (kf-1)*(math.Log(kf)-2)/math.Log(kf))}
+		GammaNearUniformFormula: Float(theory.GammaNearUniform(kf))}
 	var method strings.Builder
 
 	// (a) Any η.
