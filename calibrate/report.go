@@ -37,6 +37,17 @@ type Report struct {
 	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
 	// (temperature scaling of the recovered probabilities).
 	Variants []Variant `json:"variants,omitempty"`
+	// ECEInterval says how the variants' "ece_ci" was computed (nil
+	// without Options.Bootstrap).
+	ECEInterval *IntervalInfo `json:"ece_interval,omitempty"`
+}
+
+// IntervalInfo describes the ECE interval of a Report: its coverage level,
+// its method (IntervalMethod, see BootstrapECE) and the resamples.
+type IntervalInfo struct {
+	Level     float64 `json:"level"`
+	Method    string  `json:"method"`
+	Resamples int     `json:"resamples"`
 }
 
 // Variant is one set of probabilities in a Report.
@@ -137,10 +148,10 @@ func writeText(w io.Writer, r Report) error {
 	}
 	fmt.Fprintf(&b, "; %d bins, equal-width %s\n", r.Bins, r.Edges)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow)
+	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow) && r.ECEInterval != nil
 	fmt.Fprint(tw, "\terror\tNLL\tBrier\tECE\tECE (mass)\tRMSCE\tMCE\tclasswise ECE\t")
 	if ci {
-		fmt.Fprint(tw, "ECE interval\t")
+		fmt.Fprintf(tw, "ECE %g%% interval\t", 100*r.ECEInterval.Level)
 	}
 	fmt.Fprintln(tw)
 	for _, v := range r.Variants {
@@ -152,6 +163,10 @@ func writeText(w io.Writer, r Report) error {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if ci {
+		fmt.Fprintf(&b, "ECE interval: %g%% %s, %d resamples (covers the calibration error the ECE estimates; see docs/calibrate.md)\n",
+			100*r.ECEInterval.Level, r.ECEInterval.Method, r.ECEInterval.Resamples)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

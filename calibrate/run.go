@@ -212,6 +212,9 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	o := &p.o
 	rep := Report{Version: reportVersion, Input: o.Input, Output: o.Output, Rows: n, Classes: p.k, Loss: o.Loss,
 		InputKind: o.InputKind, Gamma: o.Gamma, Alpha: o.Alpha, Transform: p.transformName, Bins: o.Bins, Edges: o.Edges.String()}
+	if o.Labels != "" && o.Bootstrap > 0 {
+		rep.ECEInterval = &IntervalInfo{Level: DefaultLevel, Method: IntervalMethod, Resamples: o.Bootstrap}
+	}
 	out, err := createOutput(o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
 	if err != nil {
 		return rep, nil, err

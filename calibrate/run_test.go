@@ -339,6 +339,11 @@ func TestRunMetricsReport(t *testing.T) {
 				ECECI []float64 `json:"ece_ci"`
 			}
 		}
+		ECEInterval *struct {
+			Level     float64
+			Method    string
+			Resamples int
+		} `json:"ece_interval"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
@@ -365,6 +370,9 @@ func TestRunMetricsReport(t *testing.T) {
 	if len(raw.ECECI) != 2 || !(raw.ECECI[0] <= raw.ECE && raw.ECE <= raw.ECECI[1]) {
 		t.Errorf("raw ECE %v, interval %v", raw.ECE, raw.ECECI)
 	}
+	if iv := rep.ECEInterval; iv == nil || iv.Level != calibrate.DefaultLevel || iv.Method != calibrate.IntervalMethod || iv.Resamples != 50 {
+		t.Errorf("ece_interval: %+v", iv)
+	}
 	f, err := os.Open(plot)
 	if err != nil {
 		t.Fatal(err)
@@ -379,11 +387,11 @@ func TestRunMetricsReport(t *testing.T) {
 	}
 	// Text report and SVG plot.
 	svg := filepath.Join(dir, "rel.svg")
-	stdout, _, err = run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: g, Plot: svg, Bins: 10})
+	stdout, _, err = run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: g, Plot: svg, Bins: 10, Bootstrap: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"raw", "Ψ^γ", "ECE", "10 bins"} {
+	for _, want := range []string{"raw", "Ψ^γ", "ECE", "10 bins", "ECE 95% interval", "95% " + calibrate.IntervalMethod + ", 20 resamples"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("text report lacks %q:\n%s", want, stdout)
 		}
