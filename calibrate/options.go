@@ -43,7 +43,10 @@ type Options struct {
 	// Alpha is the focal loss weighting: nil for none; for the softmax
 	// loss one weight per class (a single value weights every class
 	// alike, which changes nothing); for the sigmoid loss the weight α of
-	// positives, one value or one per class (α < 0: no weighting).
+	// positives, one value or one per class (α < 0: no weighting), which
+	// is required: there is no default, since torchvision's
+	// sigmoid_focal_loss weights by α = 0.25 unless told otherwise and
+	// unweighted implementations exist too.
 	Alpha []float64
 	// Loss is LossSoftmax (default) or LossSigmoid.
 	Loss string
@@ -131,6 +134,12 @@ func (o *Options) normalize() error {
 		return usagef("--renormalize applies to softmax probabilities only")
 	case o.SumTol < 0 || math.IsNaN(o.SumTol):
 		return usagef("the sum tolerance must be >= 0")
+	}
+	if o.Loss == LossSigmoid && len(o.Alpha) == 0 {
+		// No default: torchvision's sigmoid_focal_loss weights positives
+		// by 0.25 unless told otherwise, other code does not weight, and
+		// the two recoveries differ (16.2).
+		return usagef("--loss sigmoid needs --alpha, the weight of positives the model was trained with (torchvision's sigmoid_focal_loss defaults to 0.25; -1 for no weighting)")
 	}
 	if o.Plot != "" {
 		if f := plotFormat(o.Plot); f == "" {

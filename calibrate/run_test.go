@@ -261,7 +261,7 @@ func TestRunRecoversSigmoid(t *testing.T) {
 		for _, c := range []struct {
 			alpha []float64
 			gamma float64
-		}{{[]float64{0.25}, 2}, {nil, 1}, {[]float64{0.1, 0.25, 0.5, 0.75, 0.9}[:k], 3}} {
+		}{{[]float64{0.25}, 2}, {[]float64{-1}, 1}, {[]float64{0.1, 0.25, 0.5, 0.75, 0.9}[:k], 3}} {
 			eta := make([]float64, n*k)
 			p := make([]float64, n*k)
 			z := make([]float64, n*k)
@@ -491,7 +491,7 @@ func TestRunBadInput(t *testing.T) {
 		"few labels":     {good, []int{0, 1, 1}, nil, "row 3: no label"},
 		"many labels":    {good, []int{0, 1, 1, 0, 1}, nil, "more labels than the 4 input rows"},
 		"inf logit":      {[]float64{0, 1, 2, math.Inf(1), 0, 0, 1, 1}, nil, func(o *calibrate.Options) { o.InputKind = calibrate.InputLogits }, "row 1, column 1"},
-		"sigmoid over 1": {[]float64{0.5, 0.5, 0.2, 1.5, 0.9, 0.1, 0.3, 0.7}, nil, func(o *calibrate.Options) { o.Loss = calibrate.LossSigmoid }, "row 1, column 1"},
+		"sigmoid over 1": {[]float64{0.5, 0.5, 0.2, 1.5, 0.9, 0.1, 0.3, 0.7}, nil, func(o *calibrate.Options) { o.Loss, o.Alpha = calibrate.LossSigmoid, []float64{-1} }, "row 1, column 1"},
 	} {
 		in := writeNpy(t, dir, "in.npy", c.rows, 2, false)
 		out := filepath.Join(dir, "out.npy")
@@ -534,18 +534,19 @@ func TestRunUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	in := writeNpy(t, dir, "in.npy", []float64{0.5, 0.5, 0.2, 0.8}, 2, false)
 	for name, o := range map[string]calibrate.Options{
-		"no input":    {},
-		"loss":        {Input: in, Loss: "hinge"},
-		"input kind":  {Input: in, InputKind: "scores"},
-		"format":      {Input: in, Format: "xml"},
-		"gamma":       {Input: in, Gamma: -1},
-		"alpha count": {Input: in, Alpha: []float64{1, 2, 3}},
-		"alpha zero":  {Input: in, Alpha: []float64{1, 0}},
-		"sigmoid α":   {Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{1.5}},
-		"plot ext":    {Input: in, Labels: in, Plot: filepath.Join(dir, "x.jpg")},
-		"val no lab":  {Input: in, Val: "0.2"},
-		"val frac":    {Input: in, Labels: in, Val: "1.5"},
-		"renorm sig":  {Input: in, Loss: calibrate.LossSigmoid, Renormalize: true},
+		"no input":     {},
+		"loss":         {Input: in, Loss: "hinge"},
+		"input kind":   {Input: in, InputKind: "scores"},
+		"format":       {Input: in, Format: "xml"},
+		"gamma":        {Input: in, Gamma: -1},
+		"alpha count":  {Input: in, Alpha: []float64{1, 2, 3}},
+		"alpha zero":   {Input: in, Alpha: []float64{1, 0}},
+		"sigmoid α":    {Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{1.5}},
+		"plot ext":     {Input: in, Labels: in, Plot: filepath.Join(dir, "x.jpg")},
+		"val no lab":   {Input: in, Val: "0.2"},
+		"val frac":     {Input: in, Labels: in, Val: "1.5"},
+		"renorm sig":   {Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{-1}, Renormalize: true},
+		"sigmoid no α": {Input: in, Loss: calibrate.LossSigmoid},
 	} {
 		_, _, err := run(t, o)
 		var ue *calibrate.UsageError
@@ -592,5 +593,27 @@ func TestRunLabelColumn(t *testing.T) {
 	var ie *calibrate.InputError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "row 0, column 2") {
 		t.Errorf("non-integer label column: %v", err)
+	}
+}
+
+// The sigmoid loss has no default α (16.2): without Alpha the run stops
+// with a usage error that names the choice, before writing anything;
+// torchvision's 0.25 and "no weighting" (−1) are both accepted.
+func TestRunSigmoidNeedsAlpha(t *testing.T) {
+	dir := t.TempDir()
+	in := writeNpy(t, dir, "p.npy", []float64{0.2, 0.7, 0.9, 0.1}, 2, false)
+	out := filepath.Join(dir, "eta.npy")
+	_, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Loss: calibrate.LossSigmoid})
+	var ue *calibrate.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "needs --alpha") || !strings.Contains(err.Error(), "0.25") {
+		t.Errorf("sigmoid without α: %v, want a usage error asking for --alpha", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("output written after the usage error: %v", err)
+	}
+	for _, a := range []float64{0.25, -1} {
+		if _, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Loss: calibrate.LossSigmoid, Alpha: []float64{a}}); err != nil {
+			t.Errorf("α = %v: %v", a, err)
+		}
 	}
 }
