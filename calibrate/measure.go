@@ -3,9 +3,10 @@ package calibrate
 // This file feeds the metrics of one block to the accumulators of each
 // variant (raw, recovered, and with --val the temperature-scaled ones),
 // skipping the validation rows. The metrics themselves are metrics.go's
-// and bins.go's.
+// and bins.go's. meanNLL measures the validation rows for the report.
 
 import (
+	"math"
 	"sync"
 )
 
@@ -47,4 +48,17 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, ts, f
 	add(accs[1], rec)
 	wg.Wait()
 	return nil
+}
+
+// meanNLL returns −(1/N) Σ_i logp[i·k + labels[i]] (+Inf if a true class
+// has probability 0, NaN for no rows).
+func meanNLL(logp []float64, k int, labels []int) float64 {
+	if len(labels) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for i, y := range labels {
+		s -= logp[i*k+y]
+	}
+	return s / float64(len(labels))
 }

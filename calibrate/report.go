@@ -37,9 +37,34 @@ type Report struct {
 	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
 	// (temperature scaling of the recovered probabilities).
 	Variants []Variant `json:"variants,omitempty"`
+	// ValNLL compares the validation NLL of the raw and the recovered
+	// probabilities (nil without Options.Val).
+	ValNLL *ValNLL `json:"validation_nll,omitempty"`
 	// ECEInterval says how the variants' "ece_ci" was computed (nil
 	// without Options.Bootstrap).
 	ECEInterval *IntervalInfo `json:"ece_interval,omitempty"`
+}
+
+// ValNLL is the mean NLL of the validation rows, raw and recovered. The
+// recovery assumes that the model's outputs are near the minimizer of the
+// focal risk (Thm 11); where they are not, it can make calibration worse,
+// and a recovered NLL that is not lower than the raw one on held-out rows
+// is the sign of that.
+type ValNLL struct {
+	Raw       float64
+	Recovered float64
+	// Lowers reports Recovered < Raw.
+	Lowers bool
+}
+
+// MarshalJSON writes the NLLs as jsonFloat (+Inf when a true class has
+// probability 0).
+func (v ValNLL) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Raw       jsonFloat `json:"raw"`
+		Recovered jsonFloat `json:"recovered"`
+		Lowers    bool      `json:"recovery_lowers_nll"`
+	}{jsonFloat(v.Raw), jsonFloat(v.Recovered), v.Lowers})
 }
 
 // IntervalInfo describes the ECE interval of a Report: its coverage level,
@@ -163,6 +188,15 @@ func writeText(w io.Writer, r Report) error {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if v := r.ValNLL; v != nil {
+		name := variantLabel(r.Variants[1])
+		if v.Lowers {
+			fmt.Fprintf(&b, "validation NLL: raw %.4f, %s %.4f: the recovery lowers it\n", v.Raw, name, v.Recovered)
+		} else {
+			fmt.Fprintf(&b, "WARNING: %s does not lower the validation NLL (raw %.4f, %s %.4f): the model is probably not near the focal-risk minimizer the recovery assumes; prefer the raw or temperature-scaled probabilities\n",
+				name, v.Raw, name, v.Recovered)
+		}
+	}
 	if ci {
 		fmt.Fprintf(&b, "ECE interval: %g%% %s, %d resamples (covers the calibration error the ECE estimates; see docs/calibrate.md)\n",
 			100*r.ECEInterval.Level, r.ECEInterval.Method, r.ECEInterval.Resamples)

@@ -117,6 +117,10 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep.ValRows = len(vs.labels)
+	if p.val != nil {
+		raw, rec := meanNLL(vs.logq, p.kc, vs.labels), meanNLL(vs.loge, p.kc, vs.labels)
+		rep.ValNLL = &ValNLL{Raw: raw, Recovered: rec, Lowers: rec < raw}
+	}
 	if o.Labels == "" {
 		return nil
 	}
