@@ -125,9 +125,13 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if plot != nil {
-		panels := []Panel{
-			{Title: fmt.Sprintf("raw: ECE = %.2f%%", 100*rep.Variants[0].Metrics.ECE), Rel: rels[0]},
-			{Title: fmt.Sprintf("%s (γ = %g): ECE = %.2f%%", p.transformTitle(), o.Gamma, 100*rep.Variants[1].Metrics.ECE), Rel: rels[1]},
+		var panels []Panel
+		for i, v := range rep.Variants {
+			title := variantLabel(v)
+			if i == 1 {
+				title = fmt.Sprintf("%s (γ = %g)", p.transformTitle(), o.Gamma)
+			}
+			panels = append(panels, Panel{Title: title, Rel: rels[i], Low: v.Metrics.ECELow, High: v.Metrics.ECEHigh})
 		}
 		if err := WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels); err != nil {
 			return fmt.Errorf("plot: %w", err)

@@ -385,8 +385,12 @@ func TestRunMetricsReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if img, err := png.Decode(f); err != nil || img.Bounds().Dx() < 500 {
+	// The figure is 3.4 in wide at 300 dpi (a paper column), and with
+	// --val it has four panels in two rows: taller than wide.
+	if img, err := png.Decode(f); err != nil {
 		t.Errorf("plot: %v", err)
+	} else if b := img.Bounds(); b.Dx() != 1020 || !(b.Dy() > b.Dx()) {
+		t.Errorf("plot: %d × %d pixels, want 1020 wide and taller than wide", b.Dx(), b.Dy())
 	}
 	got, _ := readNpy(t, out)
 	if len(got) != n*k {
