@@ -34,6 +34,9 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 			return vs, 0, err
 		}
 		defer lab.Close()
+		if p.labStamp, err = stampOf(lab.f); err != nil {
+			return vs, 0, err
+		}
 	}
 	b := p.newBlock()
 	prog := p.progress("checking", src.rows())

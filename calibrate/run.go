@@ -8,9 +8,11 @@ package calibrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/focaltk/focal/numeric"
@@ -26,9 +28,14 @@ type pipeline struct {
 	sumTol  float64
 	workers int
 	val     *valSplit
+	// alpha is Options.Alpha of the softmax loss scaled by a power of two
+	// (scaleWeights).
+	alpha []float64
 	// transformName is the Report's name of the recovery transform.
 	transformName string
 	stderr        io.Writer
+	// inStamp and labStamp identify the input and labels read by pass 1.
+	inStamp, labStamp fileStamp
 }
 
 // Run runs the calibrate pipeline: it validates the whole input (and
@@ -65,6 +72,10 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if p.inStamp, err = stampOf(src.f); err != nil {
+		src.Close()
+		return err
+	}
 	if err := p.setup(src); err != nil {
 		src.Close()
 		return err
@@ -75,17 +86,19 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if p.val != nil && p.val.set != nil {
-		for idx := range p.val.set {
-			if idx < 0 || idx >= int64(n) {
-				return &InputError{File: o.Val, Err: fmt.Errorf("row index %d out of range [0, %d)", idx, n)}
-			}
-		}
+	if afterPass1 != nil {
+		afterPass1()
+	}
+	if err := p.checkValIndices(n); err != nil {
+		return err
 	}
 	var ts, fts *TemperatureFit
 	if p.val != nil {
 		if len(vs.labels) == 0 {
 			return usagef("--val selects no row of the %d input rows", n)
+		}
+		if len(vs.labels) == n {
+			return usagef("--val selects all %d input rows: no row is left for the metrics", n)
 		}
 		a, err := FitTemperature(vs.logq, p.kc, vs.labels, p.workers)
 		if err != nil {
@@ -112,6 +125,9 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	if err := checkStamp(o.Input, src.f, p.inStamp); err != nil {
+		return err
+	}
 	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts)
 	if err != nil {
 		return err
@@ -160,6 +176,55 @@ func (p *pipeline) transformTitle() string {
 	return "Ψ"
 }
 
+// checkValIndices returns an InputError naming the smallest index of the
+// --val file outside [0, n), and how many there are, or nil.
+func (p *pipeline) checkValIndices(n int) error {
+	if p.val == nil || p.val.set == nil {
+		return nil
+	}
+	var bad []int64
+	for idx := range p.val.set {
+		if idx < 0 || idx >= int64(n) {
+			bad = append(bad, idx)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	msg := fmt.Sprintf("row index %d out of range [0, %d)", bad[0], n)
+	if len(bad) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(bad)-1)
+	}
+	return &InputError{File: p.o.Val, Err: errors.New(msg)}
+}
+
+// maxWeightRatio bounds the largest softmax class weight over the
+// smallest: the balanced recovery divides Ψ^γ(p)_y ≤ 1 by α_y, and with the
+// weights scaled into (0, 1] the quotients and their sum stay below
+// MaxFloat64 while α_y/max α ≥ 2^−1021 (normal numbers).
+const maxWeightRatio = 0x1p1021
+
+// scaleWeights sets p.alpha to the class weights divided by the power of
+// two that brings the largest into [1/2, 1). A common factor of the
+// weights cancels in the recovery, and a power of two scales exactly, so
+// the result is that of the unscaled weights wherever those do not
+// overflow; where the weights span more than maxWeightRatio (α = (1e-310,
+// 1, 1)), it is refused, since Ψ/α overflows and the rows would be NaN.
+func (p *pipeline) scaleWeights() error {
+	a := p.o.Alpha
+	hi, lo := slices.Max(a), slices.Min(a)
+	if hi/lo > maxWeightRatio || math.IsInf(hi/lo, 1) {
+		return usagef("--alpha: the largest class weight (%g) over the smallest (%g) exceeds 2^1021, more than the recovery can represent", hi, lo)
+	}
+	_, e := math.Frexp(hi)
+	p.alpha = make([]float64, len(a))
+	for i, x := range a {
+		p.alpha[i] = math.Ldexp(x, -e)
+	}
+	return nil
+}
+
 // setup checks the options against the input's shape.
 func (p *pipeline) setup(src *floatSource) error {
 	o := &p.o
@@ -185,6 +250,9 @@ func (p *pipeline) setup(src *floatSource) error {
 			o.Alpha = nil
 		case p.k:
 			p.transformName = "psi_balanced"
+			if err := p.scaleWeights(); err != nil {
+				return err
+			}
 		default:
 			return usagef("--alpha has %d values for %d classes", len(o.Alpha), p.k)
 		}
@@ -239,6 +307,9 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 			return fail(err)
 		}
 		defer lab.Close()
+		if err := checkStamp(o.Labels, lab.f, p.labStamp); err != nil {
+			return fail(err)
+		}
 		nv := 2
 		if ts != nil {
 			nv = 4
@@ -286,6 +357,9 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if row != n {
 		return fail(&InputError{File: o.Input, Err: fmt.Errorf("changed while reading: %d rows, then %d", n, row)})
 	}
+	if err := p.checkUnchanged(src, lab); err != nil {
+		return fail(err)
+	}
 	if err := out.commit(); err != nil {
 		return rep, nil, err
 	}
@@ -330,3 +404,19 @@ func (p *pipeline) progress(phase string, total int) func(int) {
 
 // progressEvery is the interval between progress updates.
 const progressEvery = 200 * time.Millisecond
+
+// afterPass1, if set (by tests), runs between the two passes.
+var afterPass1 func()
+
+// checkUnchanged returns an InputError if the input or labels changed
+// since pass 1 opened them (checked at the end of pass 2, before the output
+// is committed).
+func (p *pipeline) checkUnchanged(src *floatSource, lab *intSource) error {
+	if err := checkStamp(p.o.Input, src.f, p.inStamp); err != nil {
+		return err
+	}
+	if lab != nil {
+		return checkStamp(p.o.Labels, lab.f, p.labStamp)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/focaltk/focal/calibrate"
 	"github.com/focaltk/focal/numeric"
@@ -668,4 +670,147 @@ func TestRunValNLLWarns(t *testing.T) {
 		t.Errorf("text report has no warning:\n%s", stdout)
 	}
 	t.Logf("%s", stdout)
+}
+
+// Silent wrong output of issue 14.2, each now an error or the right
+// answer.
+func TestRunSilentWrongOutput(t *testing.T) {
+	dir := t.TempDir()
+	p3 := []float64{0.2, 0.3, 0.5, 0.6, 0.3, 0.1}
+	in := writeNpy(t, dir, "p.npy", p3, 3, false)
+	out := filepath.Join(dir, "eta.npy")
+	// Rows with labels for the --val cases.
+	const n = 40
+	in40 := writeNpy(t, dir, "p40.npy", posteriors(n, 3, 1e-3, 5), 3, false)
+	y40 := make([]int, n)
+	for i := range y40 {
+		y40[i] = i % 3
+	}
+	lab40 := writeLabels(t, dir, "y40.npy", y40)
+
+	t.Run("weights", func(t *testing.T) {
+		// Class weights spanning more than 2^1021: refused (were NaN rows).
+		_, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Alpha: []float64{1e-310, 1, 1}})
+		var ue *calibrate.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--alpha") {
+			t.Errorf("α = (1e-310, 1, 1): %v, want a usage error", err)
+		}
+		// A common factor cancels: weights scaled by 2^-1030 (subnormal) or
+		// 2^1000 give the recovery of the unscaled ones (an identity of the
+		// balanced recovery, docs/calibrate.md), here within
+		// scaledWeightsTol: the subnormal weights 2^-1030·(1, 1, 2) are exact
+		// (powers of two), so only the rounding of the recovery itself
+		// differs, by at most a few ulps.
+		const scaledWeightsTol = 1e-15
+		var want []float64
+		for _, a := range [][]float64{{1, 1, 2}, {0x1p-1030, 0x1p-1030, 0x1p-1029}, {0x1p1000, 0x1p1000, 0x1p1001}} {
+			if _, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Alpha: a}); err != nil {
+				t.Fatalf("α = %v: %v", a, err)
+			}
+			got, _ := readNpy(t, out)
+			if want == nil {
+				want = got
+				continue
+			}
+			compare(t, fmt.Sprintf("α = %v", a), got, want, scaledWeightsTol)
+		}
+	})
+	t.Run("renormalize_overflow", func(t *testing.T) {
+		// --renormalize on a row whose sum overflows: (1/3, 1/3, 1/3), and Ψ^γ
+		// of the uniform vector is uniform (its entries are equal by symmetry).
+		big := writeNpy(t, dir, "big.npy", []float64{1e308, 1e308, 1e308, 0.5, 0.25, 0.25}, 3, false)
+		if _, _, err := run(t, calibrate.Options{Input: big, Output: out, Gamma: 2, Renormalize: true}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := readNpy(t, out)
+		// uniformTol: 1/3 computed by two roundings (1e308/1e308 = 1, then
+		// 1/3) and Ψ's normalization: a few ulps.
+		const uniformTol = 1e-15
+		compare(t, "renormalized (1e308, 1e308, 1e308)", got[:3], []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}, uniformTol)
+	})
+	t.Run("val_every_row", func(t *testing.T) {
+		// --val naming every row leaves nothing to measure: an error.
+		lab := writeLabels(t, dir, "y.npy", []int{0, 2})
+		all := filepath.Join(dir, "all.txt")
+		os.WriteFile(all, []byte("0\n1\n"), 0o644)
+		var ue *calibrate.UsageError
+		if _, _, err := run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: 2, Val: all}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "all 2 input rows") {
+			t.Errorf("--val of every row: %v, want a usage error", err)
+		}
+	})
+	t.Run("val_entry_1.0", func(t *testing.T) {
+		// A --val entry "1.0" (first line, no header) is row 1; "1.5" is an
+		// error naming the line.
+		for body, wantVal := range map[string]int{"1.0\n": 1, "3\n1.0\n2e0\n": 3, "rows\n1\n": 1} {
+			f := filepath.Join(dir, "val.txt")
+			os.WriteFile(f, []byte(body), 0o644)
+			stdout, _, err := run(t, calibrate.Options{Input: in40, Output: out, Labels: lab40, Gamma: 2, Val: f, Format: calibrate.FormatJSON})
+			if err != nil {
+				t.Errorf("--val file %q: %v", body, err)
+				continue
+			}
+			var rep struct {
+				ValRows int `json:"val_rows"`
+			}
+			if json.Unmarshal([]byte(stdout), &rep); rep.ValRows != wantVal {
+				t.Errorf("--val file %q: %d validation rows, want %d", body, rep.ValRows, wantVal)
+			}
+		}
+		half := filepath.Join(dir, "half.txt")
+		os.WriteFile(half, []byte("0\n1.5\n"), 0o644)
+		if _, _, err := run(t, calibrate.Options{Input: in40, Output: out, Labels: lab40, Gamma: 2, Val: half}); err == nil || !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("--val entry 1.5: %v, want an error naming line 2", err)
+		}
+	})
+	t.Run("val_out_of_range", func(t *testing.T) {
+		// Out-of-range indices: the same message on every run (the smallest
+		// index, and how many more), not one chosen by map order.
+		oor := filepath.Join(dir, "oor.txt")
+		os.WriteFile(oor, []byte("70\n50\n-3\n90\n1\n"), 0o644)
+		const wantMsg = "row index -3 out of range [0, 40) (and 3 more)"
+		for range 20 {
+			if _, _, err := run(t, calibrate.Options{Input: in40, Output: out, Labels: lab40, Gamma: 2, Val: oor}); err == nil || !strings.HasSuffix(err.Error(), wantMsg) {
+				t.Fatalf("out-of-range --val: %v, want %q", err, wantMsg)
+			}
+		}
+	})
+}
+
+// An input or labels file that changes between the two passes is refused,
+// and no output is written (14.2).
+func TestRunFileChangedBetweenPasses(t *testing.T) {
+	dir := t.TempDir()
+	const n, k = 200, 3
+	eta := posteriors(n, k, 1e-3, 6)
+	y := sample(eta, k, 7)
+	for _, which := range []string{"input", "labels"} {
+		in := writeNpy(t, dir, "p.npy", eta, k, false)
+		lab := writeLabels(t, dir, "y.npy", y)
+		out := filepath.Join(dir, "eta-"+which+".npy")
+		calibrate.SetAfterPass1(func() {
+			// The same size, another content and time: a file rewritten
+			// in place by another process.
+			path, m := in, append([]float64(nil), eta...)
+			if which == "labels" {
+				path = lab
+				yy := append([]int(nil), y...)
+				yy[0] = (yy[0] + 1) % k
+				writeLabels(t, dir, "y.npy", yy)
+			} else {
+				m[0], m[1] = m[1], m[0]
+				writeNpy(t, dir, "p.npy", m, k, false)
+			}
+			later := time.Now().Add(time.Minute)
+			os.Chtimes(path, later, later)
+		})
+		_, _, err := run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: 2})
+		calibrate.SetAfterPass1(nil)
+		var ie *calibrate.InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "changed while it was being read") {
+			t.Errorf("%s changed between passes: %v, want an InputError", which, err)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s changed: output written (%v)", which, err)
+		}
+	}
 }

@@ -41,8 +41,8 @@ func (p *pipeline) transform(b *block, n int) {
 		} else {
 			copy(raw, in)
 		}
-		if o.Alpha != nil {
-			numeric.PsiBalancedRows(out, raw, k, o.Alpha, o.Gamma, w)
+		if p.alpha != nil {
+			numeric.PsiBalancedRows(out, raw, k, p.alpha, o.Gamma, w)
 		} else {
 			numeric.PsiRows(out, raw, k, o.Gamma, w)
 		}
