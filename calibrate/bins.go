@@ -310,6 +310,21 @@ func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level
 	if reps < 1 || n == 0 {
 		return math.NaN(), math.NaN()
 	}
+	signed := make([]float64, n)
+	for i, c := range conf {
+		signed[i] = c
+		if !hit[i] {
+			signed[i] = -c
+		}
+	}
+	return bootstrapSigned(signed, bins, e, reps, level, seed, workers)
+}
+
+// bootstrapSigned is BootstrapECE of the confidences |c| of signed, with
+// hit when the sign bit of c is clear (the store of Accumulator: −0 is a
+// miss at confidence 0), for reps ≥ 1 and len(signed) > 0.
+func bootstrapSigned(signed []float64, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64) {
+	n := len(signed)
 	if bins <= 0 {
 		bins = DefaultBins
 	}
@@ -320,12 +335,13 @@ func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level
 	idx := make([]int32, n)
 	cnt := make([]int, nb)
 	gap := make([]float64, nb) // Σ (hit − conf) per bin
-	for i, c := range conf {
+	for i, s := range signed {
+		c := math.Abs(s)
 		b := binIndex(c, bins, e)
 		idx[i] = int32(b)
 		cnt[b]++
 		gap[b] -= c
-		if hit[i] {
+		if !math.Signbit(s) {
 			gap[b]++
 		}
 	}
@@ -356,8 +372,9 @@ func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level
 				j := rng.IntN(n)
 				b := idx[j]
 				cnt[b]++
-				gap[b] -= conf[j]
-				if hit[j] {
+				s := signed[j]
+				gap[b] -= math.Abs(s)
+				if !math.Signbit(s) {
 					gap[b]++
 				}
 			}

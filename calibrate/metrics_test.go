@@ -283,3 +283,29 @@ func TestBootstrapECECoverage(t *testing.T) {
 		})
 	}
 }
+
+// The Accumulator's equal-mass ECE (a pdqsort of the stored confidences,
+// ties split by a bin boundary put back in row order) equals EqualMass's
+// (a stable sort of (confidence, index) pairs) exactly, on data made of
+// ties: three confidence values, hits at random, for bin counts that put
+// boundaries inside the ties.
+func TestEqualMassTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 7, 100, 1001} {
+		probs := make([]float64, 2*n)
+		labels := make([]int, n)
+		for i := range n {
+			c := []float64{0.5, 0.75, 1}[rng.IntN(3)]
+			probs[2*i], probs[2*i+1] = c, 1-c
+			labels[i] = rng.IntN(2)
+		}
+		conf, hit := calibrate.TopLabel(probs, 2, labels)
+		for _, bins := range []int{1, 2, 3, 7, 15, 64} {
+			got := calibrate.Evaluate(probs, 2, labels, calibrate.Settings{Bins: bins}).ECEMass
+			want := calibrate.EqualMass(conf, hit, bins).ECE()
+			if got != want {
+				t.Errorf("n = %d, %d bins: Accumulator %v, EqualMass %v", n, bins, got, want)
+			}
+		}
+	}
+}

@@ -34,6 +34,8 @@ type pipeline struct {
 	// transformName is the Report's name of the recovery transform.
 	transformName string
 	stderr        io.Writer
+	// nVal counts the validation rows (pass 1).
+	nVal int
 	// inStamp and labStamp identify the input and labels read by pass 1.
 	inStamp, labStamp fileStamp
 }
@@ -86,6 +88,7 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	p.nVal = len(vs.labels)
 	if afterPass1 != nil {
 		afterPass1()
 	}
@@ -315,7 +318,9 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 			nv = 4
 		}
 		for range nv {
-			accs = append(accs, NewAccumulator(p.kc, set))
+			a := NewAccumulator(p.kc, set)
+			a.Grow(n - p.nVal)
+			accs = append(accs, a)
 		}
 	}
 	b := p.newBlock()
