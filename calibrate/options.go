@@ -82,6 +82,12 @@ type Options struct {
 	BlockRows int
 	// Progress writes a progress line to stderr while reading.
 	Progress bool
+	// OnProgress, if set, receives the progress instead (and Run prints
+	// none): the phase ("checking" for pass 1, "calibrating" for pass 2),
+	// the rows done, and the total (−1 for CSV in pass 1), at most every
+	// 200 ms, then once with done = −1 when the phase ends. It lets a
+	// caller other than the command line show progress its own way.
+	OnProgress func(phase string, done, total int)
 }
 
 // DefaultBlockRows is the default block size per worker: 8192 rows of 10

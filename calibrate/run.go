@@ -380,9 +380,20 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	return rep, rels, nil
 }
 
-// progress returns a function that reports rows done (−1: finished) on
-// stderr, at most every progressEvery, if Options.Progress is set.
+// progress returns a function that reports rows done (−1: finished) to
+// Options.OnProgress, or else on stderr if Options.Progress is set, at most
+// every progressEvery.
 func (p *pipeline) progress(phase string, total int) func(int) {
+	if f := p.o.OnProgress; f != nil {
+		var last time.Time
+		return func(done int) {
+			if done >= 0 && time.Since(last) < progressEvery {
+				return
+			}
+			last = time.Now()
+			f(phase, done, total)
+		}
+	}
 	if !p.o.Progress || p.stderr == nil {
 		return func(int) {}
 	}

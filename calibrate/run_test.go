@@ -814,3 +814,33 @@ func TestRunFileChangedBetweenPasses(t *testing.T) {
 		}
 	}
 }
+
+// OnProgress receives the progress of both passes, ending each with −1,
+// and nothing is printed then (15.4: the caller shows progress).
+func TestRunOnProgress(t *testing.T) {
+	dir := t.TempDir()
+	in := writeNpy(t, dir, "p.npy", posteriors(300, 3, 1e-3, 9), 3, false)
+	var phases []string
+	var lastDone []int
+	o := calibrate.Options{Input: in, Output: filepath.Join(dir, "o.npy"), Gamma: 2, Progress: true,
+		OnProgress: func(phase string, done, total int) {
+			if total != 300 {
+				t.Errorf("%s: total %d, want 300", phase, total)
+			}
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+				lastDone = append(lastDone, 0)
+			}
+			lastDone[len(lastDone)-1] = done
+		}}
+	_, stderr, err := run(t, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(phases, ",") != "checking,calibrating" || lastDone[0] != -1 || lastDone[1] != -1 {
+		t.Errorf("progress phases %v, last values %v", phases, lastDone)
+	}
+	if stderr != "" {
+		t.Errorf("printed with OnProgress set: %q", stderr)
+	}
+}
