@@ -140,7 +140,7 @@ func fuzzOptions(mode uint8) calibrate.Options {
 	case 1:
 		o.InputKind = calibrate.InputLogits
 	case 2:
-		o.Loss = calibrate.LossSigmoid
+		o.Loss, o.Alpha = calibrate.LossSigmoid, []float64{-1}
 	case 3:
 		o.Renormalize = true
 	}

@@ -1,5 +1,9 @@
 package calibrate
 
+// This file holds the file formats of the pipeline: the error types naming
+// a file, the input and label sources (.npy or CSV, read in blocks), the
+// --val index file, and the output matrix written atomically.
+
 import (
 	"bufio"
 	"errors"
@@ -10,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/outfile"
@@ -46,6 +51,35 @@ func openError(path string, err error) error {
 
 // isNpy reports whether path names a .npy file.
 func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
+
+// fileStamp identifies a version of a file: the pipeline reads its input
+// and labels twice and refuses a file whose size or modification time
+// changed in between (it would validate one file and transform another).
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stampOf(f *os.File) (fileStamp, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileStamp{}, openError(f.Name(), err)
+	}
+	return fileStamp{fi.Size(), fi.ModTime()}, nil
+}
+
+// checkStamp returns an InputError if the open file f is not the version
+// of stamp want.
+func checkStamp(path string, f *os.File, want fileStamp) error {
+	got, err := stampOf(f)
+	if err != nil {
+		return err
+	}
+	if got.size != want.size || !got.mod.Equal(want.mod) {
+		return &InputError{File: path, Err: errors.New("changed while it was being read (size or modification time differ between the two passes over it)")}
+	}
+	return nil
+}
 
 // floatSource is an open matrix file read in row blocks.
 type floatSource struct {
@@ -215,7 +249,8 @@ func (s *intSource) readFull(dst []int64, first int) error {
 }
 
 // readIndexFile reads a file of row indices (.npy integers, or text with
-// one integer per line).
+// one integer per line; a first line that is not a number is a header).
+// A text entry must be an integer: "1.0" is row 1, "1.5" an error.
 func readIndexFile(path string) (map[int64]bool, error) {
 	if !isNpy(path) {
 		f, err := os.Open(path)
@@ -225,6 +260,7 @@ func readIndexFile(path string) (map[int64]bool, error) {
 		defer f.Close()
 		set := map[int64]bool{}
 		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
 		line := 0
 		for sc.Scan() {
 			line++
@@ -232,16 +268,24 @@ func readIndexFile(path string) (map[int64]bool, error) {
 			if t == "" || strings.HasPrefix(t, "#") {
 				continue
 			}
-			v, err := strconv.ParseInt(t, 10, 64)
+			v, err := parseIndex(t)
 			if err != nil {
-				if line == 1 { // a header
+				if _, ferr := strconv.ParseFloat(t, 64); ferr != nil && line == 1 && !errors.Is(ferr, strconv.ErrRange) { // a header
 					continue
 				}
-				return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index", line, t)}
+				return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index: %v", line, t, err)}
 			}
 			set[v] = true
 		}
-		return set, sc.Err()
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("line %d is longer than %d bytes: not a file of row indices", line+1, maxIndexLine)
+			} else {
+				err = openError(path, err).(*InputError).Err
+			}
+			return nil, &InputError{File: path, Err: err}
+		}
+		return set, nil
 	}
 	s, err := openInts(path, "")
 	if err != nil {
@@ -262,6 +306,29 @@ func readIndexFile(path string) (map[int64]bool, error) {
 			set[v] = true
 		}
 	}
+}
+
+// maxIndexLine bounds a line of a text index file (a row index has at most
+// 20 characters; the rest is room for spaces and comments).
+const maxIndexLine = 4096
+
+// parseIndex reads a row index: an integer, or a number with an integral
+// value such as "1.0" or "1e3" (as NumPy's savetxt writes integers stored
+// as floats), exactly; anything else is an error.
+func parseIndex(t string) (int64, error) {
+	if v, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return v, nil
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	switch {
+	case err != nil:
+		return 0, errors.New("not a number")
+	case f != math.Trunc(f):
+		return 0, errors.New("not an integer")
+	case math.Abs(f) >= 0x1p53:
+		return 0, errors.New("too large to be read exactly")
+	}
+	return int64(f), nil
 }
 
 // matrixSink writes the output matrix.

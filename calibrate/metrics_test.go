@@ -222,3 +222,90 @@ func TestBootstrapECE(t *testing.T) {
 		t.Errorf("Evaluate with bootstrap: [%v, %v]", m.ECELow, m.ECEHigh)
 	}
 }
+
+// Coverage of the ECE interval on data whose calibration error θ is known:
+// confidences uniform on [lo, hi], and a prediction correct with
+// probability conf − δ, so every bin's accuracy is δ below its confidence
+// and θ = |δ| for any binning. Each regime draws coverageReps samples of n
+// rows (rep r seeded (r, regime)); the interval must hold θ in at least
+// level − coverageTol of them, and always hold the sample's own ECE. The
+// regimes include θ = 0 and θ of the order of the ECE's bias, where a
+// percentile bootstrap of the ECE covers θ in no repetition at all.
+// Rerun one regime with -run 'TestBootstrapECECoverage/<name>'.
+func TestBootstrapECECoverage(t *testing.T) {
+	const (
+		coverageReps = 200
+		level        = 0.95
+		resamples    = 200
+		bins         = calibrate.DefaultBins
+		// coverageTol: three binomial standard deviations of the
+		// observed coverage over coverageReps repetitions at the nominal
+		// level.
+		coverageTol = 3 * 0.0154 // √(0.95·0.05/200) = 0.0154
+	)
+	regimes := []struct {
+		name          string
+		n             int
+		lo, hi, delta float64
+	}{
+		{"calibrated/n=300", 300, 0.5, 1, 0},
+		{"calibrated/n=2000", 2000, 0.5, 1, 0},
+		{"overconfident_0.01/n=1000", 1000, 0.5, 1, 0.01},
+		{"overconfident_0.02/n=2000", 2000, 0.5, 1, 0.02},
+		{"overconfident_0.05/n=1000", 1000, 0.5, 1, 0.05},
+		{"underconfident_0.03/n=1000", 1000, 0.3, 0.95, -0.03},
+	}
+	for g, rg := range regimes {
+		t.Run(rg.name, func(t *testing.T) {
+			theta := math.Abs(rg.delta)
+			covered := 0
+			for r := range coverageReps {
+				rng := rand.New(rand.NewPCG(uint64(r), uint64(g)))
+				conf, hit := make([]float64, rg.n), make([]bool, rg.n)
+				for i := range conf {
+					conf[i] = rg.lo + (rg.hi-rg.lo)*rng.Float64()
+					hit[i] = rng.Float64() < conf[i]-rg.delta
+				}
+				ece := calibrate.EqualWidth(conf, hit, bins, calibrate.EdgesRightClosed).ECE()
+				lo, hi := calibrate.BootstrapECE(conf, hit, bins, calibrate.EdgesRightClosed, resamples, level, uint64(r), 0)
+				if !(lo <= ece && ece <= hi) {
+					t.Errorf("rep %d: ECE %.4f outside its interval [%.4f, %.4f]", r, ece, lo, hi)
+				}
+				if lo <= theta && theta <= hi {
+					covered++
+				}
+			}
+			cov := float64(covered) / coverageReps
+			t.Logf("θ = %.3f: coverage %.3f over %d repetitions", theta, cov, coverageReps)
+			if cov < level-coverageTol {
+				t.Errorf("θ = %.3f, n = %d: coverage %.3f < %.3f − %.3f", theta, rg.n, cov, level, coverageTol)
+			}
+		})
+	}
+}
+
+// The Accumulator's equal-mass ECE (a pdqsort of the stored confidences,
+// ties split by a bin boundary put back in row order) equals EqualMass's
+// (a stable sort of (confidence, index) pairs) exactly, on data made of
+// ties: three confidence values, hits at random, for bin counts that put
+// boundaries inside the ties.
+func TestEqualMassTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 7, 100, 1001} {
+		probs := make([]float64, 2*n)
+		labels := make([]int, n)
+		for i := range n {
+			c := []float64{0.5, 0.75, 1}[rng.IntN(3)]
+			probs[2*i], probs[2*i+1] = c, 1-c
+			labels[i] = rng.IntN(2)
+		}
+		conf, hit := calibrate.TopLabel(probs, 2, labels)
+		for _, bins := range []int{1, 2, 3, 7, 15, 64} {
+			got := calibrate.Evaluate(probs, 2, labels, calibrate.Settings{Bins: bins}).ECEMass
+			want := calibrate.EqualMass(conf, hit, bins).ECE()
+			if got != want {
+				t.Errorf("n = %d, %d bins: Accumulator %v, EqualMass %v", n, bins, got, want)
+			}
+		}
+	}
+}

@@ -1,5 +1,8 @@
 package calibrate
 
+// This file holds the report of Run (Report, Variant) and its two
+// renderings, text and JSON (version 1).
+
 import (
 	"encoding/json"
 	"fmt"
@@ -10,6 +13,76 @@ import (
 	"strings"
 	"text/tabwriter"
 )
+
+// Report is the metrics report of Run, also its JSON output (version 1).
+type Report struct {
+	Version   int       `json:"version"`
+	Input     string    `json:"input"`
+	Output    string    `json:"output,omitempty"`
+	Rows      int       `json:"rows"`
+	Classes   int       `json:"classes"`
+	Loss      string    `json:"loss"`
+	InputKind string    `json:"input_kind"`
+	Gamma     float64   `json:"gamma"`
+	Alpha     []float64 `json:"alpha,omitempty"`
+	Transform string    `json:"transform"`
+	Bins      int       `json:"bins"`
+	Edges     string    `json:"bin_edges"`
+	// ValRows and TestRows count the validation rows (temperature
+	// scaling) and the rows the metrics are computed on.
+	ValRows  int `json:"val_rows"`
+	TestRows int `json:"test_rows"`
+	// Variants are the metrics of each set of probabilities: "raw" (the
+	// model's), the recovery transform ("psi", "psi_balanced" or
+	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
+	// (temperature scaling of the recovered probabilities).
+	Variants []Variant `json:"variants,omitempty"`
+	// ValNLL compares the validation NLL of the raw and the recovered
+	// probabilities (nil without Options.Val).
+	ValNLL *ValNLL `json:"validation_nll,omitempty"`
+	// ECEInterval says how the variants' "ece_ci" was computed (nil
+	// without Options.Bootstrap).
+	ECEInterval *IntervalInfo `json:"ece_interval,omitempty"`
+}
+
+// ValNLL is the mean NLL of the validation rows, raw and recovered. The
+// recovery assumes that the model's outputs are near the minimizer of the
+// focal risk (Thm 11); where they are not, it can make calibration worse,
+// and a recovered NLL that is not lower than the raw one on held-out rows
+// is the sign of that.
+type ValNLL struct {
+	Raw       float64
+	Recovered float64
+	// Lowers reports Recovered < Raw.
+	Lowers bool
+}
+
+// MarshalJSON writes the NLLs as jsonFloat (+Inf when a true class has
+// probability 0).
+func (v ValNLL) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Raw       jsonFloat `json:"raw"`
+		Recovered jsonFloat `json:"recovered"`
+		Lowers    bool      `json:"recovery_lowers_nll"`
+	}{jsonFloat(v.Raw), jsonFloat(v.Recovered), v.Lowers})
+}
+
+// IntervalInfo describes the ECE interval of a Report: its coverage level,
+// its method (IntervalMethod, see BootstrapECE) and the resamples.
+type IntervalInfo struct {
+	Level     float64 `json:"level"`
+	Method    string  `json:"method"`
+	Resamples int     `json:"resamples"`
+}
+
+// Variant is one set of probabilities in a Report.
+type Variant struct {
+	Name        string          `json:"name"`
+	Temperature *TemperatureFit `json:"temperature,omitempty"`
+	Metrics     Metrics         `json:"metrics"`
+}
+
+const reportVersion = 1
 
 func numericWorkers() int { return runtime.GOMAXPROCS(0) }
 
@@ -100,10 +173,10 @@ func writeText(w io.Writer, r Report) error {
 	}
 	fmt.Fprintf(&b, "; %d bins, equal-width %s\n", r.Bins, r.Edges)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow)
+	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow) && r.ECEInterval != nil
 	fmt.Fprint(tw, "\terror\tNLL\tBrier\tECE\tECE (mass)\tRMSCE\tMCE\tclasswise ECE\t")
 	if ci {
-		fmt.Fprint(tw, "ECE interval\t")
+		fmt.Fprintf(tw, "ECE %g%% interval\t", 100*r.ECEInterval.Level)
 	}
 	fmt.Fprintln(tw)
 	for _, v := range r.Variants {
@@ -115,6 +188,19 @@ func writeText(w io.Writer, r Report) error {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if v := r.ValNLL; v != nil {
+		name := variantLabel(r.Variants[1])
+		if v.Lowers {
+			fmt.Fprintf(&b, "validation NLL: raw %.4f, %s %.4f: the recovery lowers it\n", v.Raw, name, v.Recovered)
+		} else {
+			fmt.Fprintf(&b, "WARNING: %s does not lower the validation NLL (raw %.4f, %s %.4f): the model is probably not near the focal-risk minimizer the recovery assumes; prefer the raw or temperature-scaled probabilities\n",
+				name, v.Raw, name, v.Recovered)
+		}
+	}
+	if ci {
+		fmt.Fprintf(&b, "ECE interval: %g%% %s, %d resamples (covers the calibration error the ECE estimates; see docs/calibrate.md)\n",
+			100*r.ECEInterval.Level, r.ECEInterval.Method, r.ECEInterval.Resamples)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

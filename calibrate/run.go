@@ -1,254 +1,23 @@
 package calibrate
 
+// This file holds Run, the pipeline's driver: it sets the pipeline up
+// against the input's shape, runs the first pass (read.go), fits
+// temperature scaling, then streams the second pass through the transform
+// (transform.go) into the output (io.go) and the metrics (measure.go), and
+// writes the plot and the report (plot.go, report.go).
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/outfile"
-	"github.com/focaltk/focal/theory"
 )
-
-// Loss and input names of Options.
-const (
-	LossSoftmax = "softmax"
-	LossSigmoid = "sigmoid"
-	InputProbs  = "probs"
-	InputLogits = "logits"
-	FormatText  = "text"
-	FormatJSON  = "json"
-)
-
-// Options configures Run; the zero value of every field but Input is a
-// default.
-type Options struct {
-	// Input is the model output: a .npy file (float32 or float64, 1-D or
-	// 2-D in C order) or CSV text (any other extension; an optional header
-	// line), N rows of K columns.
-	Input string
-	// Output receives the recovered class posteriors, N×K like the input:
-	// a .npy file (same float type as the input) or CSV; "" or "-" means
-	// CSV on stdout. Files are written atomically.
-	Output string
-	// Labels holds the true classes, one per row (.npy integers, or CSV
-	// with one column or the column LabelColumn). With labels, Run reports
-	// calibration metrics; without, it only transforms.
-	Labels      string
-	LabelColumn string
-	// Gamma is the focal loss parameter γ ≥ 0 the model was trained with.
-	Gamma float64
-	// Alpha is the focal loss weighting: nil for none; for the softmax
-	// loss one weight per class (a single value weights every class
-	// alike, which changes nothing); for the sigmoid loss the weight α of
-	// positives, one value or one per class (α < 0: no weighting).
-	Alpha []float64
-	// Loss is LossSoftmax (default) or LossSigmoid.
-	Loss string
-	// InputKind is InputProbs (default) or InputLogits.
-	InputKind string
-	// Format of the metrics report: FormatText (default) or FormatJSON.
-	Format string
-	// Val holds out validation rows for temperature scaling: a fraction
-	// in (0, 1) ("0.2", rows drawn by a seeded hash of the row index), or
-	// a file of row indices (.npy integers or one per line). Metrics are
-	// then reported on the other rows. Requires Labels.
-	Val string
-	// Bins and Edges configure the binned metrics (Settings).
-	Bins  int
-	Edges Edges
-	// Bootstrap is the number of bootstrap resamples for the ECE interval.
-	Bootstrap int
-	// Seed seeds the validation split and the bootstrap.
-	Seed uint64
-	// Plot, if set, receives a reliability diagram (.png or .svg) of the
-	// raw and recovered probabilities. Requires Labels.
-	Plot string
-	// Renormalize divides each row of probabilities by its sum instead of
-	// rejecting rows that do not sum to 1 (softmax probabilities only).
-	Renormalize bool
-	// SumTol is the tolerance on |Σ_j p_j − 1|; 0 means numeric.SumTol for
-	// float64 .npy input and numeric.SumTol32·K for float32 and CSV input.
-	SumTol float64
-	// Workers bounds the goroutines; ≤ 0 means GOMAXPROCS.
-	Workers int
-	// BlockRows is the number of rows per block and worker; 0 means
-	// DefaultBlockRows.
-	BlockRows int
-	// Progress writes a progress line to stderr while reading.
-	Progress bool
-}
-
-// DefaultBlockRows is the default block size per worker: 8192 rows of 10
-// float64 columns are 640 KB per buffer; the pipeline holds about eight
-// such buffers per worker.
-const DefaultBlockRows = 8192
-
-// MaxClasses bounds the columns Run accepts. With labels the metrics keep
-// Bins per class and variant (24 bytes each: 360 MB per variant at 10^6
-// classes and 15 bins), and a block needs at least one row; a .npy header
-// can declare any shape, and is refused beyond this before anything is
-// allocated.
-const MaxClasses = 1000000
-
-// maxBlockValues bounds the values of one worker's block (8 MB per
-// buffer): wider matrices get fewer rows per block, down to one.
-const maxBlockValues = 1 << 20
-
-// Report is the metrics report of Run, also its JSON output (version 1).
-type Report struct {
-	Version   int       `json:"version"`
-	Input     string    `json:"input"`
-	Output    string    `json:"output,omitempty"`
-	Rows      int       `json:"rows"`
-	Classes   int       `json:"classes"`
-	Loss      string    `json:"loss"`
-	InputKind string    `json:"input_kind"`
-	Gamma     float64   `json:"gamma"`
-	Alpha     []float64 `json:"alpha,omitempty"`
-	Transform string    `json:"transform"`
-	Bins      int       `json:"bins"`
-	Edges     string    `json:"bin_edges"`
-	// ValRows and TestRows count the validation rows (temperature
-	// scaling) and the rows the metrics are computed on.
-	ValRows  int `json:"val_rows"`
-	TestRows int `json:"test_rows"`
-	// Variants are the metrics of each set of probabilities: "raw" (the
-	// model's), the recovery transform ("psi", "psi_balanced" or
-	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
-	// (temperature scaling of the recovered probabilities).
-	Variants []Variant `json:"variants,omitempty"`
-}
-
-// Variant is one set of probabilities in a Report.
-type Variant struct {
-	Name        string          `json:"name"`
-	Temperature *TemperatureFit `json:"temperature,omitempty"`
-	Metrics     Metrics         `json:"metrics"`
-}
-
-const reportVersion = 1
-
-// normalize fills defaults and validates the options that do not depend on
-// the input.
-func (o *Options) normalize() error {
-	if o.Input == "" {
-		return usagef("no input file")
-	}
-	if o.Loss == "" {
-		o.Loss = LossSoftmax
-	}
-	if o.InputKind == "" {
-		o.InputKind = InputProbs
-	}
-	if o.Format == "" {
-		o.Format = FormatText
-	}
-	switch {
-	case o.Loss != LossSoftmax && o.Loss != LossSigmoid:
-		return usagef("--loss must be softmax or sigmoid, not %q", o.Loss)
-	case o.InputKind != InputProbs && o.InputKind != InputLogits:
-		return usagef("--input must be probs or logits, not %q", o.InputKind)
-	case o.Format != FormatText && o.Format != FormatJSON:
-		return usagef("--format must be text or json, not %q", o.Format)
-	case math.IsNaN(o.Gamma) || math.IsInf(o.Gamma, 0) || o.Gamma < 0:
-		return usagef("--gamma must be a finite number >= 0, not %v", o.Gamma)
-	case o.Bins < 0:
-		return usagef("--bins must be positive")
-	case o.Bootstrap < 0:
-		return usagef("--bootstrap must be >= 0")
-	case o.Labels == "" && (o.Val != "" || o.Bootstrap > 0 || o.Plot != ""):
-		return usagef("--val, --bootstrap and --plot need --labels")
-	case o.Renormalize && (o.Loss != LossSoftmax || o.InputKind != InputProbs):
-		return usagef("--renormalize applies to softmax probabilities only")
-	case o.SumTol < 0 || math.IsNaN(o.SumTol):
-		return usagef("the sum tolerance must be >= 0")
-	}
-	if o.Plot != "" {
-		if f := plotFormat(o.Plot); f == "" {
-			return usagef("--plot must name a .png or .svg file, not %q", o.Plot)
-		}
-	}
-	for _, a := range o.Alpha {
-		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return usagef("--alpha values must be finite, not %v", a)
-		}
-		if o.Loss == LossSoftmax && a <= 0 {
-			return usagef("--alpha class weights must be > 0 for the softmax loss, not %v", a)
-		}
-		if o.Loss == LossSigmoid && (a == 0 || a >= 1) {
-			return usagef("--alpha for the sigmoid loss must be in (0, 1), or < 0 for no weighting, not %v", a)
-		}
-	}
-	if o.Bins == 0 {
-		o.Bins = DefaultBins
-	}
-	if o.BlockRows <= 0 {
-		o.BlockRows = DefaultBlockRows
-	}
-	return nil
-}
-
-func plotFormat(path string) string {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png":
-		return "png"
-	case ".svg":
-		return "svg"
-	}
-	return ""
-}
-
-// valSplit says which rows are validation rows.
-type valSplit struct {
-	frac   float64
-	thresh uint64
-	seed   uint64
-	set    map[int64]bool
-}
-
-func parseVal(v string, seed uint64) (*valSplit, error) {
-	if v == "" {
-		return nil, nil
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if !(f > 0 && f < 1) {
-			return nil, usagef("--val fraction must be in (0, 1), not %v", f)
-		}
-		return &valSplit{frac: f, thresh: uint64(f * 0x1p64), seed: seed}, nil
-	}
-	set, err := readIndexFile(v)
-	if err != nil {
-		return nil, err
-	}
-	return &valSplit{set: set}, nil
-}
-
-// splitmix64 is the finalizer of SplitMix64 (Steele, Lea, Flood 2014): a
-// bijective mixing of 64-bit integers.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
-func (v *valSplit) isVal(row int) bool {
-	if v == nil {
-		return false
-	}
-	if v.set != nil {
-		return v.set[int64(row)]
-	}
-	return splitmix64(v.seed^splitmix64(uint64(row))) < v.thresh
-}
 
 // pipeline is the state of one Run.
 type pipeline struct {
@@ -259,9 +28,16 @@ type pipeline struct {
 	sumTol  float64
 	workers int
 	val     *valSplit
+	// alpha is Options.Alpha of the softmax loss scaled by a power of two
+	// (scaleWeights).
+	alpha []float64
 	// transformName is the Report's name of the recovery transform.
 	transformName string
 	stderr        io.Writer
+	// nVal counts the validation rows (pass 1).
+	nVal int
+	// inStamp and labStamp identify the input and labels read by pass 1.
+	inStamp, labStamp fileStamp
 }
 
 // Run runs the calibrate pipeline: it validates the whole input (and
@@ -298,6 +74,10 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if p.inStamp, err = stampOf(src.f); err != nil {
+		src.Close()
+		return err
+	}
 	if err := p.setup(src); err != nil {
 		src.Close()
 		return err
@@ -308,17 +88,20 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if p.val != nil && p.val.set != nil {
-		for idx := range p.val.set {
-			if idx < 0 || idx >= int64(n) {
-				return &InputError{File: o.Val, Err: fmt.Errorf("row index %d out of range [0, %d)", idx, n)}
-			}
-		}
+	p.nVal = len(vs.labels)
+	if afterPass1 != nil {
+		afterPass1()
+	}
+	if err := p.checkValIndices(n); err != nil {
+		return err
 	}
 	var ts, fts *TemperatureFit
 	if p.val != nil {
 		if len(vs.labels) == 0 {
 			return usagef("--val selects no row of the %d input rows", n)
+		}
+		if len(vs.labels) == n {
+			return usagef("--val selects all %d input rows: no row is left for the metrics", n)
 		}
 		a, err := FitTemperature(vs.logq, p.kc, vs.labels, p.workers)
 		if err != nil {
@@ -345,18 +128,29 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	if err := checkStamp(o.Input, src.f, p.inStamp); err != nil {
+		return err
+	}
 	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts)
 	if err != nil {
 		return err
 	}
 	rep.ValRows = len(vs.labels)
+	if p.val != nil {
+		raw, rec := meanNLL(vs.logq, p.kc, vs.labels), meanNLL(vs.loge, p.kc, vs.labels)
+		rep.ValNLL = &ValNLL{Raw: raw, Recovered: rec, Lowers: rec < raw}
+	}
 	if o.Labels == "" {
 		return nil
 	}
 	if plot != nil {
-		panels := []Panel{
-			{Title: fmt.Sprintf("raw: ECE = %.2f%%", 100*rep.Variants[0].Metrics.ECE), Rel: rels[0]},
-			{Title: fmt.Sprintf("%s (γ = %g): ECE = %.2f%%", p.transformTitle(), o.Gamma, 100*rep.Variants[1].Metrics.ECE), Rel: rels[1]},
+		var panels []Panel
+		for i, v := range rep.Variants {
+			title := variantLabel(v)
+			if i == 1 {
+				title = fmt.Sprintf("%s (γ = %g)", p.transformTitle(), o.Gamma)
+			}
+			panels = append(panels, Panel{Title: title, Rel: rels[i], Low: v.Metrics.ECELow, High: v.Metrics.ECEHigh})
 		}
 		if err := WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels); err != nil {
 			return fmt.Errorf("plot: %w", err)
@@ -385,6 +179,55 @@ func (p *pipeline) transformTitle() string {
 	return "Ψ"
 }
 
+// checkValIndices returns an InputError naming the smallest index of the
+// --val file outside [0, n), and how many there are, or nil.
+func (p *pipeline) checkValIndices(n int) error {
+	if p.val == nil || p.val.set == nil {
+		return nil
+	}
+	var bad []int64
+	for idx := range p.val.set {
+		if idx < 0 || idx >= int64(n) {
+			bad = append(bad, idx)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	msg := fmt.Sprintf("row index %d out of range [0, %d)", bad[0], n)
+	if len(bad) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(bad)-1)
+	}
+	return &InputError{File: p.o.Val, Err: errors.New(msg)}
+}
+
+// maxWeightRatio bounds the largest softmax class weight over the
+// smallest: the balanced recovery divides Ψ^γ(p)_y ≤ 1 by α_y, and with the
+// weights scaled into (0, 1] the quotients and their sum stay below
+// MaxFloat64 while α_y/max α ≥ 2^−1021 (normal numbers).
+const maxWeightRatio = 0x1p1021
+
+// scaleWeights sets p.alpha to the class weights divided by the power of
+// two that brings the largest into [1/2, 1). A common factor of the
+// weights cancels in the recovery, and a power of two scales exactly, so
+// the result is that of the unscaled weights wherever those do not
+// overflow; where the weights span more than maxWeightRatio (α = (1e-310,
+// 1, 1)), it is refused, since Ψ/α overflows and the rows would be NaN.
+func (p *pipeline) scaleWeights() error {
+	a := p.o.Alpha
+	hi, lo := slices.Max(a), slices.Min(a)
+	if hi/lo > maxWeightRatio || math.IsInf(hi/lo, 1) {
+		return usagef("--alpha: the largest class weight (%g) over the smallest (%g) exceeds 2^1021, more than the recovery can represent", hi, lo)
+	}
+	_, e := math.Frexp(hi)
+	p.alpha = make([]float64, len(a))
+	for i, x := range a {
+		p.alpha[i] = math.Ldexp(x, -e)
+	}
+	return nil
+}
+
 // setup checks the options against the input's shape.
 func (p *pipeline) setup(src *floatSource) error {
 	o := &p.o
@@ -410,6 +253,9 @@ func (p *pipeline) setup(src *floatSource) error {
 			o.Alpha = nil
 		case p.k:
 			p.transformName = "psi_balanced"
+			if err := p.scaleWeights(); err != nil {
+				return err
+			}
 		default:
 			return usagef("--alpha has %d values for %d classes", len(o.Alpha), p.k)
 		}
@@ -440,210 +286,14 @@ func (p *pipeline) setup(src *floatSource) error {
 	return nil
 }
 
-// block holds the buffers of one block of rows.
-type block struct {
-	in, raw, out, rec []float64 // input, raw probs (kc), output (k), recovered (kc)
-	labels            []int64
-	ints              []int
-}
-
-func (p *pipeline) newBlock() *block {
-	n := p.o.BlockRows * p.workers
-	return &block{
-		in: make([]float64, n*p.k), raw: make([]float64, n*p.kc),
-		out: make([]float64, n*p.k), rec: make([]float64, n*p.kc),
-		labels: make([]int64, n), ints: make([]int, n),
-	}
-}
-
-// transform fills b.raw, b.out and b.rec for the first n rows of b.in.
-func (p *pipeline) transform(b *block, n int) {
-	o := &p.o
-	k, kc, w := p.k, p.kc, p.workers
-	in, raw, out, rec := b.in[:n*k], b.raw[:n*kc], b.out[:n*k], b.rec[:n*kc]
-	if o.Renormalize {
-		numeric.RenormalizeRows(in, in, k)
-	}
-	switch o.Loss {
-	case LossSoftmax:
-		if o.InputKind == InputLogits {
-			numeric.SoftmaxRows(raw, in, k, w)
-		} else {
-			copy(raw, in)
-		}
-		if o.Alpha != nil {
-			numeric.PsiBalancedRows(out, raw, k, o.Alpha, o.Gamma, w)
-		} else {
-			numeric.PsiRows(out, raw, k, o.Gamma, w)
-		}
-		copy(rec, out)
-	case LossSigmoid:
-		if o.InputKind == InputLogits {
-			numeric.SigmoidLogitRows(out, in, k, o.Alpha, o.Gamma, w)
-			for i, z := range in {
-				in[i] = theory.Sigmoid(z) // raw probabilities from here on
-			}
-		} else {
-			numeric.SigmoidRows(out, in, k, o.Alpha, o.Gamma, w)
-		}
-		toClasses(raw, in, k)
-		toClasses(rec, out, k)
-	}
-}
-
-// toClasses writes the metrics' class probabilities of sigmoid outputs:
-// (1−p, p) for one column, the row normalized to sum 1 otherwise (NaN if
-// it sums to 0).
-func toClasses(dst, src []float64, k int) {
-	if k == 1 {
-		for i, x := range src {
-			dst[2*i], dst[2*i+1] = 1-x, x
-		}
-		return
-	}
-	for r := 0; r < len(src)/k; r++ {
-		row, d := src[r*k:(r+1)*k], dst[r*k:(r+1)*k]
-		var s float64
-		for _, x := range row {
-			s += x
-		}
-		for j, x := range row {
-			d[j] = x / s
-		}
-	}
-}
-
-// valRows holds the validation rows: log raw and log recovered
-// probabilities, and labels.
-type valRows struct {
-	logq, loge []float64
-	labels     []int
-}
-
-// pass1 validates the input and labels, counts the rows and collects the
-// validation rows.
-func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, error) {
-	o := &p.o
-	var vs valRows
-	var lab *intSource
-	if o.Labels != "" {
-		var err error
-		if lab, err = openInts(o.Labels, o.LabelColumn); err != nil {
-			return vs, 0, err
-		}
-		defer lab.Close()
-	}
-	b := p.newBlock()
-	prog := p.progress("checking", src.rows())
-	row := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return vs, 0, err
-		}
-		n, err := src.read(b.in)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return vs, 0, err
-		}
-		if err := numeric.ValidateRows(b.in[:n*p.k], p.k, p.kind, p.sumTol, row); err != nil {
-			var re *numeric.RowError
-			if errors.As(err, &re) && re.Col < 0 && p.kind == numeric.Simplex {
-				re.Reason += " (--renormalize divides each row by its sum)"
-			}
-			return vs, 0, &InputError{File: o.Input, Err: err}
-		}
-		if lab != nil {
-			if err := p.readLabels(lab, b, n, row); err != nil {
-				return vs, 0, err
-			}
-			if p.val != nil {
-				if err := p.collectVal(b, n, row, &vs); err != nil {
-					return vs, 0, err
-				}
-			}
-		}
-		row += n
-		prog(row)
-	}
-	prog(-1)
-	if row == 0 {
-		return vs, 0, &InputError{File: o.Input, Err: errNoRows}
-	}
-	if lab != nil {
-		var one [1]int64
-		if n, err := lab.read(one[:]); n > 0 || (err != nil && err != io.EOF) {
-			if err == nil {
-				err = fmt.Errorf("more labels than the %d input rows", row)
-			}
-			return vs, 0, &InputError{File: o.Labels, Err: err}
-		}
-	}
-	return vs, row, nil
-}
-
-// readLabels reads and checks the labels of rows first.. first+n−1.
-func (p *pipeline) readLabels(lab *intSource, b *block, n, first int) error {
-	if err := lab.readFull(b.labels[:n], first); err != nil {
-		return err
-	}
-	for i, y := range b.labels[:n] {
-		if y < 0 || y >= int64(p.kc) {
-			return &InputError{File: p.o.Labels, Err: &numeric.RowError{Row: first + i, Col: -1, Value: float64(y),
-				Reason: fmt.Sprintf("label %d out of range [0, %d)", y, p.kc)}}
-		}
-		b.ints[i] = int(y)
-	}
-	return nil
-}
-
-// collectVal transforms the validation rows of a block and keeps their
-// log-probabilities.
-func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
-	k := p.k
-	m := 0
-	for i := range n {
-		if p.val.isVal(first + i) {
-			copy(b.in[m*k:(m+1)*k], b.in[i*k:(i+1)*k])
-			b.ints[m] = b.ints[i]
-			m++
-		}
-	}
-	if m == 0 {
-		return nil
-	}
-	p.transform(b, m)
-	kc := p.kc
-	for i := range m {
-		if err := p.checkClasses(b, i, first); err != nil {
-			return err
-		}
-	}
-	vs.logq = append(vs.logq, LogRows(b.raw[:m*kc], b.raw[:m*kc])...)
-	vs.loge = append(vs.loge, LogRows(b.rec[:m*kc], b.rec[:m*kc])...)
-	vs.labels = append(vs.labels, b.ints[:m]...)
-	return nil
-}
-
-// checkClasses reports a row whose class probabilities are not defined
-// (sigmoid outputs that are all 0).
-func (p *pipeline) checkClasses(b *block, i, first int) error {
-	kc := p.kc
-	for _, x := range [][]float64{b.raw[i*kc : (i+1)*kc], b.rec[i*kc : (i+1)*kc]} {
-		if math.IsNaN(x[0]) {
-			return &InputError{File: p.o.Input, Err: &numeric.RowError{Row: first + i, Col: -1, Value: math.NaN(),
-				Reason: "every sigmoid output (or its recovery) is 0: no class probabilities for the metrics"}}
-		}
-	}
-	return nil
-}
-
 // pass2 transforms and writes the input and accumulates the metrics.
 func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit) (Report, []Reliability, error) {
 	o := &p.o
 	rep := Report{Version: reportVersion, Input: o.Input, Output: o.Output, Rows: n, Classes: p.k, Loss: o.Loss,
 		InputKind: o.InputKind, Gamma: o.Gamma, Alpha: o.Alpha, Transform: p.transformName, Bins: o.Bins, Edges: o.Edges.String()}
+	if o.Labels != "" && o.Bootstrap > 0 {
+		rep.ECEInterval = &IntervalInfo{Level: DefaultLevel, Method: IntervalMethod, Resamples: o.Bootstrap}
+	}
 	out, err := createOutput(o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
 	if err != nil {
 		return rep, nil, err
@@ -660,12 +310,17 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 			return fail(err)
 		}
 		defer lab.Close()
+		if err := checkStamp(o.Labels, lab.f, p.labStamp); err != nil {
+			return fail(err)
+		}
 		nv := 2
 		if ts != nil {
 			nv = 4
 		}
 		for range nv {
-			accs = append(accs, NewAccumulator(p.kc, set))
+			a := NewAccumulator(p.kc, set)
+			a.Grow(n - p.nVal)
+			accs = append(accs, a)
 		}
 	}
 	b := p.newBlock()
@@ -707,6 +362,9 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if row != n {
 		return fail(&InputError{File: o.Input, Err: fmt.Errorf("changed while reading: %d rows, then %d", n, row)})
 	}
+	if err := p.checkUnchanged(src, lab); err != nil {
+		return fail(err)
+	}
 	if err := out.commit(); err != nil {
 		return rep, nil, err
 	}
@@ -722,49 +380,20 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	return rep, rels, nil
 }
 
-// accumulate adds the test rows of a block to the accumulators of the raw,
-// recovered and (with ts) temperature-scaled probabilities, concurrently.
-func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, ts, fts *TemperatureFit, tsBuf, ftsBuf []float64) error {
-	kc := p.kc
-	t := 0
-	for i := range m {
-		if p.val.isVal(first + i) {
-			continue
-		}
-		if err := p.checkClasses(b, i, first); err != nil {
-			return err
-		}
-		if t != i {
-			copy(b.raw[t*kc:(t+1)*kc], b.raw[i*kc:(i+1)*kc])
-			copy(b.rec[t*kc:(t+1)*kc], b.rec[i*kc:(i+1)*kc])
-			b.ints[t] = b.ints[i]
-		}
-		t++
-	}
-	raw, rec, labels := b.raw[:t*kc], b.rec[:t*kc], b.ints[:t]
-	var wg sync.WaitGroup
-	add := func(a *Accumulator, probs []float64) {
-		defer wg.Done()
-		a.Add(probs, labels)
-	}
-	if ts != nil {
-		tsp, ftsp := tsBuf[:t*kc], ftsBuf[:t*kc]
-		ScaleTemperature(tsp, LogRows(tsp, raw), kc, ts.T, p.workers)
-		ScaleTemperature(ftsp, LogRows(ftsp, rec), kc, fts.T, p.workers)
-		wg.Add(2)
-		go add(accs[2], tsp)
-		go add(accs[3], ftsp)
-	}
-	wg.Add(2)
-	go add(accs[0], raw)
-	add(accs[1], rec)
-	wg.Wait()
-	return nil
-}
-
-// progress returns a function that reports rows done (−1: finished) on
-// stderr, at most every progressEvery, if Options.Progress is set.
+// progress returns a function that reports rows done (−1: finished) to
+// Options.OnProgress, or else on stderr if Options.Progress is set, at most
+// every progressEvery.
 func (p *pipeline) progress(phase string, total int) func(int) {
+	if f := p.o.OnProgress; f != nil {
+		var last time.Time
+		return func(done int) {
+			if done >= 0 && time.Since(last) < progressEvery {
+				return
+			}
+			last = time.Now()
+			f(phase, done, total)
+		}
+	}
 	if !p.o.Progress || p.stderr == nil {
 		return func(int) {}
 	}
@@ -791,3 +420,19 @@ func (p *pipeline) progress(phase string, total int) func(int) {
 
 // progressEvery is the interval between progress updates.
 const progressEvery = 200 * time.Millisecond
+
+// afterPass1, if set (by tests), runs between the two passes.
+var afterPass1 func()
+
+// checkUnchanged returns an InputError if the input or labels changed
+// since pass 1 opened them (checked at the end of pass 2, before the output
+// is committed).
+func (p *pipeline) checkUnchanged(src *floatSource, lab *intSource) error {
+	if err := checkStamp(p.o.Input, src.f, p.inStamp); err != nil {
+		return err
+	}
+	if lab != nil {
+		return checkStamp(p.o.Labels, lab.f, p.labStamp)
+	}
+	return nil
+}

@@ -193,31 +193,17 @@ func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureF
 }
 
 // ScaleTemperature writes softmax(z_i / T) of each row of the N×K logit
-// matrix z into dst (which may alias z) and returns dst; −Inf logits give
-// probability 0. With z = log p it rescales probabilities. It panics on
+// matrix z into dst (which may alias z) and returns dst
+// (numeric.SoftmaxTempRows); −Inf logits give probability 0, a row with a
+// NaN or +Inf logit, or with every logit −Inf, becomes NaN. With z = log p it rescales probabilities. It panics on
 // inconsistent shapes.
 func ScaleTemperature(dst, z []float64, k int, t float64, workers int) []float64 {
 	if k < 1 || len(z)%k != 0 || len(dst) != len(z) {
 		panic("calibrate: shape mismatch")
 	}
-	numeric.ParallelChunks(len(z)/k, workers, 256, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row, d := z[i*k:(i+1)*k], dst[i*k:(i+1)*k]
-			m := math.Inf(-1)
-			for _, x := range row {
-				m = math.Max(m, x)
-			}
-			var s float64
-			for j, x := range row {
-				e := math.Exp((x - m) / t)
-				d[j] = e
-				s += e
-			}
-			for j := range d {
-				d[j] /= s
-			}
-		}
-	})
+	// numeric's softmax, the one SoftmaxRows uses, with the temperature
+	// (one softmax in the tree, 15.8).
+	numeric.SoftmaxTempRows(dst, z, k, t, workers)
 	return dst
 }
 

@@ -39,13 +39,16 @@ func scoresOf(probs []float64, k int, labels []int) Scores {
 // on the validation set, and Ψ^γ(q).
 type outputs struct {
 	raw, ts, psi []float64
-	t            float64
-	tStatus      string // calibrate.TemperatureFit.Status
+	// tsNLL is the test NLL of temperature scaling from the logits
+	// (logitNLL): finite where softmax(z/T) underflows to 0 at a small T.
+	tsNLL   float64
+	t       float64
+	tStatus string // calibrate.TemperatureFit.Status
 }
 
 // postprocess forms the three outputs of a model with test logits zTest
 // from its validation logits zVal (for the temperature).
-func postprocess(zVal []float64, yVal []int, zTest []float64, k int, gamma float64) (outputs, error) {
+func postprocess(zVal []float64, yVal []int, zTest []float64, yTest []int, k int, gamma float64) (outputs, error) {
 	fitT, err := calibrate.FitTemperature(zVal, k, yVal, 1)
 	if err != nil {
 		return outputs{}, err
@@ -54,8 +57,32 @@ func postprocess(zVal []float64, yVal []int, zTest []float64, k int, gamma float
 	o.t, o.tStatus = fitT.T, fitT.Status
 	o.raw = numeric.SoftmaxRows(make([]float64, len(zTest)), zTest, k, 1)
 	o.ts = calibrate.ScaleTemperature(make([]float64, len(zTest)), zTest, k, fitT.T, 1)
+	o.tsNLL = logitNLL(zTest, k, yTest, fitT.T)
 	o.psi = numeric.PsiRows(make([]float64, len(zTest)), o.raw, k, gamma, 1)
 	return o, nil
+}
+
+// logitNLL returns the mean NLL −(1/N) Σ_i log softmax(z_i/t)_{y_i} of the
+// N×k logits z, in the log domain: log softmax(z/t)_y = z_y/t − m −
+// log Σ_j exp(z_j/t − m) with m = max_j z_j/t, which is finite for finite
+// logits however small t is (softmax(z/t) itself rounds the true class's
+// probability to 0 once (m − z_y/t) exceeds about 745, and the NLL of
+// those probabilities is +Inf).
+func logitNLL(z []float64, k int, labels []int, t float64) float64 {
+	var s float64
+	for i, y := range labels {
+		row := z[i*k : (i+1)*k]
+		m := math.Inf(-1)
+		for _, x := range row {
+			m = math.Max(m, x/t)
+		}
+		var e float64
+		for _, x := range row {
+			e += math.Exp(x/t - m)
+		}
+		s -= row[y]/t - m - math.Log(e)
+	}
+	return s / float64(len(labels))
 }
 
 // runJobs calls fn(i) for i in [0, n) on up to GOMAXPROCS goroutines, in

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/focaltk/focal/calibrate"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -145,6 +146,41 @@ func TestTrainReachesStationaryPoint(t *testing.T) {
 		}
 		if ft.status.String() != "GradientThreshold" || ft.gradInf > trainGradTol {
 			t.Errorf("γ=%g: status %v, ‖∇R‖∞ = %.3g (threshold %g)", gamma, ft.status, ft.gradInf, trainGradTol)
+		}
+	}
+}
+
+// logitNLL computes temperature scaling's NLL in the log domain: on a
+// row whose true class softmax rounds to probability 0 it is the exact
+// value (z_max − z_y)/t + log1p(e^{−…}) = 1000 where the NLL of the
+// probabilities is +Inf; elsewhere it agrees with calibrate.Evaluate on
+// ScaleTemperature's probabilities (a second method) within logNLLTol.
+func TestLogitNLL(t *testing.T) {
+	z := []float64{0, 1000}
+	if got := logitNLL(z, 2, []int{0}, 1); got != 1000 {
+		t.Errorf("logitNLL((0, 1000), y = 0) = %v, want 1000", got)
+	}
+	p := calibrate.ScaleTemperature(make([]float64, 2), z, 2, 1, 1)
+	if m := calibrate.Evaluate(p, 2, []int{0}, calibrate.Settings{}); !math.IsInf(m.NLL, 1) {
+		t.Errorf("NLL of the probabilities: %v (expected +Inf: the case logitNLL exists for)", m.NLL)
+	}
+	// logNLLTol: both sides are sums of 200 terms of size O(1) computed
+	// in different orders of operations: a few ulps each.
+	const logNLLTol = 1e-12
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, k = 200, 4
+	zz := make([]float64, n*k)
+	y := make([]int, n)
+	for i := range zz {
+		zz[i] = 3 * rng.NormFloat64()
+	}
+	for i := range y {
+		y[i] = rng.IntN(k)
+	}
+	for _, temp := range []float64{0.3, 1, 2.5} {
+		want := calibrate.Evaluate(calibrate.ScaleTemperature(make([]float64, n*k), zz, k, temp, 1), k, y, calibrate.Settings{}).NLL
+		if got := logitNLL(zz, k, y, temp); math.Abs(got-want) > logNLLTol {
+			t.Errorf("T = %v: logitNLL %v, Evaluate %v", temp, got, want)
 		}
 	}
 }

@@ -258,7 +258,7 @@ func synthetic(ctx context.Context, seed uint64, cfg synthConfig) (*SyntheticRes
 		m.Gamma, m.Iterations, m.Status, m.GradInf = g, ft.iters, ft.status.String(), ft.gradInf
 		zVa := ft.model.logits(make([]float64, cfg.nVal*synthK), fVa)
 		zTe := ft.model.logits(make([]float64, cfg.nTest*synthK), fTe)
-		out, err := postprocess(zVa, yVa, zTe, synthK, g)
+		out, err := postprocess(zVa, yVa, zTe, yTe, synthK, g)
 		if err != nil {
 			return fmt.Errorf("experiments: synthetic %s: %w", modelName(g), err)
 		}

@@ -139,6 +139,17 @@ func SoftmaxRows(dst, src []float64, k int, workers int) []float64 {
 	return dst
 }
 
+// SoftmaxTempRows writes softmax(src_r / t) of each row of logits into
+// dst, for a temperature t > 0 (temperature scaling; SoftmaxRows is t = 1):
+// the exponentials of (z − max z)/t normalized by their sum, with the
+// special cases of SoftmaxRows.
+func SoftmaxTempRows(dst, src []float64, k int, t float64, workers int) []float64 {
+	forRows(dst, src, k, workers, func(d, s []float64) {
+		softmax(d, s, t)
+	})
+	return dst
+}
+
 // softmax writes softmax(z/t) into d for t > 0.
 func softmax(d, z []float64, t float64) {
 	m := math.Inf(-1)

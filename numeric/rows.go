@@ -3,6 +3,7 @@ package numeric
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // RowError reports bad data in one row of a matrix (rows and columns are
@@ -88,7 +89,8 @@ func ValidateRows(src []float64, k int, kind RowKind, sumTol float64, first int)
 
 // RenormalizeRows divides each row of src by its sum, writing into dst
 // (which may alias src), and returns dst. Rows must be NonNegative (see
-// ValidateRows); a zero row becomes NaN. It panics on inconsistent shapes.
+// ValidateRows); a zero row becomes NaN; a row whose sum overflows is
+// divided by its largest entry first. It panics on inconsistent shapes.
 func RenormalizeRows(dst, src []float64, k int) []float64 {
 	n := checkRows(dst, src, k)
 	for r := range n {
@@ -98,6 +100,19 @@ func RenormalizeRows(dst, src []float64, k int) []float64 {
 			s += x
 		}
 		d := dst[r*k : (r+1)*k]
+		if math.IsInf(s, 1) {
+			// The sum overflows (entries near MaxFloat64): divide by
+			// the largest entry first, which bounds the sum by k.
+			m := slices.Max(row)
+			s = 0
+			for _, x := range row {
+				s += x / m
+			}
+			for j, x := range row {
+				d[j] = x / m / s
+			}
+			continue
+		}
 		for j, x := range row {
 			d[j] = x / s
 		}

@@ -2,7 +2,8 @@
 # Peak memory (RSS) of the large-input limits, measured with GNU time:
 #   - numeric.Exact at K = 10^6 and 10^7 classes;
 #   - verify calibrate on a 10^7 × 10 float64 .npy (800 MB), without and
-#     with labels, and on a 1 GB CSV;
+#     with labels, on a 5·10^6 × 10 float32 .npy without and with labels
+#     (the figure in docs/calibrate.md), and on a 1 GB CSV;
 #   - the search at the largest K it accepts (10^5, --budget 1);
 #   - what is refused up front, and how fast: verify --K 10^6 and 10^7,
 #     minimize with a 10^5+1-entry --eta, calibrate of a .npy declaring
@@ -42,6 +43,7 @@ measure "numeric.Exact, K = 10^6, gamma = 2" "$m" exact 1000000 2
 measure "numeric.Exact, K = 10^7, gamma = 2" "$m" exact 10000000 2
 
 "$m" npy 10000000 10 "$dir/p.npy" "$dir/y.csv"
+"$m" npy32 5000000 10 "$dir/p32.npy" "$dir/y32.csv"
 "$m" csv 1000000000 10 "$dir/p.csv"
 "$m" header 1 10000000 "$dir/wide.npy"
 "$m" header 1 1000000 "$dir/wide6.npy"
@@ -50,7 +52,10 @@ ls -l "$dir/p.npy" "$dir/p.csv" | awk '{printf "    input %s: %d MB\n", $NF, $5/
 measure "calibrate 10^7 x 10 .npy -> .npy" "$v" calibrate --gamma 2 --workers 2 --out "$dir/o.npy" "$dir/p.npy"
 measure "calibrate 10^7 x 10 .npy -> .npy, labels, JSON report" "$v" calibrate --gamma 2 --workers 2 --labels "$dir/y.csv" --format json --out "$dir/o.npy" "$dir/p.npy"
 measure "calibrate 10^7 x 10 .npy, labels, --val 0.2, --bootstrap 20" "$v" calibrate --gamma 2 --workers 2 --labels "$dir/y.csv" --val 0.2 --bootstrap 20 --format json --out "$dir/o.npy" "$dir/p.npy"
-rm -f "$dir/o.npy"
+# docs/calibrate.md's memory figure (issue 14.9): 5·10^6 × 10 float32.
+measure "calibrate 5·10^6 x 10 float32 .npy -> .npy" "$v" calibrate --gamma 2 --workers 2 --out "$dir/o.npy" "$dir/p32.npy"
+measure "calibrate 5·10^6 x 10 float32, labels, JSON report" "$v" calibrate --gamma 2 --workers 2 --labels "$dir/y32.csv" --format json --out "$dir/o.npy" "$dir/p32.npy"
+rm -f "$dir/o.npy" "$dir/p32.npy"
 measure "calibrate 1 GB CSV -> CSV" "$v" calibrate --gamma 2 --workers 2 --out "$dir/o.csv" "$dir/p.csv"
 rm -f "$dir/o.csv"
 measure "calibrate .npy declaring 1 x 10^6 (truncated: exit 2)" "$v" calibrate --gamma 2 "$dir/wide6.npy"

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	memcheck npy ROWS COLS FILE [LABELS]   write ROWS×COLS float64 probability rows (and labels)
+//	memcheck npy32 ROWS COLS FILE [LABELS] the same, float32
 //	memcheck csv BYTES COLS FILE           write CSV probability rows until FILE reaches BYTES
 //	memcheck header ROWS COLS FILE         write only a .npy header declaring ROWS×COLS
 //	memcheck exact K GAMMA                 run numeric.Exact on a K-class η, print time and status
@@ -23,12 +24,14 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: memcheck npy|csv|header|exact ...")
+		fail("usage: memcheck npy|npy32|csv|header|exact ...")
 	}
 	var err error
 	switch os.Args[1] {
 	case "npy":
-		err = writeNpy(atoi(2), atoi(3), os.Args[4], arg(5))
+		err = writeNpy(atoi(2), atoi(3), os.Args[4], arg(5), false)
+	case "npy32":
+		err = writeNpy(atoi(2), atoi(3), os.Args[4], arg(5), true)
 	case "csv":
 		err = writeCSV(int64(atoi(2)), atoi(3), os.Args[4])
 	case "header":
@@ -95,13 +98,13 @@ func row(rng *rand.Rand, p []float64) int {
 // blockRows is the number of rows generated per write.
 const blockRows = 4096
 
-func writeNpy(rows, cols int, path, labels string) error {
+func writeNpy(rows, cols int, path, labels string, f32 bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, rows, cols, false, false)
+	w, err := numeric.NewNpyWriter(f, rows, cols, f32, false)
 	if err != nil {
 		return err
 	}
