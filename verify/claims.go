@@ -169,15 +169,21 @@ var registry = []Claim{
 				}
 				return directTol(ev, c.Eta, c.Gamma) - maxRelDiff(q, c.Eta), true, nil
 			}
+			if c.Gamma == 0 || spread(c.Eta) <= nearSKSpread*theory.Max(c.Eta) {
+				// γ = 0: q* = η ∉ S^K, nothing to check. Within
+				// nearSKSpread of S^K, q*'s spread is below what the
+				// solvers resolve: no verdict (as in improper-off-sk).
+				return 0, false, nil
+			}
 			q, err := ev.Minimize(c.Eta, c.Gamma)
 			if err != nil {
 				return 0, false, err
 			}
-			if c.Gamma == 0 {
-				return 0, false, nil // q* = η ∉ S^K: nothing to check
-			}
-			// q* ∉ S^K: some positive entry lies below the largest one.
-			return spread(q), true, nil
+			// q* ∉ S^K: some positive entry lies below the largest one
+			// by more than the solver's accuracy can account for (two
+			// entries, each off by fixedPointTol relative); a minimizer
+			// that returned a point of S^K gives −2·fixedPointTol.
+			return spread(q)/theory.Max(q) - 2*fixedPointTol(ev, q, c.Gamma), true, nil
 		},
 	},
 	{
@@ -188,8 +194,7 @@ var registry = []Claim{
 			if c.Gamma == 0 {
 				return 0, false, nil
 			}
-			oc, uc := ev.TauOC(c.Gamma), ev.TauUC(c.Gamma)
-			return math.Min(oc, math.Min(uc-oc, 0.5-uc)), true, nil
+			return tauOrderMargin(ev, c.Gamma)
 		},
 	},
 	{
@@ -315,6 +320,60 @@ var registry = []Claim{
 }
 
 func always(float64, int) bool { return true }
+
+// tauBracket is the relative half-width of the intervals around the
+// computed τ_oc and τ_uc in which thm8-order proves the true thresholds to
+// lie: far above their float64 accuracy (1e-14 relative, theory.TauOC), far
+// below their distances from each other, from 0 and from 1/2 for γ up to
+// MaxGamma and down to about 1e-6 (below, τ_uc's bracket is narrowed to
+// half its distance from 1/2).
+const tauBracket = 1e-6
+
+// tauOrderMargin is thm8-order's check. A root finder returns a point in
+// the interval it searches, so the order of the computed τ_oc, τ_uc says
+// nothing by itself; the check proves instead, from signs of φ^γ evaluated
+// by the Eval, that the true thresholds lie in brackets [a, b] around the
+// computed ones: φ^γ rises before a_oc and falls after b_oc (so its maximum
+// τ_oc lies in between: φ^γ is unimodal on (0, 1/2), which is how Thm 8
+// defines τ_oc), and φ^γ − 1 is positive at a_uc and negative at b_uc (so
+// the root τ_uc of φ^γ = 1 after τ_oc lies in between). The margin is then
+// the order the brackets prove, min(a_oc, a_uc − b_oc, 1/2 − b_uc). A sign
+// that contradicts a bracket gives minus its half-width (the computed
+// threshold is off by more than that). Where the signs cannot be resolved
+// (float64 cannot place a bracket strictly around τ_uc within 1/2, which
+// happens for γ ≲ 1e-15 where τ_uc = 1/2 − 0.196γ rounds to within an ulp
+// of 1/2; or hiprec's 40 digits cannot tell the values apart, for γ ≲
+// 1e-25) there is no verdict (ok = false).
+func tauOrderMargin(ev *Eval, gamma float64) (float64, bool, error) {
+	oc, uc := ev.TauOC(gamma), ev.TauUC(gamma)
+	if ev.HighPrecision && uc == 0.5 {
+		// hiprec's τ_uc < 1/2, rounded to float64 (γ ≲ 1e-16).
+		return 0, false, nil
+	}
+	if !(oc > 0 && oc < uc && uc < 0.5) {
+		m := math.Min(oc, math.Min(uc-oc, 0.5-uc))
+		if math.IsNaN(m) {
+			m = math.Inf(-1)
+		}
+		return m, true, nil
+	}
+	woc, wuc := tauBracket*oc, math.Min(tauBracket*uc, (0.5-uc)/2)
+	aoc, boc, auc, buc := oc-woc, oc+woc, uc-wuc, uc+wuc
+	if !(aoc < oc && oc < boc && auc < uc && uc < buc && buc < 0.5) {
+		return 0, false, nil
+	}
+	sOC := ev.phiPeakIn(aoc, oc, boc, gamma)
+	sUC := ev.phiCrossesOne(auc, buc, gamma)
+	switch {
+	case sOC < 0:
+		return -woc, true, nil
+	case sUC < 0:
+		return -wuc, true, nil
+	case sOC == 0 || sUC == 0:
+		return 0, false, nil
+	}
+	return math.Min(aoc, math.Min(auc-boc, 0.5-buc)), true, nil
+}
 
 // confidenceCheck is the shape of Thm 8 (2, 3), Cor 9 and Cor 10: when
 // q* ∉ S^K and cond(max q*) holds, q* is ηOC (sign = +1: margin
