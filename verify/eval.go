@@ -141,6 +141,32 @@ func (ev *Eval) solve(dst, eta []float64, gamma float64) error {
 	return err
 }
 
+// minimizerRelDiff returns d = max_i |q*_i − η_i| / q*_i at (η, γ) and the
+// accuracy tol of d. In float64, q* is Minimize's and tol is
+// fixedPointTol. With HighPrecision, d is formed in decimal arithmetic from
+// hiprec.Minimize's unrounded result (so that a difference below float64's
+// resolution is not rounded away) and tol is hiprecResolution.
+func (ev *Eval) minimizerRelDiff(eta []float64, gamma float64) (d, tol float64, err error) {
+	if !ev.HighPrecision {
+		q, err := ev.Minimize(eta, gamma)
+		if err != nil {
+			return 0, 0, err
+		}
+		return maxRelDiff(q, eta), fixedPointTol(ev, q, gamma), nil
+	}
+	if err := numeric.ValidateEta(eta, gamma); err != nil {
+		return 0, 0, err
+	}
+	qd, err := hiprec.Minimize(eta, gamma)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i, x := range eta {
+		d = math.Max(d, hiprec.RelErr(x, qd[i]))
+	}
+	return d, hiprecResolution, nil
+}
+
 // SolverError reports that a float64 minimizer did not converge on a case:
 // its result is not a minimizer, so no margin can be computed from it. The
 // search counts such cases in Result.Errors.
