@@ -119,8 +119,9 @@ func (ns *noiseStats) add(margin float64, s gen.Sample, checked bool) {
 }
 
 // checkTheorem checks theorem claim c at s (the check of TestClaims and of
-// the edge examples) with the float64 Eval ev. A margin ≥ 0 passes. A
-// negative (or NaN) margin is re-checked with hp, an Eval with
+// the edge examples) with the float64 Eval ev. A margin that does not
+// violate the claim (Claim.Violates: ≥ 0, or > 0 for a strict claim)
+// passes. Any other is re-checked with hp, an Eval with
 // HighPrecision set, reused so that the claims on one case share its cached
 // high-precision solve (design.md: a negative margin is a counterexample
 // only once hiprec confirms it). It is noise, and passes (counted in
@@ -154,7 +155,7 @@ func checkTheorem(ev, hp *verify.Eval, c verify.Claim, s gen.Sample, noise *nois
 		return fmt.Sprintf("%s: error on valid input: %v; %v", c.ID, err, s), true
 	case !ok:
 		return "", false
-	case margin >= 0:
+	case !c.Violates(margin):
 		return "", true
 	}
 	tol := marginNoise(s)

@@ -39,11 +39,21 @@ type Claim struct {
 	// the search skips the pairs where it cannot.
 	Applies func(gamma float64, k int) bool
 	Check   func(ev *Eval, c Case) (margin float64, ok bool, err error)
+	// Strict marks statements whose margin is a strict inequality
+	// (q*_i < q*_j, max q* > max η, …): a margin of exactly 0 violates
+	// them, and the search treats it like a negative one (Violates). The
+	// other claims compare a difference with a tolerance, where 0 is the
+	// edge of what the tolerance allows.
+	Strict bool
 	// Slow marks checks that minimize W directly (numeric.Direct, about
 	// a millisecond per case at K = 10, against microseconds for the
 	// exact solver): the search checks them on fewer cases (Search).
 	Slow bool
 }
+
+// Violates reports whether margin m (from an ok check) says the statement
+// is violated: m < 0, or m = 0 for a Strict claim, or NaN.
+func (c *Claim) Violates(m float64) bool { return !(m > 0) && (c.Strict || !(m >= 0)) }
 
 // Claims returns the registry, in a stable order.
 func Claims() []Claim { return slices.Clone(registry) }
@@ -83,7 +93,7 @@ const NearUniformT = 1e-4
 
 var registry = []Claim{
 	{
-		ID: "thm3-calibration", Source: "Thm 3", Kind: Theorem,
+		ID: "thm3-calibration", Source: "Thm 3", Kind: Theorem, Strict: true,
 		Statement: "the focal loss is classification-calibrated: the argmax of q* is an argmax of η",
 		Applies:   always,
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -95,7 +105,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "order-preserving", Source: "Thm 3 (proof, App. A.4)", Kind: Theorem,
+		ID: "order-preserving", Source: "Thm 3 (proof, App. A.4)", Kind: Theorem, Strict: true,
 		Statement: "q* is strictly order-preserving: η_i < η_j ⇒ q*_i < q*_j, and η_i = η_j ⇒ q*_i = q*_j",
 		Applies:   always,
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -196,7 +206,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "thm8-order", Source: "Thm 8 (1)", Kind: Theorem,
+		ID: "thm8-order", Source: "Thm 8 (1)", Kind: Theorem, Strict: true,
 		Statement: "0 < τ_oc < τ_uc < 1/2 for γ > 0",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -207,7 +217,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "thm8-overconfident", Source: "Thm 8 (2)", Kind: Theorem,
+		ID: "thm8-overconfident", Source: "Thm 8 (2)", Kind: Theorem, Strict: true,
 		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y ≤ τ_oc implies q* is ηOC (max q* > max η)",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 && k >= 3 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -215,7 +225,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "thm8-underconfident", Source: "Thm 8 (3)", Kind: Theorem,
+		ID: "thm8-underconfident", Source: "Thm 8 (3)", Kind: Theorem, Strict: true,
 		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y ≥ τ_uc implies q* is ηUC (max q* < max η)",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -223,7 +233,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "cor9-above-half", Source: "Cor 9", Kind: Theorem,
+		ID: "cor9-above-half", Source: "Cor 9", Kind: Theorem, Strict: true,
 		Statement: "for γ > 0 and q* ∉ S^K, max_y q*_y > 1/2 implies q* is ηUC",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -231,7 +241,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "cor10-binary", Source: "Cor 10", Kind: Theorem,
+		ID: "cor10-binary", Source: "Cor 10", Kind: Theorem, Strict: true,
 		Statement: "for γ > 0 and K = 2, q* is ηUC unless it is uniform or one-hot",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 && k == 2 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -256,7 +266,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "prop12-argmax", Source: "Prop 12", Kind: Theorem,
+		ID: "prop12-argmax", Source: "Prop 12", Kind: Theorem, Strict: true,
 		Statement: "Ψ^γ keeps the decision rule: argmax Ψ^γ(v) = argmax v (ties stay tied)",
 		Applies:   always,
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -306,7 +316,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "footnote-2-threshold", Source: "footnote 2 (as written)", Kind: Conjecture,
+		ID: "footnote-2-threshold", Source: "footnote 2 (as written)", Kind: Conjecture, Strict: true,
 		Statement: "at K = 5 and γ ≤ 0.03, minimizers near the uniform vector (max q* → 1/K) are ηOC",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 && gamma <= 0.03 && k == 5 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -401,6 +411,17 @@ func confidenceCheck(ev *Eval, c Case, cond func(maxQ float64) bool, sign float6
 	mq := theory.Max(q)
 	if !cond(mq) {
 		return 0, false, nil
+	}
+	if ev.HighPrecision {
+		// The gap in decimal arithmetic, from the unrounded q*: where
+		// max q* and max η round to the same float64 (both to 1 near a
+		// vertex), the float64 margin is 0, which violates these strict
+		// statements, and only the unrounded gap can resolve it.
+		g, _, err := hiprecOCMargin(c.Eta, c.Gamma)
+		if err != nil {
+			return 0, false, err
+		}
+		return sign * g, true, nil
 	}
 	return sign * (mq - maxNormalized(c.Eta)), true, nil
 }

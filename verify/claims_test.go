@@ -1,6 +1,9 @@
 package verify
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestThm5NeverRefutedAtTinyGamma: Thm 5 holds for every γ > 0, but at
 // γ ≲ 1e-13 its witness's q* differs from η by less than float64 resolves,
@@ -28,5 +31,35 @@ func TestThm5NeverRefutedAtTinyGamma(t *testing.T) {
 		if g >= 1e-16 && !(m > 0) {
 			t.Errorf("gamma %v: high-precision margin %v; want > 0 (q* - eta is resolved at 40 digits)", g, m)
 		}
+	}
+}
+
+// TestStrictZeroMarginIsRechecked: at γ = 2 the exact minimizer gives
+// q*_0 = q*_3 exactly for η = (0.3 + 1 ulp, 0.2, 0.2, 0.3), where η_0 > η_3:
+// order-preserving's margin is exactly 0, which violates its strict
+// statement. The search must re-evaluate it in high precision like a
+// negative margin; hiprec's float64-rounded q* ties too, which confirms
+// nothing, so the status is noise, not holds (issue 16.8: it was holds).
+func TestStrictZeroMarginIsRechecked(t *testing.T) {
+	const gamma = 2
+	tie := []float64{0.30000000000000004, 0.2, 0.2, 0.3}
+	c, _ := Lookup("order-preserving")
+	var ev Eval
+	if m, ok, err := c.Check(&ev, Case{Eta: tie, Gamma: gamma}); err != nil || !ok || m != 0 {
+		t.Fatalf("order-preserving at %v: margin %v, ok %v, err %v; want exactly 0 (the case no longer ties)", tie, m, ok, err)
+	}
+	orig := c.Check
+	c.Check = func(ev *Eval, cs Case) (float64, bool, error) { return orig(ev, Case{Eta: tie, Gamma: cs.Gamma}) }
+	rep := mustSearch(t, Options{Gammas: []float64{gamma}, Ks: []int{4}, Claims: []Claim{c}, Budget: 20, Seed: testSeed(t)})
+	if r := rep.Results[0]; r.Status != Noise {
+		t.Errorf("status %s with worst margin %v; want %s (a zero margin on a strict claim is a float64 violation)", r.Status, *r.WorstMargin, Noise)
+	}
+	// A tolerance claim passes at 0.
+	nonStrict := Claim{ID: "x", Check: func(*Eval, Case) (float64, bool, error) { return 0, true, nil }}
+	if nonStrict.Violates(0) || !nonStrict.Violates(-1e-300) || !nonStrict.Violates(math.NaN()) || nonStrict.Violates(math.Inf(1)) {
+		t.Error("Violates of a non-strict claim: want m < 0 or NaN")
+	}
+	if !c.Violates(0) || c.Violates(1e-300) {
+		t.Error("Violates of a strict claim: want m <= 0")
 	}
 }

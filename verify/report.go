@@ -87,8 +87,9 @@ const (
 	// Refuted: a counterexample whose margin is negative in float64 and
 	// stays negative when re-evaluated in high precision.
 	Refuted Status = "refuted"
-	// Noise: some float64 margin was negative, but no such case stayed
-	// negative in high precision: numerical noise, of size −WorstMargin.
+	// Noise: some float64 margin was negative (or zero, for a strict
+	// claim: Claim.Strict), but no such case was negative in high
+	// precision: numerical noise, of size −WorstMargin.
 	Noise Status = "noise"
 	// Vacuous: no case checked satisfied the claim's hypothesis (for
 	// example max q* ≤ τ_oc is impossible when 1/K > τ_oc), so the search
@@ -156,6 +157,12 @@ type Result struct {
 	WorstMargin *Float   `json:"worst_margin"`
 	WorstEta    []Float  `json:"worst_eta,omitempty"`
 	WorstAt     *Locator `json:"worst_at,omitempty"`
+	// WorstMarginHiprec is the margin of WorstEta re-evaluated in high
+	// precision, present when WorstMargin violated the claim (negative,
+	// or zero for a strict claim) and the search re-checked it. A strict
+	// claim whose worst margin is 0 holds (or is supported) when this is
+	// positive, and is noise otherwise.
+	WorstMarginHiprec *Float `json:"worst_margin_hiprec,omitempty"`
 	// Counterexample is the confirmed counterexample with the most
 	// negative high-precision margin, when one was found.
 	Counterexample *Counterexample `json:"counterexample,omitempty"`

@@ -358,6 +358,10 @@ type tally struct {
 	eta    []float64
 	at     Locator
 	cex    *Counterexample
+	// worstHP is the high-precision margin at eta, when confirm
+	// re-evaluated it (hasHP).
+	worstHP float64
+	hasHP   bool
 }
 
 func newTally(ci int) tally { return tally{claim: ci, worst: math.Inf(1)} }
@@ -413,7 +417,8 @@ func (s *searcher) report(results []*unitResult) *Report {
 		}
 	}
 	for i := range rep.Results {
-		rep.Results[i].finish()
+		r := &rep.Results[i]
+		r.finish(s.claims[slices.IndexFunc(s.claims, func(c Claim) bool { return c.ID == r.ID })].Strict)
 	}
 	return rep
 }
@@ -427,6 +432,10 @@ func (t *tally) result() Result {
 		r.WorstEta = Floats(t.eta)
 		at := t.at
 		r.WorstAt = &at
+		if t.hasHP {
+			h := Float(t.worstHP)
+			r.WorstMarginHiprec = &h
+		}
 	}
 	return r
 }
@@ -440,7 +449,7 @@ func (r *Result) combine(o Result) {
 	if o.WorstMargin != nil {
 		if r.WorstMargin == nil || *o.WorstMargin < *r.WorstMargin ||
 			(*o.WorstMargin == *r.WorstMargin && locatorLess(o.locator(), r.locator())) {
-			r.WorstMargin, r.WorstEta, r.WorstAt = o.WorstMargin, o.WorstEta, o.WorstAt
+			r.WorstMargin, r.WorstEta, r.WorstAt, r.WorstMarginHiprec = o.WorstMargin, o.WorstEta, o.WorstAt, o.WorstMarginHiprec
 		}
 	}
 	if c := o.Counterexample; c != nil {
@@ -451,14 +460,17 @@ func (r *Result) combine(o Result) {
 	}
 }
 
-// finish sets the status from the aggregated figures.
-func (r *Result) finish() {
+// finish sets the status from the aggregated figures; strict is the
+// claim's Strict (a worst margin of 0 not confirmed in high precision is
+// then noise, not a pass).
+func (r *Result) finish(strict bool) {
 	switch {
 	case r.Counterexample != nil:
 		r.Status = Refuted
 	case r.WorstMargin == nil:
 		r.Status = Vacuous
-	case *r.WorstMargin < 0:
+	case *r.WorstMargin < 0,
+		strict && *r.WorstMargin == 0 && !(r.WorstMarginHiprec != nil && *r.WorstMarginHiprec > 0):
 		r.Status = Noise
 	case r.Kind == Theorem:
 		r.Status = Holds
