@@ -39,6 +39,11 @@ type Claim struct {
 	// the search skips the pairs where it cannot.
 	Applies func(gamma float64, k int) bool
 	Check   func(ev *Eval, c Case) (margin float64, ok bool, err error)
+	// Fixed, when set, says that the check does not depend on the case's
+	// η beyond its length K (it is about a fixed witness, or about γ
+	// only): the search checks it once per (γ, K), on Fixed(K), the vector
+	// the check is about, and its case count is then 1 per (γ, K).
+	Fixed func(k int) []float64
 	// Strict marks statements whose margin is a strict inequality
 	// (q*_i < q*_j, max q* > max η, …): a margin of exactly 0 violates
 	// them, and the search treats it like a negative one (Violates). The
@@ -117,7 +122,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "thm5-not-proper", Source: "Thm 5", Kind: Theorem,
+		ID: "thm5-not-proper", Source: "Thm 5", Kind: Theorem, Fixed: thm5Witness,
 		Statement: "for γ > 0 the focal loss is not strictly proper: some η has q* ≠ η (witness η = (0.9, 0.1, 0, …))",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -141,8 +146,7 @@ var registry = []Claim{
 			if wc := &ev.witness; wc.ok && wc.k == k && wc.gamma == c.Gamma {
 				return wc.value, true, nil
 			}
-			w := make([]float64, k)
-			w[0], w[1] = 0.9, 0.1
+			w := thm5Witness(k)
 			d, tol, err := ev.minimizerRelDiff(w, c.Gamma)
 			if err != nil {
 				return 0, false, err
@@ -206,7 +210,7 @@ var registry = []Claim{
 		},
 	},
 	{
-		ID: "thm8-order", Source: "Thm 8 (1)", Kind: Theorem, Strict: true,
+		ID: "thm8-order", Source: "Thm 8 (1)", Kind: Theorem, Strict: true, Fixed: uniformVec,
 		Statement: "0 < τ_oc < τ_uc < 1/2 for γ > 0",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
@@ -339,6 +343,17 @@ var registry = []Claim{
 }
 
 func always(float64, int) bool { return true }
+
+// thm5Witness returns thm5-not-proper's witness (0.9, 0.1, 0, …) of length k.
+func thm5Witness(k int) []float64 {
+	w := make([]float64, k)
+	w[0], w[1] = 0.9, 0.1
+	return w
+}
+
+// uniformVec returns the uniform vector of length k (the η shown for
+// claims about γ only).
+func uniformVec(k int) []float64 { return constVec(k, 1/float64(k)) }
 
 // tauBracket is the relative half-width of the intervals around the
 // computed τ_oc and τ_uc in which thm8-order proves the true thresholds to

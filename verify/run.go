@@ -87,7 +87,7 @@ func (s *searcher) runRandom(ctx context.Context, wk *worker, u *unit) *unitResu
 		smp := v.(gen.Sample)
 		for j := range r.tallies {
 			t := &r.tallies[j]
-			if s.claims[t.claim].Slow && i%slowStride != 0 {
+			if c := &s.claims[t.claim]; c.Fixed != nil || (c.Slow && i%slowStride != 0) {
 				continue
 			}
 			before := t.worst
@@ -195,16 +195,29 @@ func (s *searcher) confirmWorst(ctx context.Context, wk *worker, r *unitResult) 
 	}
 }
 
+// fixedLabel labels the one case of a claim with Claim.Fixed.
+const fixedLabel = "fixed: the check does not depend on eta"
+
 // runStructured checks every claim of the pair on the unit's slice of the
-// structured family.
+// structured family; the first unit also checks the claims with
+// Claim.Fixed, once each.
 func (s *searcher) runStructured(ctx context.Context, wk *worker, u *unit) *unitResult {
 	r := s.newResult(u)
 	p := u.pair
+	if u.part == 0 {
+		// The claims that do not depend on η, once per (γ, K).
+		for j := range r.tallies {
+			t := &r.tallies[j]
+			if c := &s.claims[t.claim]; c.Fixed != nil {
+				s.check(wk, r, t, c.Fixed(p.k), Locator{Strategy: StrategyStructured, Seed: u.seed, Label: fixedLabel})
+			}
+		}
+	}
 	for i := u.lo; i < u.hi; i++ {
 		fc := &p.family[i*p.structuredStride]
 		for j := range r.tallies {
 			t := &r.tallies[j]
-			if s.claims[t.claim].Slow && i%slowStride != 0 {
+			if c := &s.claims[t.claim]; c.Fixed != nil || (c.Slow && i%slowStride != 0) {
 				continue
 			}
 			s.check(wk, r, t, fc.eta, Locator{Strategy: StrategyStructured, Unit: u.part, Case: i, Seed: u.seed, Label: fc.label})

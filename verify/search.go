@@ -33,6 +33,10 @@ const DefaultBudget = 20000
 // the rest. Cases of the random and structured strategies are shared by
 // all claims (each claim is checked on each case, and the minimizer is
 // solved once per case); adversarial evaluations belong to one claim.
+// A claim that does not depend on η (Claim.Fixed) is checked once per
+// (γ, K) instead, by the first structured unit, and has no adversarial
+// units; a Slow claim is checked on 1/slowStride of the shared cases and
+// gets 1/slowStride of the adversarial evaluations.
 const (
 	// randomChunk is the number of random cases per work unit.
 	randomChunk = 256
@@ -294,6 +298,9 @@ func (s *searcher) plan() {
 				s.add(unit{pair: p, strategy: StrategyStructured, claim: -1, part: part, lo: lo, hi: min(p.nStructured, lo+structuredChunk)})
 			}
 			for _, ci := range p.claims {
+				if s.claims[ci].Fixed != nil {
+					continue // checked once, by the first structured unit
+				}
 				evals := p.advEvals
 				if s.claims[ci].Slow {
 					evals = ceilDiv(evals, slowStride)

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -46,9 +47,23 @@ const topMGrid = 8
 //   - m equal top classes, one more positive class and zeros (the limit in
 //     which the over-confidence boundary is approached, see BoundaryK);
 //   - near-one-hot vectors (1 − ε, ε/(K−1), …) and (1 − ε, ε, 0, …).
+//
+// A vector that comes up twice (Ψ^0 is the identity, so at γ = 0 the "q"
+// and "eta" variants coincide; grids meet special values) is kept once,
+// under its first label, so that the family's cases are distinct.
 func structuredFamily(gamma float64, k int) []familyCase {
 	var out []familyCase
+	seen := map[string]bool{}
+	key := make([]byte, 0, 8*k)
 	add := func(eta []float64, format string, args ...any) {
+		key = key[:0]
+		for _, x := range eta {
+			key = binary.LittleEndian.AppendUint64(key, math.Float64bits(x))
+		}
+		if seen[string(key)] {
+			return
+		}
+		seen[string(key)] = true
 		out = append(out, familyCase{eta: eta, label: fmt.Sprintf(format, args...)})
 	}
 	kf := float64(k)
