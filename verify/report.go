@@ -145,10 +145,15 @@ type Result struct {
 	Kind   Kind   `json:"kind"`
 	Status Status `json:"status"`
 	// Cases counts the cases whose check returned a meaningful margin
-	// (the hypothesis held); Errors the cases the check could not
-	// evaluate: invalid input (a generator bug) or, in practice, a float64
-	// minimizer that did not converge (SolverError) — a defect of the
-	// solver at that input, not a verdict on the claim.
+	// (the hypothesis held). Errors counts the unsolved cases (the text
+	// report and docs/findings.md call them "unsolved"): cases the check
+	// could not evaluate because a float64 minimizer did not converge
+	// (SolverError), or, were there a generator bug, invalid input. In
+	// practice they are the claims that minimize W directly (Claim.Slow:
+	// thm11-recovery, gamma0-proper) on η with subnormal entries (below
+	// 2^−1022, from the random "tiny" regime), where numeric.Direct stops
+	// short (its documented limit): a limit of that solver at that input,
+	// not a verdict on the claim.
 	Cases  int `json:"cases"`
 	Errors int `json:"errors"`
 	// WorstMargin is the smallest float64 margin seen (null when Cases is

@@ -313,14 +313,18 @@ func normalize(v []float64) []float64 {
 // softmax writes exp(z_i − max z)/Σ into dst and returns it: a point of
 // the simplex for any finite z (the unconstrained parametrization the
 // adversarial strategy optimizes over).
-func softmax(dst, z []float64) []float64 {
+func softmax(dst, z []float64) []float64 { return softmaxFloor(dst, z, 0) }
+
+// softmaxFloor is softmax with each exp(z_i − max z) raised to at least
+// floor before normalizing (so that every entry is at least floor/K).
+func softmaxFloor(dst, z []float64, floor float64) []float64 {
 	m := math.Inf(-1)
 	for _, x := range z {
 		m = math.Max(m, x)
 	}
 	var s float64
 	for i, x := range z {
-		dst[i] = math.Exp(x - m)
+		dst[i] = math.Max(math.Exp(x-m), floor)
 		s += dst[i]
 	}
 	for i := range dst {
