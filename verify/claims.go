@@ -603,7 +603,8 @@ func spread(v []float64) float64 {
 }
 
 // normalized writes v/Σv into dst and returns dst (Σv compensated, as in
-// maxNormalized).
+// maxNormalized); dst may be v. It is verify's one normalization (the
+// structured family's near-uniform vectors use it too).
 func normalized(dst, v []float64) []float64 {
 	s := theory.Sum(v)
 	for i, x := range v {

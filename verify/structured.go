@@ -85,7 +85,7 @@ func structuredFamily(gamma float64, k int) []familyCase {
 			for i, w := range d.w {
 				v[i] = (1 + eps*w) / kf
 			}
-			add(normalize(v), "near-uniform eps=%g dir=%s", eps, d.name)
+			add(normalized(v, v), "near-uniform eps=%g dir=%s", eps, d.name)
 		}
 	}
 
@@ -129,7 +129,7 @@ func structuredFamily(gamma float64, k int) []familyCase {
 			if m >= k {
 				continue
 			}
-			for _, t := range fixedPointTops(k, m, gamma) {
+			for _, t := range FixedPointTops(k, m, gamma, fixedPointGrid) {
 				add(topM(k, m, t), "fixed point phi(t)=phi(r) m=%d t=%.6g", m, t)
 			}
 		}
@@ -209,14 +209,20 @@ func topMValues(k, m int, ocT, ucT float64) []namedValue {
 	return out
 }
 
-// topM returns (t ×m, r ×(K−m)) with r = (1 − m·t)/(K − m), or nil when
-// r < 0.
-// fixedPointGrid is the number of grid intervals fixedPointTops scans.
+// fixedPointGrid is the number of grid intervals FixedPointTops scans for
+// the structured family.
 const fixedPointGrid = 64
 
-// fixedPointTops returns the t in (1/K, 1/m) with φ^γ(t) = φ^γ(r),
-// r = (1 − m t)/(K − m), each to an ulp (see structuredFamily).
-func fixedPointTops(k, m int, gamma float64) []float64 {
+// FixedPointTops returns the t in (1/K, 1/m) with φ^γ(t) = φ^γ(r),
+// r = (1 − m t)/(K − m), in increasing order: then η = (t ×m, r ×(K−m)) is a
+// fixed point of Ψ^γ, so q*(η) = η although η ∉ S^K. Each root is
+// bracketed by a sign change of log φ^γ(t) − log φ^γ(r) between
+// consecutive points of a grid of grid intervals of (1/K, 1/m), and bisected
+// to an ulp (the lower end of the final bracket is returned); roots closer
+// together than the grid's step can be missed in pairs. It is the one
+// solver of these fixed points: the structured family uses it
+// (fixedPointGrid) and report/ its fixed-point table.
+func FixedPointTops(k, m int, gamma float64, grid int) []float64 {
 	f := func(t float64) float64 {
 		r := (1 - float64(m)*t) / float64(k-m)
 		return math.Log(theory.Phi(t, gamma)) - math.Log(theory.Phi(r, gamma))
@@ -224,9 +230,9 @@ func fixedPointTops(k, m int, gamma float64) []float64 {
 	lo, hi := 1/float64(k), 1/float64(m)
 	var out []float64
 	a, fa := lo, math.NaN()
-	for i := 1; i <= fixedPointGrid; i++ {
-		b := lo + (hi-lo)*float64(i)/fixedPointGrid
-		if i == fixedPointGrid {
+	for i := 1; i <= grid; i++ {
+		b := lo + (hi-lo)*float64(i)/float64(grid)
+		if i == grid {
 			b = math.Nextafter(hi, 0)
 		}
 		fb := f(b)
@@ -250,6 +256,8 @@ func fixedPointTops(k, m int, gamma float64) []float64 {
 	return out
 }
 
+// topM returns (t ×m, r ×(K−m)) with r = (1 − m·t)/(K − m), or nil when
+// r < 0.
 func topM(k, m int, t float64) []float64 {
 	r := (1 - float64(m)*t) / float64(k-m)
 	if r < 0 {
@@ -294,18 +302,6 @@ func constVec(k int, x float64) []float64 {
 	v := make([]float64, k)
 	for i := range v {
 		v[i] = x
-	}
-	return v
-}
-
-// normalize divides v by its sum and returns it.
-func normalize(v []float64) []float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	for i := range v {
-		v[i] /= s
 	}
 	return v
 }
