@@ -63,7 +63,9 @@ type searchJSON struct {
 		Errors      *int         `json:"errors"`
 		WorstMargin any          `json:"worst_margin"`
 		WorstEta    []any        `json:"worst_eta"`
-		WorstAt     *struct {
+		// worst_margin_hiprec: added with issue 16.8 (verify.Result).
+		WorstMarginHiprec any `json:"worst_margin_hiprec"`
+		WorstAt           *struct {
 			Strategy string `json:"strategy"`
 			Unit     int    `json:"unit"`
 			Case     int    `json:"case"`

@@ -213,6 +213,15 @@ func (s Spec) clamped() Spec {
 // Tsang's method (ACM TOMS 26(3), 2000), with the boost
 // G(α) = G(α+1)·U^{1/α} for α < 1 taken in logarithms so that it never
 // underflows.
+//
+// Why not gonum's distuv.Gamma (a dependency already): it returns the
+// variate itself, and at the Dirichlet regime's smallest concentration
+// (minAlpha = 0.01) the variate is below 1e-308 with probability ~1e-3 and
+// subnormal or zero then, so the ratios between entries, which
+// expNormalize keeps exact from logarithms, would lose their precision or
+// become zeros the Dirichlet regime must not produce (that is the zeros
+// regime's job). It would also change every Dirichlet sample of a seed,
+// and so every Spec.Seed recorded in reports and docs.
 func logGamma(r *rand.Rand, alpha float64) float64 {
 	boost := 0.0
 	if alpha < 1 {

@@ -92,7 +92,7 @@ func genTheoremTable(ctx context.Context, r *run) (string, error) {
 		}
 		st := string(status)
 		if errs > 0 {
-			st += fmt.Sprintf(" (%d cases not evaluated)", errs)
+			st += fmt.Sprintf(" (+%d unsolved)", errs)
 		}
 		rows = append(rows, []string{"`" + id + "`", c.Source, c.Statement, fmt.Sprint(pairs), fmt.Sprint(cases), st, wm, at,
 			fmt.Sprint(r.opt.Seed), "`" + searchCommand(thmGammas, thmKs, r.opt.Seed, id) + "`"})

@@ -10,6 +10,7 @@ import (
 	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
+	"github.com/focaltk/focal/verify"
 )
 
 // Section 2 of findings.md: the confidence of the minimizer (Fig. 2 of
@@ -150,48 +151,25 @@ var crossoverCases = []crossoverCase{
 	{5, 4, 2}, {5, 4, 3},
 }
 
-// crossoverGap is φ^γ(t) − φ^γ(b) with b = (1 − m·t)/(K−m): zero exactly
-// when η = (t ×m, b ×(K−m)) is a fixed point, Ψ^γ(η) = η.
-func crossoverGap(c crossoverCase, t float64) float64 {
-	b := (1 - float64(c.m)*t) / float64(c.k-c.m)
-	return theory.Phi(t, c.gamma) - theory.Phi(b, c.gamma)
-}
-
 // crossoverSide: the table shows the sign of max q* − max η at t_c ± δ,
 // δ = crossoverSide × the distance from t_c to the nearer end of (1/K, 1/m).
 const crossoverSide = 1e-2
 
-// findCrossover returns a t in (1/K, 1/m) with crossoverGap = 0: the
-// first sign change of the gap on a grid of crossoverGrid points, refined by
-// bisection. (For m = 1 the gap is > 0 just above 1/K when 1/K < τ_oc and
-// < 0 at τ_uc; for m = K−1 it is < 0 where b = τ_oc and > 0 as b → 0 when
-// 1/(K−1) < τ_uc, i.e. γ < gamma_max.)
+// crossoverGrid is the grid findCrossover scans for the first sign change.
+const crossoverGrid = 4000
+
+// findCrossover returns the smallest t in (1/K, 1/m) where
+// η = (t ×m, b ×(K−m)), b = (1 − m·t)/(K−m), is a fixed point of Ψ^γ
+// (φ^γ(t) = φ^γ(b)), from verify.FixedPointTops, the one solver of these
+// fixed points. (For m = 1 φ(t) − φ(b) is > 0 just above 1/K when
+// 1/K < τ_oc and < 0 at τ_uc; for m = K−1 it is < 0 where b = τ_oc and > 0
+// as b → 0 when 1/(K−1) < τ_uc, i.e. γ < gamma_max.)
 func findCrossover(c crossoverCase) (float64, bool) {
-	const crossoverGrid = 4000
-	a, z := 1/float64(c.k), 1/float64(c.m)
-	prevT, prev := math.NaN(), 0.0
-	for i := 1; i < crossoverGrid; i++ {
-		t := a + (z-a)*float64(i)/crossoverGrid
-		gap := crossoverGap(c, t)
-		if i > 1 && (gap > 0) != (prev > 0) {
-			lo, hi := prevT, t
-			sLo := prev > 0
-			for range 200 {
-				mid := lo + (hi-lo)/2
-				if mid == lo || mid == hi {
-					break
-				}
-				if (crossoverGap(c, mid) > 0) == sLo {
-					lo = mid
-				} else {
-					hi = mid
-				}
-			}
-			return lo + (hi-lo)/2, true
-		}
-		prevT, prev = t, gap
+	ts := verify.FixedPointTops(c.k, c.m, c.gamma, crossoverGrid)
+	if len(ts) == 0 {
+		return 0, false
 	}
-	return 0, false
+	return ts[0], true
 }
 
 func genCrossover(ctx context.Context, r *run) (string, error) {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cockroachdb/apd/v3"
+
 	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
@@ -50,6 +52,19 @@ type Eval struct {
 	// solves counts the minimizer solves that missed the cache (for tests
 	// and benchmarks).
 	solves int
+	// plant, set only by tests, replaces the results of the kernels with
+	// wrong ones, to show that each claim's check can fail
+	// (TestEveryClaimCanFail).
+	plant *plant
+}
+
+// plant holds deliberately wrong kernels for tests: each non-nil function
+// rewrites the result of the corresponding Eval method in place (q* of
+// Minimize, q of Direct and Recovery, Ψ of Psi and Recovery) or replaces
+// the thresholds.
+type plant struct {
+	minimize, direct, psi func(x, in []float64)
+	tau                   func(oc, uc float64) (float64, float64)
 }
 
 // evalCacheSize is how many (η, γ) → q* results an Eval keeps: a case's
@@ -94,6 +109,9 @@ func (ev *Eval) Minimize(eta []float64, gamma float64) ([]float64, error) {
 	e.eta = append(e.eta[:0], eta...)
 	e.q = grow(e.q, len(eta))
 	e.err = ev.solve(e.q, eta, gamma)
+	if ev.plant != nil && ev.plant.minimize != nil && e.err == nil {
+		ev.plant.minimize(e.q, eta)
+	}
 	e.ok = true
 	ev.solves++
 	if e.err != nil {
@@ -121,6 +139,32 @@ func (ev *Eval) solve(dst, eta []float64, gamma float64) error {
 		err = &SolverError{Solver: "exact", Status: res.Status, Eta: len(eta), Gamma: gamma}
 	}
 	return err
+}
+
+// minimizerRelDiff returns d = max_i |q*_i − η_i| / q*_i at (η, γ) and the
+// accuracy tol of d. In float64, q* is Minimize's and tol is
+// fixedPointTol. With HighPrecision, d is formed in decimal arithmetic from
+// hiprec.Minimize's unrounded result (so that a difference below float64's
+// resolution is not rounded away) and tol is hiprecResolution.
+func (ev *Eval) minimizerRelDiff(eta []float64, gamma float64) (d, tol float64, err error) {
+	if !ev.HighPrecision {
+		q, err := ev.Minimize(eta, gamma)
+		if err != nil {
+			return 0, 0, err
+		}
+		return maxRelDiff(q, eta), fixedPointTol(ev, q, gamma), nil
+	}
+	if err := numeric.ValidateEta(eta, gamma); err != nil {
+		return 0, 0, err
+	}
+	qd, err := hiprec.Minimize(eta, gamma)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i, x := range eta {
+		d = math.Max(d, hiprec.RelErr(x, qd[i]))
+	}
+	return d, hiprecResolution, nil
 }
 
 // SolverError reports that a float64 minimizer did not converge on a case:
@@ -164,6 +208,9 @@ func (ev *Eval) Direct(eta []float64, gamma float64) ([]float64, error) {
 	if r.Status != numeric.Converged {
 		return nil, &SolverError{Solver: "direct", Status: r.Status, Eta: len(eta), Gamma: gamma}
 	}
+	if ev.plant != nil && ev.plant.direct != nil {
+		ev.plant.direct(r.Q, eta)
+	}
 	return r.Q, nil
 }
 
@@ -203,7 +250,11 @@ func (ev *Eval) Recovery(eta []float64, gamma float64) (q, psi []float64, ok boo
 			}
 		}
 	}
-	return q, theory.Psi(make([]float64, len(q)), q, gamma), true, nil
+	psi = theory.Psi(make([]float64, len(q)), q, gamma)
+	if ev.plant != nil && ev.plant.psi != nil {
+		ev.plant.psi(psi, q)
+	}
+	return q, psi, true, nil
 }
 
 // Psi returns Ψ^γ(v). The slice is reused by the next call.
@@ -215,7 +266,11 @@ func (ev *Eval) Psi(v []float64, gamma float64) []float64 {
 		}
 		return ev.psi
 	}
-	return theory.Psi(ev.psi, v, gamma)
+	theory.Psi(ev.psi, v, gamma)
+	if ev.plant != nil && ev.plant.psi != nil {
+		ev.plant.psi(ev.psi, v)
+	}
+	return ev.psi
 }
 
 // TauOC returns τ_oc^γ (remembered for the last γ).
@@ -239,7 +294,73 @@ func (ev *Eval) taus(gamma float64) {
 	} else {
 		ev.tau.oc, ev.tau.uc = theory.TauOC(gamma), theory.TauUC(gamma)
 	}
+	if ev.plant != nil && ev.plant.tau != nil {
+		ev.tau.oc, ev.tau.uc = ev.plant.tau(ev.tau.oc, ev.tau.uc)
+	}
 	ev.tau.gamma, ev.tau.ok = gamma, true
+}
+
+// phiPeakIn reports whether the maximum of φ^γ on (0, 1/2) lies in (a, b),
+// with a < t < b: +1 if shown, −1 if contradicted, 0 if the evaluation
+// cannot tell. In float64 it takes the signs of φ' (theory.PhiDeriv,
+// relative-accurate away from its root) at a (> 0) and b (< 0); in high
+// precision, it compares the 40-digit values φ(a) < φ(t) > φ(b) (hiprec has
+// no φ'), which is as conclusive for a unimodal φ.
+func (ev *Eval) phiPeakIn(a, t, b, gamma float64) int {
+	if ev.HighPrecision {
+		pt := hiprec.Phi(t, gamma)
+		ca, cb := hiprec.Phi(a, gamma).Cmp(pt), hiprec.Phi(b, gamma).Cmp(pt)
+		switch {
+		case ca > 0 || cb > 0:
+			return -1
+		case ca == 0 || cb == 0:
+			return 0
+		}
+		return 1
+	}
+	da, db := theory.PhiDeriv(a, gamma), theory.PhiDeriv(b, gamma)
+	switch {
+	case da < 0 || db > 0:
+		return -1
+	case !(da > 0 && db < 0):
+		return 0
+	}
+	return 1
+}
+
+// phiCrossesOne reports whether φ^γ − 1 is positive at a and negative at b
+// (+1), has a sign contradicting that (−1), or cannot be resolved (0). In
+// float64 it evaluates log φ^γ(v) = γ log1p(−v) + log1p(−γ v log v/(1−v))
+// (Eq. 10 taken to logarithms, both terms O(γ), so that the sign survives
+// small γ, where φ^γ itself rounds to 1); in high precision it compares
+// hiprec.Phi with 1.
+func (ev *Eval) phiCrossesOne(a, b, gamma float64) int {
+	var sa, sb int
+	if ev.HighPrecision {
+		one := apd.New(1, 0)
+		sa, sb = hiprec.Phi(a, gamma).Cmp(one), hiprec.Phi(b, gamma).Cmp(one)
+	} else {
+		logPhi := func(v float64) float64 {
+			return gamma*math.Log1p(-v) + math.Log1p(-gamma*v*math.Log(v)/(1-v))
+		}
+		sign := func(x float64) int {
+			switch {
+			case x > 0:
+				return 1
+			case x < 0:
+				return -1
+			}
+			return 0
+		}
+		sa, sb = sign(logPhi(a)), sign(logPhi(b))
+	}
+	switch {
+	case sa < 0 || sb > 0:
+		return -1
+	case sa == 0 || sb == 0:
+		return 0
+	}
+	return 1
 }
 
 // scratch returns a float64 buffer of length n owned by the Eval, for

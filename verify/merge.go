@@ -72,7 +72,9 @@ func Merge(reps []*Report) (*Report, error) {
 		}
 	}
 	for j := range out.Results {
-		out.Results[j].finish()
+		r := &out.Results[j]
+		c, _ := Lookup(r.ID)
+		r.finish(c.Strict)
 	}
 	return out, nil
 }

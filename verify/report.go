@@ -87,8 +87,9 @@ const (
 	// Refuted: a counterexample whose margin is negative in float64 and
 	// stays negative when re-evaluated in high precision.
 	Refuted Status = "refuted"
-	// Noise: some float64 margin was negative, but no such case stayed
-	// negative in high precision: numerical noise, of size −WorstMargin.
+	// Noise: some float64 margin was negative (or zero, for a strict
+	// claim: Claim.Strict), but no such case was negative in high
+	// precision: numerical noise, of size −WorstMargin.
 	Noise Status = "noise"
 	// Vacuous: no case checked satisfied the claim's hypothesis (for
 	// example max q* ≤ τ_oc is impossible when 1/K > τ_oc), so the search
@@ -144,10 +145,15 @@ type Result struct {
 	Kind   Kind   `json:"kind"`
 	Status Status `json:"status"`
 	// Cases counts the cases whose check returned a meaningful margin
-	// (the hypothesis held); Errors the cases the check could not
-	// evaluate: invalid input (a generator bug) or, in practice, a float64
-	// minimizer that did not converge (SolverError) — a defect of the
-	// solver at that input, not a verdict on the claim.
+	// (the hypothesis held). Errors counts the unsolved cases (the text
+	// report and docs/findings.md call them "unsolved"): cases the check
+	// could not evaluate because a float64 minimizer did not converge
+	// (SolverError), or, were there a generator bug, invalid input. In
+	// practice they are the claims that minimize W directly (Claim.Slow:
+	// thm11-recovery, gamma0-proper) on η with subnormal entries (below
+	// 2^−1022, from the random "tiny" regime), where numeric.Direct stops
+	// short (its documented limit): a limit of that solver at that input,
+	// not a verdict on the claim.
 	Cases  int `json:"cases"`
 	Errors int `json:"errors"`
 	// WorstMargin is the smallest float64 margin seen (null when Cases is
@@ -156,6 +162,12 @@ type Result struct {
 	WorstMargin *Float   `json:"worst_margin"`
 	WorstEta    []Float  `json:"worst_eta,omitempty"`
 	WorstAt     *Locator `json:"worst_at,omitempty"`
+	// WorstMarginHiprec is the margin of WorstEta re-evaluated in high
+	// precision, present when WorstMargin violated the claim (negative,
+	// or zero for a strict claim) and the search re-checked it. A strict
+	// claim whose worst margin is 0 holds (or is supported) when this is
+	// positive, and is noise otherwise.
+	WorstMarginHiprec *Float `json:"worst_margin_hiprec,omitempty"`
 	// Counterexample is the confirmed counterexample with the most
 	// negative high-precision margin, when one was found.
 	Counterexample *Counterexample `json:"counterexample,omitempty"`

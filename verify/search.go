@@ -33,6 +33,10 @@ const DefaultBudget = 20000
 // the rest. Cases of the random and structured strategies are shared by
 // all claims (each claim is checked on each case, and the minimizer is
 // solved once per case); adversarial evaluations belong to one claim.
+// A claim that does not depend on η (Claim.Fixed) is checked once per
+// (γ, K) instead, by the first structured unit, and has no adversarial
+// units; a Slow claim is checked on 1/slowStride of the shared cases and
+// gets 1/slowStride of the adversarial evaluations.
 const (
 	// randomChunk is the number of random cases per work unit.
 	randomChunk = 256
@@ -294,6 +298,9 @@ func (s *searcher) plan() {
 				s.add(unit{pair: p, strategy: StrategyStructured, claim: -1, part: part, lo: lo, hi: min(p.nStructured, lo+structuredChunk)})
 			}
 			for _, ci := range p.claims {
+				if s.claims[ci].Fixed != nil {
+					continue // checked once, by the first structured unit
+				}
 				evals := p.advEvals
 				if s.claims[ci].Slow {
 					evals = ceilDiv(evals, slowStride)
@@ -358,6 +365,10 @@ type tally struct {
 	eta    []float64
 	at     Locator
 	cex    *Counterexample
+	// worstHP is the high-precision margin at eta, when confirm
+	// re-evaluated it (hasHP).
+	worstHP float64
+	hasHP   bool
 }
 
 func newTally(ci int) tally { return tally{claim: ci, worst: math.Inf(1)} }
@@ -413,7 +424,8 @@ func (s *searcher) report(results []*unitResult) *Report {
 		}
 	}
 	for i := range rep.Results {
-		rep.Results[i].finish()
+		r := &rep.Results[i]
+		r.finish(s.claims[slices.IndexFunc(s.claims, func(c Claim) bool { return c.ID == r.ID })].Strict)
 	}
 	return rep
 }
@@ -427,6 +439,10 @@ func (t *tally) result() Result {
 		r.WorstEta = Floats(t.eta)
 		at := t.at
 		r.WorstAt = &at
+		if t.hasHP {
+			h := Float(t.worstHP)
+			r.WorstMarginHiprec = &h
+		}
 	}
 	return r
 }
@@ -440,7 +456,7 @@ func (r *Result) combine(o Result) {
 	if o.WorstMargin != nil {
 		if r.WorstMargin == nil || *o.WorstMargin < *r.WorstMargin ||
 			(*o.WorstMargin == *r.WorstMargin && locatorLess(o.locator(), r.locator())) {
-			r.WorstMargin, r.WorstEta, r.WorstAt = o.WorstMargin, o.WorstEta, o.WorstAt
+			r.WorstMargin, r.WorstEta, r.WorstAt, r.WorstMarginHiprec = o.WorstMargin, o.WorstEta, o.WorstAt, o.WorstMarginHiprec
 		}
 	}
 	if c := o.Counterexample; c != nil {
@@ -451,14 +467,17 @@ func (r *Result) combine(o Result) {
 	}
 }
 
-// finish sets the status from the aggregated figures.
-func (r *Result) finish() {
+// finish sets the status from the aggregated figures; strict is the
+// claim's Strict (a worst margin of 0 not confirmed in high precision is
+// then noise, not a pass).
+func (r *Result) finish(strict bool) {
 	switch {
 	case r.Counterexample != nil:
 		r.Status = Refuted
 	case r.WorstMargin == nil:
 		r.Status = Vacuous
-	case *r.WorstMargin < 0:
+	case *r.WorstMargin < 0,
+		strict && *r.WorstMargin == 0 && !(r.WorstMarginHiprec != nil && *r.WorstMarginHiprec > 0):
 		r.Status = Noise
 	case r.Kind == Theorem:
 		r.Status = Holds

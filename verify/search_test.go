@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -264,10 +266,18 @@ func TestStructuredFamilyValid(t *testing.T) {
 			if len(fam) == 0 {
 				t.Fatalf("empty family at (%v, %d)", g, k)
 			}
+			seen := map[string]string{}
 			for _, c := range fam {
 				if err := numeric.ValidateEta(c.eta, g); err != nil {
 					t.Errorf("(%v, %d) %s: %v", g, k, c.label, err)
 				}
+				// Distinct cases only (issue 16.6): %v prints a float64
+				// so that it parses back to the same bits.
+				key := fmt.Sprint(c.eta)
+				if first, dup := seen[key]; dup {
+					t.Errorf("(%v, %d): %s repeats %s", g, k, c.label, first)
+				}
+				seen[key] = c.label
 			}
 		}
 	}
@@ -368,5 +378,29 @@ func TestFloatJSON(t *testing.T) {
 func TestHiprecMarginSK(t *testing.T) {
 	if m := hiprecMaxGap(t, []float64{0.5, 0.5, 0}, 2); m != 0 {
 		t.Errorf("margin at S^K = %v, want 0", m)
+	}
+}
+
+// A claim that does not depend on η (Claim.Fixed) is checked once per
+// (γ, K), on its own vector, whatever the budget (issue 16.6: thm5's fixed
+// witness was counted 20,000 times).
+func TestFixedClaimsOncePerPair(t *testing.T) {
+	ids := []string{"thm5-not-proper", "thm8-order"}
+	for _, b := range []int{1, 500} {
+		rep := mustSearch(t, Options{Gammas: []float64{0.5, 2}, Ks: []int{3, 10}, Claims: claimsByID(t, append(ids, "thm3-calibration")...), Budget: b, Seed: testSeed(t)})
+		for _, r := range rep.Results {
+			c, _ := Lookup(r.ID)
+			if c.Fixed == nil {
+				continue
+			}
+			if r.Cases != 1 || r.WorstEta == nil || !slices.Equal(float64s(r.WorstEta), c.Fixed(r.K)) {
+				t.Errorf("budget %d: %s at (%v, %d): %d cases at %v; want 1 at %v", b, r.ID, r.Gamma, r.K, r.Cases, r.WorstEta, c.Fixed(r.K))
+			}
+		}
+	}
+	for _, id := range ids {
+		if c, _ := Lookup(id); c.Fixed == nil {
+			t.Errorf("%s depends on (gamma, K) only but has no Fixed", id)
+		}
 	}
 }

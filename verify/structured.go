@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -46,9 +47,23 @@ const topMGrid = 8
 //   - m equal top classes, one more positive class and zeros (the limit in
 //     which the over-confidence boundary is approached, see BoundaryK);
 //   - near-one-hot vectors (1 − ε, ε/(K−1), …) and (1 − ε, ε, 0, …).
+//
+// A vector that comes up twice (Ψ^0 is the identity, so at γ = 0 the "q"
+// and "eta" variants coincide; grids meet special values) is kept once,
+// under its first label, so that the family's cases are distinct.
 func structuredFamily(gamma float64, k int) []familyCase {
 	var out []familyCase
+	seen := map[string]bool{}
+	key := make([]byte, 0, 8*k)
 	add := func(eta []float64, format string, args ...any) {
+		key = key[:0]
+		for _, x := range eta {
+			key = binary.LittleEndian.AppendUint64(key, math.Float64bits(x))
+		}
+		if seen[string(key)] {
+			return
+		}
+		seen[string(key)] = true
 		out = append(out, familyCase{eta: eta, label: fmt.Sprintf(format, args...)})
 	}
 	kf := float64(k)
@@ -70,7 +85,7 @@ func structuredFamily(gamma float64, k int) []familyCase {
 			for i, w := range d.w {
 				v[i] = (1 + eps*w) / kf
 			}
-			add(normalize(v), "near-uniform eps=%g dir=%s", eps, d.name)
+			add(normalized(v, v), "near-uniform eps=%g dir=%s", eps, d.name)
 		}
 	}
 
@@ -114,7 +129,7 @@ func structuredFamily(gamma float64, k int) []familyCase {
 			if m >= k {
 				continue
 			}
-			for _, t := range fixedPointTops(k, m, gamma) {
+			for _, t := range FixedPointTops(k, m, gamma, fixedPointGrid) {
 				add(topM(k, m, t), "fixed point phi(t)=phi(r) m=%d t=%.6g", m, t)
 			}
 		}
@@ -194,14 +209,20 @@ func topMValues(k, m int, ocT, ucT float64) []namedValue {
 	return out
 }
 
-// topM returns (t ×m, r ×(K−m)) with r = (1 − m·t)/(K − m), or nil when
-// r < 0.
-// fixedPointGrid is the number of grid intervals fixedPointTops scans.
+// fixedPointGrid is the number of grid intervals FixedPointTops scans for
+// the structured family.
 const fixedPointGrid = 64
 
-// fixedPointTops returns the t in (1/K, 1/m) with φ^γ(t) = φ^γ(r),
-// r = (1 − m t)/(K − m), each to an ulp (see structuredFamily).
-func fixedPointTops(k, m int, gamma float64) []float64 {
+// FixedPointTops returns the t in (1/K, 1/m) with φ^γ(t) = φ^γ(r),
+// r = (1 − m t)/(K − m), in increasing order: then η = (t ×m, r ×(K−m)) is a
+// fixed point of Ψ^γ, so q*(η) = η although η ∉ S^K. Each root is
+// bracketed by a sign change of log φ^γ(t) − log φ^γ(r) between
+// consecutive points of a grid of grid intervals of (1/K, 1/m), and bisected
+// to an ulp (the lower end of the final bracket is returned); roots closer
+// together than the grid's step can be missed in pairs. It is the one
+// solver of these fixed points: the structured family uses it
+// (fixedPointGrid) and report/ its fixed-point table.
+func FixedPointTops(k, m int, gamma float64, grid int) []float64 {
 	f := func(t float64) float64 {
 		r := (1 - float64(m)*t) / float64(k-m)
 		return math.Log(theory.Phi(t, gamma)) - math.Log(theory.Phi(r, gamma))
@@ -209,9 +230,9 @@ func fixedPointTops(k, m int, gamma float64) []float64 {
 	lo, hi := 1/float64(k), 1/float64(m)
 	var out []float64
 	a, fa := lo, math.NaN()
-	for i := 1; i <= fixedPointGrid; i++ {
-		b := lo + (hi-lo)*float64(i)/fixedPointGrid
-		if i == fixedPointGrid {
+	for i := 1; i <= grid; i++ {
+		b := lo + (hi-lo)*float64(i)/float64(grid)
+		if i == grid {
 			b = math.Nextafter(hi, 0)
 		}
 		fb := f(b)
@@ -235,6 +256,8 @@ func fixedPointTops(k, m int, gamma float64) []float64 {
 	return out
 }
 
+// topM returns (t ×m, r ×(K−m)) with r = (1 − m·t)/(K − m), or nil when
+// r < 0.
 func topM(k, m int, t float64) []float64 {
 	r := (1 - float64(m)*t) / float64(k-m)
 	if r < 0 {
@@ -283,29 +306,21 @@ func constVec(k int, x float64) []float64 {
 	return v
 }
 
-// normalize divides v by its sum and returns it.
-func normalize(v []float64) []float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	for i := range v {
-		v[i] /= s
-	}
-	return v
-}
-
 // softmax writes exp(z_i − max z)/Σ into dst and returns it: a point of
 // the simplex for any finite z (the unconstrained parametrization the
 // adversarial strategy optimizes over).
-func softmax(dst, z []float64) []float64 {
+func softmax(dst, z []float64) []float64 { return softmaxFloor(dst, z, 0) }
+
+// softmaxFloor is softmax with each exp(z_i − max z) raised to at least
+// floor before normalizing (so that every entry is at least floor/K).
+func softmaxFloor(dst, z []float64, floor float64) []float64 {
 	m := math.Inf(-1)
 	for _, x := range z {
 		m = math.Max(m, x)
 	}
 	var s float64
 	for i, x := range z {
-		dst[i] = math.Exp(x - m)
+		dst[i] = math.Max(math.Exp(x-m), floor)
 		s += dst[i]
 	}
 	for i := range dst {
