@@ -329,7 +329,7 @@ var registry = []Claim{
 	},
 	{
 		ID: "footnote-2-threshold", Source: "footnote 2 (as written)", Kind: Conjecture, Strict: true,
-		Statement: "at K = 5 and γ ≤ 0.03, minimizers near the uniform vector (max q* → 1/K) are ηOC",
+		Statement: "at K = 5 and every γ ≤ 0.03, minimizers in the limit max q* → 1/K (near the uniform vector) are ηOC",
 		Applies:   func(gamma float64, k int) bool { return gamma > 0 && gamma <= 0.03 && k == 5 },
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
 			if len(c.Eta) != 5 || !(c.Gamma > 0 && c.Gamma <= 0.03) {
