@@ -1,3 +1,11 @@
+// Validation of probability rows: what the numbers of a matrix must be
+// (simplex rows, independent probabilities, logits, unnormalized rows) is a
+// statement about probabilities, the same for a matrix read from any file
+// format or built in memory, so it lives here beside the kernels that
+// require it (PsiRows, SoftmaxRows) rather than in package matio, which
+// only decodes files. RowError is the one error type for a bad row: matio's
+// readers return it too, for bytes that are not numbers, so that a caller
+// handles one type whatever is wrong.
 package numeric
 
 import (

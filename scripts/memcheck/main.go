@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
 
@@ -101,7 +102,7 @@ func writeNpy(rows, cols int, path, labels string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, rows, cols, false, false)
+	w, err := matio.NewNpyWriter(f, rows, cols, false, false)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func writeCSV(size int64, cols int, path string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewCSVWriter(f, cols, nil, false)
+	w, err := matio.NewCSVWriter(f, cols, nil, false)
 	if err != nil {
 		return err
 	}
@@ -169,7 +170,7 @@ func writeHeader(rows, cols int, path string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, rows, cols, false, false)
+	w, err := matio.NewNpyWriter(f, rows, cols, false, false)
 	if err != nil {
 		return err
 	}

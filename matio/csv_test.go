@@ -1,4 +1,4 @@
-package numeric_test
+package matio_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
 
@@ -24,7 +25,7 @@ func TestCSVReader(t *testing.T) {
 		"one col":   {"x\n1\n2\n3\n", []string{"x"}, []float64{1, 2, 3}},
 	} {
 		for _, block := range []int{1, 3} {
-			r, err := numeric.NewCSVReader(strings.NewReader(c.text))
+			r, err := matio.NewCSVReader(strings.NewReader(c.text))
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -55,7 +56,7 @@ func TestCSVReaderErrors(t *testing.T) {
 		"not number": {"a,b\n1,2\n3,x\n", 1, 1},
 		"quote":      {"1,2\n3,\"4\n", 1, -1},
 	} {
-		r, err := numeric.NewCSVReader(strings.NewReader(c.text))
+		r, err := matio.NewCSVReader(strings.NewReader(c.text))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -66,13 +67,13 @@ func TestCSVReaderErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want row %d col %d", name, err, c.row, c.col)
 		}
 	}
-	if _, err := numeric.NewCSVReader(strings.NewReader("")); err == nil {
+	if _, err := matio.NewCSVReader(strings.NewReader("")); err == nil {
 		t.Error("empty input accepted")
 	}
 }
 
 func TestCSVReadInts(t *testing.T) {
-	r, err := numeric.NewCSVReader(strings.NewReader("label\n0\n2\n1.0\n"))
+	r, err := matio.NewCSVReader(strings.NewReader("label\n0\n2\n1.0\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestCSVReadInts(t *testing.T) {
 	if _, err := r.ReadInts(buf); err != io.EOF {
 		t.Errorf("after the end: %v", err)
 	}
-	r, _ = numeric.NewCSVReader(strings.NewReader("label\n0\n2.5\n"))
+	r, _ = matio.NewCSVReader(strings.NewReader("label\n0\n2.5\n"))
 	var re *numeric.RowError
 	if _, err := r.ReadInts(buf); !errors.As(err, &re) || re.Row != 1 {
 		t.Errorf("2.5 as a label: %v", err)
@@ -98,7 +99,7 @@ func TestCSVWriterRoundTrip(t *testing.T) {
 	data := []float64{0.1, 1.0 / 3, 5e-324, 1e300, math.Copysign(0, -1), math.Nextafter(1, 0)}
 	for _, f32 := range []bool{false, true} {
 		var b bytes.Buffer
-		w, err := numeric.NewCSVWriter(&b, 3, []string{"a", "b,c", "d"}, f32)
+		w, err := matio.NewCSVWriter(&b, 3, []string{"a", "b,c", "d"}, f32)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func TestCSVWriterRoundTrip(t *testing.T) {
 		if !strings.HasPrefix(b.String(), "a,\"b,c\",d\n") {
 			t.Errorf("header: %q", b.String())
 		}
-		r, err := numeric.NewCSVReader(&b)
+		r, err := matio.NewCSVReader(&b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,43 +123,9 @@ func TestCSVWriterRoundTrip(t *testing.T) {
 	}
 }
 
-func TestValidateRows(t *testing.T) {
-	nan, inf := math.NaN(), math.Inf(1)
-	for _, c := range []struct {
-		rows     []float64
-		kind     numeric.RowKind
-		row, col int
-	}{
-		{[]float64{0.5, 0.5, 0.2, 0.8}, numeric.Simplex, -1, 0},
-		{[]float64{0.5, 0.5, 0.2, 0.7}, numeric.Simplex, 1, -1},
-		{[]float64{0.5, 0.5, nan, 0.7}, numeric.Simplex, 1, 0},
-		{[]float64{0.5, 0.5, -0.1, 1.1}, numeric.Simplex, 1, 0},
-		{[]float64{1.5, -0.5}, numeric.Simplex, 0, 0},
-		{[]float64{0.5, 0.7, 0.9, 0.1}, numeric.UnitEntries, -1, 0},
-		{[]float64{0.5, 1.7}, numeric.UnitEntries, 0, 1},
-		{[]float64{-30, 70, inf, 0}, numeric.Logits, 1, 0},
-		{[]float64{-30, 70, 1e300, 0}, numeric.Logits, -1, 0},
-		{[]float64{3, 1, 0, 0}, numeric.NonNegative, 1, -1},
-		{[]float64{3, 1, 0, 2}, numeric.NonNegative, -1, 0},
-	} {
-		err := numeric.ValidateRows(c.rows, 2, c.kind, 1e-9, 10)
-		var re *numeric.RowError
-		switch {
-		case c.row < 0 && err != nil:
-			t.Errorf("%v kind %d: %v", c.rows, c.kind, err)
-		case c.row >= 0 && (!errors.As(err, &re) || re.Row != 10+c.row || re.Col != c.col):
-			t.Errorf("%v kind %d: %v, want row %d col %d", c.rows, c.kind, err, 10+c.row, c.col)
-		}
-	}
-	got := numeric.RenormalizeRows(make([]float64, 4), []float64{3, 1, 0, 2}, 2)
-	if got[0] != 0.75 || got[1] != 0.25 || got[2] != 0 || got[3] != 1 {
-		t.Errorf("RenormalizeRows: %v", got)
-	}
-}
-
 // ReadIntColumn reads one column and ignores the others, whatever they hold.
 func TestCSVReadIntColumn(t *testing.T) {
-	r, err := numeric.NewCSVReader(strings.NewReader("file,label\na.png,3\nb.png,1\nc.png,x\n"))
+	r, err := matio.NewCSVReader(strings.NewReader("file,label\na.png,3\nb.png,1\nc.png,x\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

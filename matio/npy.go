@@ -1,4 +1,4 @@
-package numeric
+package matio
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/focaltk/focal/numeric"
 )
 
 // NpyReader reads a 1-D or 2-D array from a NumPy .npy file as a stream of
@@ -34,16 +36,12 @@ type NpyReader struct {
 	buf   []byte
 }
 
-// npyBufSize is the read buffer of NpyReader: large enough that a block read
-// is a few system calls, small against the blocks themselves.
-const npyBufSize = 1 << 16
-
 // NewNpyReader parses the header of a .npy stream and returns a reader
 // positioned at the first row. It returns an error for a malformed header,
 // an unsupported element type, more than 2 dimensions, or a 2-D array in
 // Fortran order.
 func NewNpyReader(r io.Reader) (*NpyReader, error) {
-	br := bufio.NewReaderSize(r, npyBufSize)
+	br := bufio.NewReaderSize(r, bufSize)
 	// The header parser of npyio allocates the length the preamble declares
 	// (up to 4 GiB in version 2) and slices the dictionary without bounds
 	// checks, so the length is checked here and a panic becomes an error.
@@ -195,14 +193,14 @@ func (r *NpyReader) ReadInts(dst []int64) (int, error) {
 				x = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
 			}
 			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-				return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
+				return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
 			}
 			dst[i] = int64(x)
 		case 'u':
 			if sz == 8 {
 				u := r.order.Uint64(b[i*8:])
 				if u > math.MaxInt64 {
-					return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
+					return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
 				}
 				dst[i] = int64(u)
 				continue
@@ -264,7 +262,7 @@ func (r *NpyReader) readRaw(want int) (int, error) {
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			row := r.next + got/(r.cols*r.size)
-			return 0, &RowError{Row: row, Col: -1, Value: math.NaN(),
+			return 0, &numeric.RowError{Row: row, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("file ends early (header declares %d rows)", r.rows)}
 		}
 		return 0, err
@@ -310,7 +308,7 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 	if len(hdr) > math.MaxUint16 {
 		return nil, fmt.Errorf("npy: header too long")
 	}
-	bw := bufio.NewWriterSize(w, npyBufSize)
+	bw := bufio.NewWriterSize(w, bufSize)
 	bw.Write(npy.Magic[:])
 	bw.Write([]byte{1, 0})
 	var l [2]byte
@@ -327,7 +325,7 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 // float32.
 func (w *NpyWriter) WriteFloats(src []float64) error {
 	if len(src)%w.cols != 0 {
-		panic("numeric: NpyWriter.WriteFloats: partial row")
+		panic("matio: NpyWriter.WriteFloats: partial row")
 	}
 	n := len(src) / w.cols
 	if w.written+n > w.rows {

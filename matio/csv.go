@@ -1,4 +1,4 @@
-package numeric
+package matio
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/focaltk/focal/numeric"
 )
 
 // CSVReader reads a matrix of numbers from CSV text as a stream of row
@@ -28,7 +30,7 @@ type CSVReader struct {
 // NewCSVReader reads the first record (and the second, if the first is a
 // header) to learn the column count.
 func NewCSVReader(r io.Reader) (*CSVReader, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, npyBufSize))
+	cr := csv.NewReader(bufio.NewReaderSize(r, bufSize))
 	cr.FieldsPerRecord = -1 // checked here, to name the row
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
@@ -85,7 +87,7 @@ func (c *CSVReader) record() ([]string, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, &RowError{Row: c.next, Col: -1, Value: math.NaN(), Reason: fmt.Sprintf("CSV line %d: %v", pe.Line, pe.Err)}
+			return nil, &numeric.RowError{Row: c.next, Col: -1, Value: math.NaN(), Reason: fmt.Sprintf("CSV line %d: %v", pe.Line, pe.Err)}
 		}
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (c *CSVReader) ReadFloats(dst []float64) (int, error) {
 		for j, f := range rec {
 			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {
-				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%q is not a number", f)}
+				return &numeric.RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%q is not a number", f)}
 			}
 			row[j] = x
 		}
@@ -131,7 +133,7 @@ func (c *CSVReader) readRows(want, per int, parse func(n int, rec []string) erro
 			return 0, err
 		}
 		if len(rec) != c.cols {
-			return 0, &RowError{Row: c.next, Col: -1, Value: math.NaN(),
+			return 0, &numeric.RowError{Row: c.next, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("has %d columns, want %d", len(rec), c.cols)}
 		}
 		if err := parse(n, rec); err != nil {
@@ -174,7 +176,7 @@ func (c *CSVReader) readInts(dst []int64, col int) (int, error) {
 			}
 			v, err := parseInt(f)
 			if err != nil {
-				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: err.Error()}
+				return &numeric.RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: err.Error()}
 			}
 			if col >= 0 {
 				dst[n] = v
@@ -215,7 +217,7 @@ func NewCSVWriter(w io.Writer, cols int, header []string, f32 bool) (*CSVWriter,
 	if cols < 1 || (header != nil && len(header) != cols) {
 		return nil, fmt.Errorf("csv: invalid header or column count")
 	}
-	cw := &CSVWriter{w: bufio.NewWriterSize(w, npyBufSize), cols: cols, f32: f32}
+	cw := &CSVWriter{w: bufio.NewWriterSize(w, bufSize), cols: cols, f32: f32}
 	if header != nil {
 		hw := csv.NewWriter(cw.w)
 		if err := hw.Write(header); err != nil {
@@ -233,7 +235,7 @@ func NewCSVWriter(w io.Writer, cols int, header []string, f32 bool) (*CSVWriter,
 // count.
 func (c *CSVWriter) WriteFloats(src []float64) error {
 	if len(src)%c.cols != 0 {
-		panic("numeric: CSVWriter.WriteFloats: partial row")
+		panic("matio: CSVWriter.WriteFloats: partial row")
 	}
 	bits := 64
 	if c.f32 {
