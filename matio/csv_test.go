@@ -3,6 +3,7 @@ package matio_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -139,5 +140,125 @@ func TestCSVReadIntColumn(t *testing.T) {
 	}
 	if _, err := r.ReadIntColumn(buf, 5); err == nil {
 		t.Error("column 5 of 2 accepted")
+	}
+}
+
+// A byte order mark before the first line is skipped: the first line is
+// then read as the header it is, or as the data row it is, and no data row
+// is lost (the mark used to make a numeric first line a header).
+func TestCSVReaderBOM(t *testing.T) {
+	for name, c := range map[string]struct {
+		text   string
+		header []string
+		want   []float64
+	}{
+		"data":   {"\ufeff0.7,0.3\n0.4,0.6\n", nil, []float64{0.7, 0.3, 0.4, 0.6}},
+		"header": {"\ufeffa,b\n0.4,0.6\n", []string{"a", "b"}, []float64{0.4, 0.6}},
+	} {
+		r, err := matio.NewCSVReader(strings.NewReader(c.text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.Join(r.Header(), "|") != strings.Join(c.header, "|") {
+			t.Errorf("%s: header %q, want %q", name, r.Header(), c.header)
+		}
+		got := readAll(t, r, 4)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// A number out of the range of float64 is an error naming its row, column
+// and line, in the first line (where it used to make the line a header, so
+// that the row was dropped) as in any other.
+func TestCSVReaderOutOfRange(t *testing.T) {
+	for name, c := range map[string]struct {
+		text     string
+		row, col int
+		line     string
+	}{
+		"first line":  {"0.5,1e400\n0.5,0.5\n", 0, 1, "line 1"},
+		"after BOM":   {"\ufeff-1e400,1\n", 0, 0, "line 1"},
+		"header name": {"a,1e400\n0.5,0.5\n", 0, 1, "line 1"},
+		"data row":    {"# comment\na,b\n0.5,0.5\n1e999,0\n", 1, 0, "line 4"},
+	} {
+		r, err := matio.NewCSVReader(strings.NewReader(c.text))
+		if err == nil {
+			_, err = r.ReadFloats(make([]float64, 20))
+		}
+		var re *numeric.RowError
+		if !errors.As(err, &re) || re.Row != c.row || re.Col != c.col ||
+			!strings.Contains(err.Error(), "out of the range of float64") || !strings.Contains(err.Error(), c.line) {
+			t.Errorf("%s: error %v, want row %d, column %d out of range on %s", name, err, c.row, c.col, c.line)
+		}
+	}
+}
+
+// zeros is an endless reader of zero bytes, like /dev/zero, counting what
+// it gave.
+type zeros struct{ n int }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.n += len(p)
+	return len(p), nil
+}
+
+// A line without an end is an error once it is longer than MaxCSVLine, as
+// a first line and after others, and the reader stops reading there.
+func TestCSVReaderLineLimit(t *testing.T) {
+	for name, prefix := range map[string]string{"first": "", "third": "a,b\n1,0\n"} {
+		z := &zeros{}
+		r, err := matio.NewCSVReader(io.MultiReader(strings.NewReader(prefix), z))
+		if err == nil {
+			for err == nil {
+				_, err = r.ReadFloats(make([]float64, 2))
+			}
+		}
+		line := strings.Count(prefix, "\n") + 1
+		want := fmt.Sprintf("csv: line %d longer than %d bytes", line, matio.MaxCSVLine)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %q", name, err, want)
+		}
+		if z.n > matio.MaxCSVLine+1<<20 {
+			t.Errorf("%s: read %d bytes of a line limited to %d", name, z.n, matio.MaxCSVLine)
+		}
+	}
+	// A record of many short lines (a quoted field) is limited too.
+	r, err := matio.NewCSVReader(io.MultiReader(strings.NewReader("1,\""), strings.NewReader(strings.Repeat("\n", matio.MaxCSVLine+1<<17))))
+	if err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Errorf("long quoted record: %v", err)
+	}
+	_ = r
+	// A line just within the limit is read.
+	long := strings.Repeat(" ", matio.MaxCSVLine-4) + "0.5\n"
+	r, err = matio.NewCSVReader(strings.NewReader(long))
+	if err != nil {
+		t.Fatalf("a line of %d bytes: %v", len(long)-1, err)
+	}
+	if got := readAll(t, r, 1); len(got) != 1 || got[0] != 0.5 {
+		t.Errorf("a line of %d bytes: %v", len(long)-1, got)
+	}
+}
+
+// Messages say what is in the file, not which Go function failed or a
+// placeholder value: no "NaN" for a field that has no value.
+func TestCSVReaderMessages(t *testing.T) {
+	for text, want := range map[string]string{
+		"a,b\n1,2\n3,x\n":     `row 1, column 1: "x" is not a number (line 3)`,
+		"a,b\n1,2\n3,1e400\n": `row 1, column 1: 1e400 is out of the range of float64 (line 3)`,
+	} {
+		r, err := matio.NewCSVReader(strings.NewReader(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadFloats(make([]float64, 20)); err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+	r, _ := matio.NewCSVReader(strings.NewReader("y\n0\n2.5\n"))
+	if _, err := r.ReadInts(make([]int64, 4)); err == nil || err.Error() != `row 1, column 0: "2.5" is not an integer (line 3)` {
+		t.Errorf("2.5 as an integer: %v", err)
 	}
 }

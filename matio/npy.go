@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -45,24 +46,22 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 	// The header parser of npyio allocates the length the preamble declares
 	// (up to 4 GiB in version 2) and slices the dictionary without bounds
 	// checks, so the length is checked here and a panic becomes an error.
+	var dict []byte // the header's dictionary, for messages
 	if pre, err := br.Peek(12); err == nil && string(pre[:6]) == string(npy.Magic[:]) {
-		n := int(binary.LittleEndian.Uint16(pre[8:10]))
+		n, off := int(binary.LittleEndian.Uint16(pre[8:10])), 10
 		if pre[6] >= 2 {
-			n = int(binary.LittleEndian.Uint32(pre[8:12]))
+			n, off = int(binary.LittleEndian.Uint32(pre[8:12])), 12
 		}
 		if n > maxNpyHeader {
 			return nil, fmt.Errorf("npy: header of %d bytes (at most %d supported)", n, maxNpyHeader)
 		}
+		if b, err := br.Peek(off + n); err == nil {
+			dict = b[off:]
+		}
 	}
 	nr, err := parseNpyHeader(br)
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("npy: truncated header")
-		}
-		if strings.HasPrefix(err.Error(), "npy: ") { // npyio's errors have the prefix already
-			return nil, err
-		}
-		return nil, fmt.Errorf("npy: %w", err)
+		return nil, npyHeaderError(err, dict)
 	}
 	h := nr.Header
 	descr := strings.Trim(strings.TrimSpace(h.Descr.Type), `'"`)
@@ -89,8 +88,34 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 }
 
 // maxNpyHeader bounds the header length NewNpyReader accepts: NumPy itself
-// refuses to read headers above 10000 bytes unless told otherwise.
-const maxNpyHeader = 1 << 16
+// refuses to read headers above 10000 bytes unless told otherwise; the
+// bound lets the whole header fit in the read buffer (with the 12 bytes
+// before it), where the messages quote it from.
+const maxNpyHeader = bufSize - 12
+
+// shapeRe finds the shape entry of a header's dictionary.
+var shapeRe = regexp.MustCompile(`'shape'\s*:\s*\([^)]*\)?`)
+
+// npyHeaderError says in the file's terms what npyio's header parser
+// found wrong, given the dictionary (nil if it could not be read):
+// npyio's own messages name the file's fields, except for a shape that is
+// not a tuple of integers, which it reports with the message of the Go
+// function that parsed it.
+func npyHeaderError(err error, dict []byte) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("npy: truncated header")
+	case strings.Contains(msg, "strconv."):
+		if sh := shapeRe.Find(dict); sh != nil {
+			return fmt.Errorf("npy: header's %s is not a tuple of integers below 2^63", sh)
+		}
+		return errors.New("npy: header's shape is not a tuple of integers below 2^63")
+	case strings.HasPrefix(msg, "npy: "): // npyio's errors have the prefix already
+		return err
+	}
+	return fmt.Errorf("npy: %w", err)
+}
 
 // parseNpyHeader runs npyio's header parser, turning its panics on
 // malformed dictionaries into errors.

@@ -173,6 +173,20 @@ func TestNpyRejects(t *testing.T) {
 	}
 }
 
+// A malformed shape is reported in the file's terms, quoting the header,
+// not with the message of the Go function that failed to parse it.
+func TestNpyHeaderMessages(t *testing.T) {
+	for dict, want := range map[string]string{
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (a, 2), }":                    "npy: header's 'shape': (a, 2) is not a tuple of integers below 2^63",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }": "npy: header's 'shape': (99999999999999999999, 2) is not a tuple of integers below 2^63",
+	} {
+		_, err := matio.NewNpyReader(bytes.NewReader(npyHeader(dict)))
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", dict, err, want)
+		}
+	}
+}
+
 // NpyWriter's output is read back by npyio (an independent reader) and by
 // NpyReader, in float32 and float64, 1-D and 2-D; its header is padded to 64
 // bytes as NumPy pads it. (The same files were checked once with NumPy 1.24:
