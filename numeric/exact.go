@@ -55,7 +55,7 @@ import (
 // Accuracy (measured against package hiprec, docs/numerics.md): relative
 // error of a few ulps for every entry ≥ 1e-300 wherever γ·|log(1−q_i)| ≤ 10,
 // growing like γ·|log(1−q_i)| ulps beyond. Result.Residual is the KKT
-// residual max(max_i |ρ_i|, |Σ q_i − 1|) at the last iterate evaluated, over the
+// residual max(max_i |ρ_i|, |Σ q_i − 1|) at the returned Q, over the
 // entries that are normal float64 numbers.
 type ExactSolver struct {
 	// MaxIter bounds the Newton iterations; 0 means defaultExactMaxIter.
@@ -640,11 +640,94 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 			break
 		}
 	}
+	if res.Status != Failed {
+		// The residual above is that of the point before the last step:
+		// evaluate it at the point returned.
+		res.Residual = exactResidual(eta, dst, x, rho, m, comp, delta, y, s, gamma, pw, direct, vec, lanes)
+	}
 	if comp {
 		dst[m] = 1 - delta
 	}
 	res.Risk = exactRisk(dst, eta, x, m, gamma)
 	return res, nil
+}
+
+// exactResidual returns the KKT residual max(max_i |ρ_i|, |Σ q_i − 1|) of
+// the point (q, s), evaluated as Minimize's main pass evaluates it (the
+// entry m, if comp, carried as δ = e^y), over the entries that are normal
+// numbers; rho is scratch space.
+func exactResidual(eta, q, x, rho []float64, m int, comp bool, delta, y, s, gamma float64, pw pow1m, direct, vec bool, lanes *exactLanes) float64 {
+	k := len(eta)
+	ranges := [2][2]int{{0, k}, {k, k}}
+	if comp {
+		ranges = [2][2]int{{0, m}, {m + 1, k}}
+	}
+	gm1 := gamma - 1
+	if direct {
+		// The products t_i and their logarithms, as in the main pass.
+		for _, span := range ranges {
+			i := span[0]
+			if vec && pw.int {
+				i += exactTVec(lanes, rho, eta, q, x, span[0], span[1], pw.n)
+			}
+			for ; i < span[1]; i++ {
+				if e := eta[i]; e == 0 {
+					rho[i] = 1
+				} else {
+					om := 1 - q[i]
+					rho[i] = e / q[i] * (pw.of(q[i], om) * (om - gamma*q[i]*x[i]))
+				}
+			}
+		}
+		if comp {
+			rho[m] = 1
+		}
+		theory.Logs(rho, rho)
+	}
+	var f neumaier
+	var mx float64
+	for _, span := range ranges {
+		for i := span[0]; i < span[1]; i++ {
+			e := eta[i]
+			if e == 0 {
+				continue
+			}
+			qi := q[i]
+			f.add(qi)
+			if qi < minNormal {
+				continue
+			}
+			om := 1 - qi
+			var r float64
+			switch {
+			case direct && rho[i] > exactLogTMin:
+				r = rho[i] + s
+			case direct:
+				r = logRatio(e, qi) + theory.Log(pw.of(qi, om)*(om-gamma*qi*x[i])) + s
+			default:
+				r = logRatio(e, qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi)
+			}
+			if ar := math.Abs(r); !(ar <= mx) {
+				mx = ar // NaN stays
+			}
+		}
+	}
+	if comp {
+		qm := 1 - delta
+		lq := math.Log1p(-delta)
+		gd := 1 - gamma*qm*(lq/delta)
+		rm := logRatio(eta[m], qm) + s + theory.Log(gd) + gamma*y
+		if ar := math.Abs(rm); !(ar <= mx) {
+			mx = ar
+		}
+		f.add(-delta)
+	} else {
+		f.add(-1)
+	}
+	if fs := math.Abs(f.sum()); !(fs <= mx) {
+		mx = fs
+	}
+	return mx
 }
 
 // exactRisk returns W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i at the solver's
