@@ -655,7 +655,10 @@ func (sv *ExactSolver) Minimize(dst, eta []float64, gamma float64) (Result, erro
 // exactResidual returns the KKT residual max(max_i |ρ_i|, |Σ q_i − 1|) of
 // the point (q, s), evaluated as Minimize's main pass evaluates it (the
 // entry m, if comp, carried as δ = e^y), over the entries that are normal
-// numbers; rho is scratch space.
+// numbers; rho is scratch space. For γ ≤ exactDirectMaxGamma, where
+// ρ_i = log t_i + s with the products t_i, and log is increasing, the
+// largest |ρ_i| is that of the smallest or the largest t_i: two logarithms
+// instead of one per entry, which keeps this pass a small part of a solve.
 func exactResidual(eta, q, x, rho []float64, m int, comp bool, delta, y, s, gamma float64, pw pow1m, direct, vec bool, lanes *exactLanes) float64 {
 	k := len(eta)
 	ranges := [2][2]int{{0, k}, {k, k}}
@@ -663,54 +666,62 @@ func exactResidual(eta, q, x, rho []float64, m int, comp bool, delta, y, s, gamm
 		ranges = [2][2]int{{0, m}, {m + 1, k}}
 	}
 	gm1 := gamma - 1
-	if direct {
-		// The products t_i and their logarithms, as in the main pass.
-		for _, span := range ranges {
-			i := span[0]
-			if vec && pw.int {
-				i += exactTVec(lanes, rho, eta, q, x, span[0], span[1], pw.n)
-			}
-			for ; i < span[1]; i++ {
-				if e := eta[i]; e == 0 {
-					rho[i] = 1
-				} else {
-					om := 1 - q[i]
-					rho[i] = e / q[i] * (pw.of(q[i], om) * (om - gamma*q[i]*x[i]))
+	var f neumaier
+	mx := 0.0
+	tmin, tmax := math.Inf(1), 0.0
+	tSmall := math.Exp(exactLogTMin)
+	// split returns |ρ_i| in the split form: beyond exactDirectMaxGamma,
+	// or for a t_i that may be subnormal (see the main pass).
+	split := func(i int) float64 {
+		qi := q[i]
+		om := 1 - qi
+		if direct {
+			return math.Abs(logRatio(eta[i], qi) + theory.Log(pw.of(qi, om)*(om-gamma*qi*x[i])) + s)
+		}
+		return math.Abs(logRatio(eta[i], qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi))
+	}
+	for _, span := range ranges {
+		sumLanes(&f, q[span[0]:span[1]])
+		// The products t_i of [span[0], n), as in the main pass (1 where
+		// η_i = 0); the second loop forms the others.
+		n := span[0]
+		if direct && vec && pw.int {
+			n += exactTVec(lanes, rho, eta, q, x, span[0], span[1], pw.n)
+		}
+		for i := span[0]; i < n; i++ {
+			t := rho[i]
+			if q[i] >= minNormal && t > tSmall { // not η_i = 0 (q_i = 0)
+				if t < tmin {
+					tmin = t
+				}
+				if t > tmax {
+					tmax = t
+				}
+			} else if q[i] >= minNormal {
+				if r := split(i); !(r <= mx) {
+					mx = r // NaN stays
 				}
 			}
 		}
-		if comp {
-			rho[m] = 1
-		}
-		theory.Logs(rho, rho)
-	}
-	var f neumaier
-	var mx float64
-	for _, span := range ranges {
-		for i := span[0]; i < span[1]; i++ {
-			e := eta[i]
-			if e == 0 {
-				continue
-			}
+		for i := n; i < span[1]; i++ {
 			qi := q[i]
-			f.add(qi)
-			if qi < minNormal {
+			if qi < minNormal { // or 0, exactly where η_i = 0
 				continue
 			}
-			om := 1 - qi
-			var r float64
-			switch {
-			case direct && rho[i] > exactLogTMin:
-				r = rho[i] + s
-			case direct:
-				r = logRatio(e, qi) + theory.Log(pw.of(qi, om)*(om-gamma*qi*x[i])) + s
-			default:
-				r = logRatio(e, qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi)
+			if direct {
+				om := 1 - qi
+				if t := eta[i] / qi * (pw.of(qi, om) * (om - gamma*qi*x[i])); t > tSmall {
+					tmin, tmax = min(tmin, t), max(tmax, t)
+					continue
+				}
 			}
-			if ar := math.Abs(r); !(ar <= mx) {
-				mx = ar // NaN stays
+			if r := split(i); !(r <= mx) {
+				mx = r
 			}
 		}
+	}
+	if tmax > 0 {
+		mx = max(mx, math.Abs(theory.Log(tmin)+s), math.Abs(theory.Log(tmax)+s))
 	}
 	if comp {
 		qm := 1 - delta
@@ -728,6 +739,32 @@ func exactResidual(eta, q, x, rho []float64, m int, comp bool, delta, y, s, gamm
 		mx = fs
 	}
 	return mx
+}
+
+// sumLanes adds the entries of v into f, compensated, in four independent
+// lanes (neumaier.add written out on locals, which stay in registers): one
+// compensated sum is a chain of dependent additions, four run side by side.
+func sumLanes(f *neumaier, v []float64) {
+	var s0, s1, s2, s3, c0, c1, c2, c3 float64
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
+		t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
+		b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
+		c0 += (s0 - (t0 - b0)) + (x0 - b0)
+		c1 += (s1 - (t1 - b1)) + (x1 - b1)
+		c2 += (s2 - (t2 - b2)) + (x2 - b2)
+		c3 += (s3 - (t3 - b3)) + (x3 - b3)
+		s0, s1, s2, s3 = t0, t1, t2, t3
+	}
+	for _, x := range v[i:] {
+		f.add(x)
+	}
+	f.add(s0)
+	f.add(s1)
+	f.add(s2)
+	f.add(s3)
+	f.c += c0 + c1 + c2 + c3
 }
 
 // exactRisk returns W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i at the solver's
