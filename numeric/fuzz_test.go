@@ -230,6 +230,18 @@ func FuzzExact(f *testing.F) {
 			t.Fatalf("Exact(%v, γ = %v): status %v, residual %g after %d iterations", eta, gamma, res.Status, res.Residual, res.Iterations)
 		}
 		checkMinimizer(t, "Exact", res, eta, gamma, 0)
+		// The vector kernels other than the main pass's give the portable
+		// loops' results bit for bit.
+		pr, _ := numeric.ExactPortable(eta, gamma)
+		vr, _ := numeric.ExactVecBitForBit(eta, gamma)
+		if pr.Iterations != vr.Iterations || math.Float64bits(pr.Risk) != math.Float64bits(vr.Risk) || math.Float64bits(pr.Residual) != math.Float64bits(vr.Residual) {
+			t.Fatalf("Exact(%v, γ = %v): portable %+v, vector kernels %+v", eta, gamma, pr, vr)
+		}
+		for i := range pr.Q {
+			if math.Float64bits(pr.Q[i]) != math.Float64bits(vr.Q[i]) {
+				t.Fatalf("Exact(%v, γ = %v): q_%d = %v portable, %v with the vector kernels", eta, gamma, i, pr.Q[i], vr.Q[i])
+			}
+		}
 		if gamma > fuzzMaxGamma {
 			return
 		}
