@@ -100,7 +100,7 @@ type directGen struct {
 	gen  func(rng *rand.Rand, k int) []float64
 }
 
-// directGens are the regimes of the accuracy claim (see Direct).
+// directGens are the regimes of the accuracy claim (Direct, DirectTol).
 var directGens = []directGen{
 	{"dirichlet", func(rng *rand.Rand, k int) []float64 {
 		// Concentration log-uniform in [0.01, 100].
