@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/focaltk/focal/theory"
 )
 
@@ -50,26 +52,16 @@ func directSeed(t testing.TB) uint64 {
 	return 20210601
 }
 
-// directLogGamma returns the log of a Gamma(alpha, 1) variate (Marsaglia
-// and Tsang; for alpha < 1 the boost X = Y·U^{1/alpha}, Y ~ Gamma(alpha+1),
-// in log space so that tiny variates do not underflow).
+// directLogGamma returns the log of a Gamma(alpha, 1) variate, drawn by
+// gonum's distuv.Gamma from rng; for alpha < 1 by the boost X = Y·U^{1/alpha},
+// Y ~ Gamma(alpha+1), in log space, so that the tiny variates of small
+// concentrations (Dirichlet(0.01) entries far below 1e-300) do not
+// underflow to 0, which would turn the regime into one with zeros.
 func directLogGamma(rng *rand.Rand, alpha float64) float64 {
 	if alpha < 1 {
 		return directLogGamma(rng, alpha+1) + math.Log(1-rng.Float64())/alpha
 	}
-	d := alpha - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		x := rng.NormFloat64()
-		v := 1 + c*x
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		if math.Log(1-rng.Float64()) < 0.5*x*x+d-d*v+d*math.Log(v) {
-			return math.Log(d * v)
-		}
-	}
+	return math.Log(distuv.Gamma{Alpha: alpha, Beta: 1, Src: rng}.Rand())
 }
 
 // directMinEntry is the smallest positive entry the generators produce:
@@ -77,17 +69,26 @@ func directLogGamma(rng *rand.Rand, alpha float64) float64 {
 // entries are set to 0.
 const directMinEntry = 1e-300
 
-// directNormalize divides by the sum and zeroes entries below
-// directMinEntry (the sum stays within K ulps of 1, far inside SumTol, and
-// ties stay exact).
-func directNormalize(eta []float64) []float64 {
+// normalize divides v by its sum, in place, and returns it: the one
+// normalization of the tests' random vectors (the sum stays within K ulps
+// of 1, far inside SumTol, and ties stay exact). The black-box tests reach
+// it as Normalize (export_test.go).
+func normalize(v []float64) []float64 {
 	var s float64
-	for _, e := range eta {
-		s += e
+	for _, x := range v {
+		s += x
 	}
-	for i := range eta {
-		eta[i] /= s
-		if eta[i] < directMinEntry {
+	for i := range v {
+		v[i] /= s
+	}
+	return v
+}
+
+// directNormalize normalizes eta and zeroes its entries below
+// directMinEntry.
+func directNormalize(eta []float64) []float64 {
+	for i, e := range normalize(eta) {
+		if e < directMinEntry {
 			eta[i] = 0
 		}
 	}

@@ -82,14 +82,7 @@ func TestExactAdversarial(t *testing.T) {
 			}
 		}
 		eta[rng.IntN(k)] = 1
-		var s float64
-		for _, e := range eta {
-			s += e
-		}
-		for i := range eta {
-			eta[i] /= s
-		}
-		cases = append(cases, eta)
+		cases = append(cases, normalize(eta))
 	}
 	for i, eta := range cases {
 		gamma := math.Pow(10, -6+8*rng.Float64())

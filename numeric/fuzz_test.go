@@ -73,7 +73,7 @@ func fuzzBytes(v ...float64) []byte {
 }
 
 // toSimplex divides v by its sum when every entry is in [0, 1] and the sum
-// is positive, so that most fuzz inputs are valid η.
+// is positive (numeric.Normalize), so that most fuzz inputs are valid η.
 func toSimplex(v []float64) {
 	var s float64
 	for _, x := range v {
@@ -83,9 +83,7 @@ func toSimplex(v []float64) {
 		s += x
 	}
 	if s > 0 {
-		for i := range v {
-			v[i] /= s
-		}
+		numeric.Normalize(v)
 	}
 }
 
