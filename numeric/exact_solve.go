@@ -601,27 +601,53 @@ func (it *exactIter) residual() float64 {
 		return math.Abs(logRatio(eta[i], qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi))
 	}
 	for _, span := range it.ranges() {
-		sumLanes(&f, q[span[0]:span[1]])
 		// The products t_i of [span[0], n), as in products (1 where
 		// η_i = 0); the second loop forms the others.
 		n := span[0]
 		if direct && it.vec && pw.int {
 			n += exactTVec(it.lanes, rho, eta, q, x, span[0], span[1], pw.n)
 		}
-		for i := span[0]; i < n; i++ {
-			t := rho[i]
-			if q[i] >= minNormal && t > tSmall { // not η_i = 0 (q_i = 0)
-				if t < tmin {
-					tmin = t
-				}
-				if t > tmax {
-					tmax = t
-				}
-			} else if q[i] >= minNormal {
-				if r := split(i); !(r <= mx) {
-					mx = r // NaN stays
+		if n == span[0] {
+			sumLanes(&f, q[span[0]:span[1]])
+		}
+		// Over [span[0], n), n − span[0] a multiple of 4, Σ q_i is summed
+		// here as sumLanes sums it (the same lanes, then the rest of the
+		// range, then the lanes into f), in the pass that reads q_i anyway.
+		var s0, s1, s2, s3, c0, c1, c2, c3 float64
+		for i := span[0]; i < n; i += 4 {
+			x0, x1, x2, x3 := q[i], q[i+1], q[i+2], q[i+3]
+			t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
+			b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
+			c0 += (s0 - (t0 - b0)) + (x0 - b0)
+			c1 += (s1 - (t1 - b1)) + (x1 - b1)
+			c2 += (s2 - (t2 - b2)) + (x2 - b2)
+			c3 += (s3 - (t3 - b3)) + (x3 - b3)
+			s0, s1, s2, s3 = t0, t1, t2, t3
+			for j := i; j < i+4; j++ {
+				t := rho[j]
+				if q[j] >= minNormal && t > tSmall { // not η_j = 0 (q_j = 0)
+					if t < tmin {
+						tmin = t
+					}
+					if t > tmax {
+						tmax = t
+					}
+				} else if q[j] >= minNormal {
+					if r := split(j); !(r <= mx) {
+						mx = r // NaN stays
+					}
 				}
 			}
+		}
+		if n > span[0] {
+			for _, qi := range q[n:span[1]] {
+				f.add(qi)
+			}
+			f.add(s0)
+			f.add(s1)
+			f.add(s2)
+			f.add(s3)
+			f.c += c0 + c1 + c2 + c3
 		}
 		for i := n; i < span[1]; i++ {
 			qi := q[i]
