@@ -242,7 +242,8 @@ func (sv *ExactSolver) solve(dst, eta []float64, gamma float64, m int, unique bo
 		if it.direct {
 			it.products(ranges)
 		}
-		sums := it.mainPass(ranges, sc, corr)
+		var sums exactSums
+		it.mainPass(&sums, ranges, sc, corr)
 		fs := sums.f.sum()
 		res.Residual = math.Max(sums.maxRho, math.Abs(fs)/sc)
 		if math.IsNaN(res.Residual) || math.IsInf(res.Residual, 0) || math.IsNaN(sums.sumA) || !(sums.sumB > 0) {
@@ -250,9 +251,10 @@ func (sv *ExactSolver) solve(dst, eta []float64, gamma float64, m int, unique bo
 			break
 		}
 		ds, ds1, chebyshev := it.shift(&sums, fs, sc, corr)
-		acc := it.step(ranges, &sums, ds, ds1, chebyshev)
+		var acc stepAcc
+		it.step(&acc, ranges, &sums, ds, ds1, chebyshev)
 		it.s += ds + ds1
-		if stop.done(acc, chebyshev == 1 && ds1 != 0) {
+		if stop.done(&acc, chebyshev == 1 && ds1 != 0) {
 			res.Status = Converged
 			break
 		}
@@ -354,8 +356,8 @@ func (it *exactIter) products(ranges [2][2]int) {
 // mainPass forms each ρ_i (as log t_i + s, or in the split form beyond
 // exactDirectMaxGamma) and 1/D_i (and with corr the second-order term
 // a2_i) into rho, d and a2, and gathers the sums of the step; the
-// complemented top entry is done last.
-func (it *exactIter) mainPass(ranges [2][2]int, sc float64, corr bool) exactSums {
+// complemented top entry is done last. It writes them into sm.
+func (it *exactIter) mainPass(sm *exactSums, ranges [2][2]int, sc float64, corr bool) {
 	eta, dst, x, rho, d, a2 := it.eta, it.q, it.x, it.rho, it.d, it.a2
 	gamma, gm1, s, direct := it.gamma, it.gm1, it.s, it.direct
 	mainVec, lanes := it.vec && it.vecSums && direct, it.lanes
@@ -444,7 +446,7 @@ func (it *exactIter) mainPass(ranges [2][2]int, sc float64, corr bool) exactSums
 	} else {
 		f.add(-1)
 	}
-	return exactSums{sumA: sumA, sumB: sumB, maxRho: maxRho, rhoAll: rhoAll, maxInvd: maxInvd, f: f, rm: rm, dm: dm, am: am}
+	*sm = exactSums{sumA: sumA, sumB: sumB, maxRho: maxRho, rhoAll: rhoAll, maxInvd: maxInvd, f: f, rm: rm, dm: dm, am: am}
 }
 
 // shift returns the step's shift ds (log q_i moves by (ρ_i + ds)/D_i to
@@ -490,11 +492,11 @@ func (it *exactIter) shift(sm *exactSums, fs, sc float64, corr bool) (ds, ds1, c
 // step, clamped (stepRange), and returns what the entries report to the
 // stopping rule. The step kernel (exactStepVec) takes blocks of four while
 // all their entries take stepRange's fast path, with the same bits;
-// stepRange does the block it stops at, and the rest of each range.
-func (it *exactIter) step(ranges [2][2]int, sm *exactSums, ds, ds1, chebyshev float64) stepAcc {
+// stepRange does the block it stops at, and the rest of each range. It
+// writes the report into sa.
+func (it *exactIter) step(sa *stepAcc, ranges [2][2]int, sm *exactSums, ds, ds1, chebyshev float64) {
 	eta, dst, x, rho, d, a2 := it.eta, it.q, it.x, it.rho, it.d, it.a2
 	vecStep, steps := it.vecStep, it.steps
-	var sa stepAcc
 	if vecStep {
 		steps.start(ds, ds1, chebyshev)
 	}
@@ -505,7 +507,7 @@ func (it *exactIter) step(ranges [2][2]int, sm *exactSums, ds, ds1, chebyshev fl
 				i += exactStepVec(steps, eta, dst, x, rho, d, a2, i, span[1])
 				j = min(i+4, span[1])
 			}
-			stepRange(&sa, eta, dst, x, rho, d, a2, i, j, ds, ds1, chebyshev, logHalf)
+			stepRange(sa, eta, dst, x, rho, d, a2, i, j, ds, ds1, chebyshev, logHalf)
 			i = j
 		}
 	}
@@ -536,7 +538,6 @@ func (it *exactIter) step(ranges [2][2]int, sm *exactSums, ds, ds1, chebyshev fl
 			sa.maxSub = max(sa.maxSub, ady)
 		}
 	}
-	return sa
 }
 
 // exactStop is the stopping rule, fed each step's report. Newton's error
@@ -556,7 +557,7 @@ type exactStop struct {
 
 // done takes a step's report (cubic: the step was a corrected one) and
 // says whether the iteration stops.
-func (st *exactStop) done(sa stepAcc, cubic bool) bool {
+func (st *exactStop) done(sa *stepAcc, cubic bool) bool {
 	maxStep := sa.maxStep
 	predicted := math.Inf(1)
 	if st.prevStep > 0 && st.prevStep < exactQuadraticTol && maxStep < exactQuadraticTol && !sa.clamped {
