@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/focaltk/focal/calibrate"
-	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/matio"
 )
 
 // Fuzz targets of the calibrate pipeline's readers: the input matrix
@@ -84,7 +84,7 @@ func runFuzz(t *testing.T, dir string, o calibrate.Options, inputs ...string) {
 	var vals []float64
 	var k int
 	if strings.HasSuffix(o.Output, ".npy") {
-		r, err := numeric.NewNpyReader(f)
+		r, err := matio.NewNpyReader(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func runFuzz(t *testing.T, dir string, o calibrate.Options, inputs ...string) {
 			}
 		}
 	} else {
-		r, err := numeric.NewCSVReader(f)
+		r, err := matio.NewCSVReader(f)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/outfile"
 )
@@ -85,8 +86,8 @@ func checkStamp(path string, f *os.File, want fileStamp) error {
 type floatSource struct {
 	path   string
 	f      *os.File
-	npy    *numeric.NpyReader
-	csv    *numeric.CSVReader
+	npy    *matio.NpyReader
+	csv    *matio.CSVReader
 	f32    bool
 	oneD   bool
 	header []string
@@ -99,7 +100,7 @@ func openFloats(path string) (*floatSource, error) {
 	}
 	s := &floatSource{path: path, f: f}
 	if isNpy(path) {
-		r, err := numeric.NewNpyReader(f)
+		r, err := matio.NewNpyReader(f)
 		if err != nil {
 			f.Close()
 			return nil, &InputError{File: path, Err: err}
@@ -111,7 +112,7 @@ func openFloats(path string) (*floatSource, error) {
 		s.npy, s.f32, s.oneD = r, r.Descr()[2] == '4', r.OneD()
 		return s, nil
 	}
-	r, err := numeric.NewCSVReader(f)
+	r, err := matio.NewCSVReader(f)
 	if err != nil {
 		f.Close()
 		return nil, &InputError{File: path, Err: err}
@@ -157,8 +158,8 @@ func (s *floatSource) Close() error { return s.f.Close() }
 type intSource struct {
 	path string
 	f    *os.File
-	npy  *numeric.NpyReader
-	csv  *numeric.CSVReader
+	npy  *matio.NpyReader
+	csv  *matio.CSVReader
 	col  int // CSV column to use
 }
 
@@ -169,7 +170,7 @@ func openInts(path, column string) (*intSource, error) {
 	}
 	s := &intSource{path: path, f: f}
 	if isNpy(path) {
-		r, err := numeric.NewNpyReader(f)
+		r, err := matio.NewNpyReader(f)
 		if err != nil {
 			f.Close()
 			return nil, &InputError{File: path, Err: err}
@@ -181,7 +182,7 @@ func openInts(path, column string) (*intSource, error) {
 		s.npy = r
 		return s, nil
 	}
-	r, err := numeric.NewCSVReader(f)
+	r, err := matio.NewCSVReader(f)
 	if err != nil {
 		f.Close()
 		return nil, &InputError{File: path, Err: err}
@@ -355,9 +356,9 @@ func createOutput(path string, stdout io.Writer, rows, cols int, f32, oneD bool,
 	}
 	var err error
 	if path != "" && isNpy(path) {
-		o.sink, err = numeric.NewNpyWriter(w, rows, cols, f32, oneD)
+		o.sink, err = matio.NewNpyWriter(w, rows, cols, f32, oneD)
 	} else {
-		o.sink, err = numeric.NewCSVWriter(w, cols, header, f32)
+		o.sink, err = matio.NewCSVWriter(w, cols, header, f32)
 	}
 	if err != nil {
 		o.abort()

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/focaltk/focal/calibrate"
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
 )
@@ -31,7 +32,7 @@ func writeNpy(t *testing.T, dir, name string, m []float64, k int, f32 bool) stri
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, len(m)/k, k, f32, false)
+	w, err := matio.NewNpyWriter(f, len(m)/k, k, f32, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func writeLabels(t *testing.T, dir, name string, y []int) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, len(y), 1, false, true)
+	w, err := matio.NewNpyWriter(f, len(y), 1, false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func readNpy(t *testing.T, path string) ([]float64, int) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := numeric.NewNpyReader(f)
+	r, err := matio.NewNpyReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestRunRecoversSoftmax(t *testing.T) {
 		// CSV in, CSV out (shortest round-trip text, so no loss).
 		var b strings.Builder
 		b.WriteString("c0,c1,c2,c3\n")
-		w, _ := numeric.NewCSVWriter(&b, k, nil, false)
+		w, _ := matio.NewCSVWriter(&b, k, nil, false)
 		w.WriteFloats(q)
 		w.Close()
 		csvIn := filepath.Join(dir, "q.csv")
@@ -207,7 +208,7 @@ func TestRunRecoversSoftmax(t *testing.T) {
 			t.Fatal(err)
 		}
 		f, _ := os.Open(csvOut)
-		r, err := numeric.NewCSVReader(f)
+		r, err := matio.NewCSVReader(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +439,7 @@ func TestRunBlocksAndStdout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := numeric.NewCSVReader(strings.NewReader(stdout))
+	r, err := matio.NewCSVReader(strings.NewReader(stdout))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,15 +456,15 @@ func TestRunBlocksAndStdout(t *testing.T) {
 // rounded to float32.
 func TestRunNumpyFixture(t *testing.T) {
 	dir := t.TempDir()
-	in := filepath.Join("..", "numeric", "testdata", "probs_f32.npy")
-	lab := filepath.Join("..", "numeric", "testdata", "labels_i64.npy")
+	in := filepath.Join("..", "matio", "testdata", "probs_f32.npy")
+	lab := filepath.Join("..", "matio", "testdata", "labels_i64.npy")
 	out := filepath.Join(dir, "out.npy")
 	if _, _, err := run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: 2}); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := os.Open(out)
 	defer f.Close()
-	r, err := numeric.NewNpyReader(f)
+	r, err := matio.NewNpyReader(f)
 	if err != nil || r.Descr() != "<f4" || r.Rows() != 5 || r.Cols() != 3 {
 		t.Fatalf("output: %v %v", err, r)
 	}
@@ -471,7 +472,7 @@ func TestRunNumpyFixture(t *testing.T) {
 	r.ReadFloats(got)
 	src, _ := os.Open(in)
 	defer src.Close()
-	sr, _ := numeric.NewNpyReader(src)
+	sr, _ := matio.NewNpyReader(src)
 	x := make([]float64, 15)
 	sr.ReadFloats(x)
 	for i := range 5 {

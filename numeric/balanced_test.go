@@ -26,13 +26,7 @@ func TestExactBalanced(t *testing.T) {
 				eta[i] = 0.001 + eta[i]
 				alpha[i] = math.Exp(4*rng.Float64() - 2)
 			}
-			var s float64
-			for _, e := range eta {
-				s += e
-			}
-			for i := range eta {
-				eta[i] /= s
-			}
+			numeric.Normalize(eta)
 			res, err := numeric.ExactBalanced(eta, alpha, g)
 			if err != nil || res.Status != numeric.Converged {
 				t.Fatalf("ExactBalanced(%v, %v, %v): %v %v", eta, alpha, g, res.Status, err)

@@ -24,14 +24,10 @@ func randomRows(n, k int, seed uint64) []float64 {
 	m := make([]float64, n*k)
 	for r := range n {
 		row := m[r*k : (r+1)*k]
-		var s float64
 		for j := range row {
 			row[j] = rng.ExpFloat64()
-			s += row[j]
 		}
-		for j := range row {
-			row[j] /= s
-		}
+		numeric.Normalize(row)
 	}
 	return m
 }

@@ -6,39 +6,36 @@ import "golang.org/x/sys/cpu"
 
 // exactVecOK reports whether Minimize may use its vector kernels
 // (exact_amd64.s, AVX instructions on four float64 lanes). They give the
-// scalar loops' per-entry results bit for bit (the same operations in the
+// portable loops' per-entry results bit for bit (the same operations in the
 // same order); only the sums of the main pass are added in another order.
 // The build excludes them with GOAMD64=v3, where the compiler fuses the
-// scalar code's multiply–adds, and with the purego tag. Tests set it to
-// false to compare with the scalar code.
+// portable code's multiply–adds, and with the purego tag (exact_other.go).
+// It is set once from the CPU; the tests choose the kernels of a solve
+// (exactKernels) rather than assigning it.
 var exactVecOK = cpu.X86.HasAVX
 
-// exactVecSums lets exactMainVec run (with exactVecOK): the one kernel
-// whose results differ from the scalar loop's, in the rounding of its
-// sums. Tests turn it off to check the others bit for bit.
-var exactVecSums = true
-
-// exactTAVX2 and exactMainAVX2 are documented in exact_amd64.s.
+// exactTAVX and exactMainAVX are documented in exact_amd64.s.
 //
 //go:noescape
-func exactTAVX2(a *exactLanes, rho, eta, q, x *float64, n, pn int)
+func exactTAVX(a *exactLanes, rho, eta, q, x *float64, n, pn int)
 
 //go:noescape
-func exactMainAVX2(a *exactLanes, eta, q, x, rho, d, a2 *float64, n, corr int)
+func exactMainAVX(a *exactLanes, eta, q, x, rho, d, a2 *float64, n, corr int)
 
 //go:noescape
-func exactStepAVX2(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
+func exactStepAVX(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
 
 // exactTVec forms Minimize's products t_i for i in [lo, lo+n), n the
 // largest multiple of 4 up to hi − lo, for an integer power pn in 0..3,
-// if the CPU allows, and returns n (0: the caller does them all).
+// and returns n (0: the caller does them all). The caller checks
+// exactVecOK.
 func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int {
 	n := (hi - lo) &^ 3
-	if !exactVecOK || n <= 0 {
+	if n <= 0 {
 		return 0
 	}
 	_, _, _, _ = rho[lo+n-1], eta[lo+n-1], q[lo+n-1], x[lo+n-1]
-	exactTAVX2(a, &rho[lo], &eta[lo], &q[lo], &x[lo], n, pn)
+	exactTAVX(a, &rho[lo], &eta[lo], &q[lo], &x[lo], n, pn)
 	return n
 }
 
@@ -46,7 +43,7 @@ func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int {
 // exactTVec, adding into a's accumulators, and returns n.
 func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, corr bool) int {
 	n := (hi - lo) &^ 3
-	if !exactVecOK || !exactVecSums || n <= 0 {
+	if n <= 0 {
 		return 0
 	}
 	_, _, _, _, _, _ = eta[lo+n-1], q[lo+n-1], x[lo+n-1], rho[lo+n-1], d[lo+n-1], a2[lo+n-1]
@@ -54,7 +51,7 @@ func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, co
 	if corr {
 		c = 1
 	}
-	exactMainAVX2(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n, c)
+	exactMainAVX(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n, c)
 	return n
 }
 
@@ -64,9 +61,9 @@ func exactMainVec(a *exactLanes, eta, q, x, rho, d, a2 []float64, lo, hi int, co
 // caller does the next block, or the rest of the range, itself).
 func exactStepVec(a *exactStepLanes, eta, q, x, rho, d, a2 []float64, lo, hi int) int {
 	n := (hi - lo) &^ 3
-	if !exactVecOK || n <= 0 {
+	if n <= 0 {
 		return 0
 	}
 	_, _, _, _, _, _ = eta[lo+n-1], q[lo+n-1], x[lo+n-1], rho[lo+n-1], d[lo+n-1], a2[lo+n-1]
-	return exactStepAVX2(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n)
+	return exactStepAVX(a, &eta[lo], &q[lo], &x[lo], &rho[lo], &d[lo], &a2[lo], n)
 }

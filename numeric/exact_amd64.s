@@ -22,13 +22,13 @@
 #define RHOALL    512(R9)
 #define MAXINVD   544(R9)
 
-// func exactTAVX2(a *exactLanes, rho, eta, q, x *float64, n, pn int)
+// func exactTAVX(a *exactLanes, rho, eta, q, x *float64, n, pn int)
 //
 // Minimize's products t_i = (η_i/q_i)·(pw·(om − (γ·q_i)·x_i)), om = 1 − q_i,
 // pw = om^pn for pn in 0..3 formed as pow1m.of forms it, into rho, for the
 // first n entries (n a multiple of 4), four at a time, with the scalar
 // code's operations in its order (bit for bit); 1 where η_i = 0.
-TEXT ·exactTAVX2(SB), NOSPLIT, $0-56
+TEXT ·exactTAVX(SB), NOSPLIT, $0-56
 	MOVQ a+0(FP), R9
 	MOVQ rho+8(FP), R10
 	MOVQ eta+16(FP), SI
@@ -75,7 +75,7 @@ tdone:
 	VZEROUPPER
 	RET
 
-// func exactMainAVX2(a *exactLanes, eta, q, x, rho, d, a2 *float64, n, corr int)
+// func exactMainAVX(a *exactLanes, eta, q, x, rho, d, a2 *float64, n, corr int)
 //
 // Minimize's main pass for the first n entries (n a multiple of 4), four
 // at a time: from q_i, x_i = log q_i and rho_i = log t_i, the residual
@@ -87,7 +87,7 @@ tdone:
 //
 // Registers: Y8–Y14 the lane accumulators (sumA, sumB, the compensated
 // Σ q_i·sc as fS + fC, maxRho, rhoAll, maxInvd), Y7 the lanes with η_i ≠ 0.
-TEXT ·exactMainAVX2(SB), NOSPLIT, $0-72
+TEXT ·exactMainAVX(SB), NOSPLIT, $0-72
 	MOVQ a+0(FP), R9
 	MOVQ eta+8(FP), SI
 	MOVQ q+16(FP), DI
@@ -224,7 +224,7 @@ mdone:
 #define ST_MAXSTEP    576(R9)
 #define ST_CLAMPED    608(R9)
 
-// func exactStepAVX2(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
+// func exactStepAVX(a *exactStepLanes, eta, q, x, rho, d, a2 *float64, n int) (done int)
 //
 // Minimize's step for the first n entries (n a multiple of 4), four at a
 // time, while every entry of a block with η_i ≠ 0 takes the fast path of
@@ -238,7 +238,7 @@ mdone:
 //
 // Registers: Y12 mq, Y13 maxStep (= maxNormal on this path), Y15 the
 // clamp lanes; Y7 the lanes with η_i ≠ 0, Y8 x, Y9 q.
-TEXT ·exactStepAVX2(SB), NOSPLIT, $0-72
+TEXT ·exactStepAVX(SB), NOSPLIT, $0-72
 	MOVQ a+0(FP), R9
 	MOVQ eta+8(FP), SI
 	MOVQ q+16(FP), DI

@@ -17,15 +17,10 @@ func benchEta(k int) []float64 {
 // from rng (normalized exponential variates).
 func dirichlet1(rng *rand.Rand, k int) []float64 {
 	eta := make([]float64, k)
-	var s float64
 	for i := range eta {
 		eta[i] = rng.ExpFloat64()
-		s += eta[i]
 	}
-	for i := range eta {
-		eta[i] /= s
-	}
-	return eta
+	return normalize(eta)
 }
 
 func BenchmarkExact(b *testing.B) {

@@ -3,11 +3,8 @@
 package numeric
 
 // exactVecOK is false: Minimize has no vector kernels on this platform
-// (see exact_amd64.go).
-var exactVecOK = false
-
-// exactVecSums: see exact_amd64.go.
-var exactVecSums = true
+// (see exact_amd64.go), and the compiler drops the calls to them.
+const exactVecOK = false
 
 // exactTVec leaves all the entries to the caller.
 func exactTVec(a *exactLanes, rho, eta, q, x []float64, lo, hi, pn int) int { return 0 }

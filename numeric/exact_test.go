@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -81,14 +82,7 @@ func TestExactAdversarial(t *testing.T) {
 			}
 		}
 		eta[rng.IntN(k)] = 1
-		var s float64
-		for _, e := range eta {
-			s += e
-		}
-		for i := range eta {
-			eta[i] /= s
-		}
-		cases = append(cases, eta)
+		cases = append(cases, normalize(eta))
 	}
 	for i, eta := range cases {
 		gamma := math.Pow(10, -6+8*rng.Float64())
@@ -140,6 +134,61 @@ func TestExactOrder(t *testing.T) {
 		if mean := float64(total) / n; mean > exactMeanItersMax {
 			t.Errorf("γ=%v, K=%d: %.2f iterations on average, want ≤ %v (FOCAL_SEED=%d go test ./numeric -run TestExactOrder)",
 				gamma, k, mean, exactMeanItersMax, seed)
+		}
+	}
+}
+
+// exactResidualULPs bounds, in ulps of the terms, the difference between
+// two evaluations of the KKT residual at the same point: Result.Residual
+// (the solver's float64 ρ_i) and the one of TestExactResidualAtQ (log η_i
+// and a correctly rounded log h(q_i) from hiprec), each a sum of a few
+// terms rounded to a few ulps; 64 leaves a margin.
+const exactResidualULPs = 64
+
+// TestExactResidualAtQ checks that Result.Residual is the KKT residual of
+// the returned Q, not of the point before the last step (which it was:
+// 2.8e-8 at η = (0.7, 0.2, 0.1), γ = 2, for a Q correct to an ulp). The
+// oracle evaluates at Q the residuals r_i = log η_i − log h(q_i), with
+// log h from hiprec: KKT asks them to be equal, and for any shift s,
+// max_i |r_i + s| lies between half their spread R and the spread itself,
+// so (with |Σ q_i − 1| on both sides) R ≤ Residual ≤ 2R, within the
+// rounding of the two evaluations.
+func TestExactResidualAtQ(t *testing.T) {
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0x4e51d))
+	cases := [][]float64{{0.7, 0.2, 0.1}, {0.9, 0.05, 0.05}, {0.5, 0.3, 0.2}, {0.4, 0.35, 0.25}}
+	for _, k := range []int{2, 3, 10, 100} {
+		for range 5 {
+			cases = append(cases, dirichlet1(rng, k))
+		}
+	}
+	var sv ExactSolver
+	for n, eta := range cases {
+		for _, gamma := range []float64{0.1, 0.5, 1, 2, 5, 17, 20, 50} {
+			r, err := sv.Minimize(make([]float64, len(eta)), eta, gamma)
+			if err != nil || r.Status != Converged {
+				t.Fatalf("case %d, γ = %v: %v, %v", n, gamma, r.Status, err)
+			}
+			lo, hi := math.Inf(1), math.Inf(-1)
+			var sum, tol float64
+			for i, q := range r.Q {
+				sum += q
+				if eta[i] == 0 || q < minNormal {
+					continue
+				}
+				lh := hiprec.Float(hiprec.LogH(q, gamma))
+				ri := math.Log(eta[i]) - lh
+				lo, hi = min(lo, ri), max(hi, ri)
+				// The terms' size, and the conditioning of log h at the
+				// rounded q_i (d log h/d log q ≤ 1 + (γ+1)q/(1−q)).
+				tol = max(tol, (1+math.Abs(math.Log(eta[i]))+math.Abs(lh)+(gamma+1)*q/(1-q))*exactResidualULPs*0x1p-52)
+			}
+			tol += float64(len(eta)) * 0x1p-52 // the plain sum above
+			rInd := max((hi-lo)/2, math.Abs(sum-1))
+			if !(r.Residual >= rInd-tol && r.Residual <= 2*rInd+tol) {
+				t.Errorf("case %d (K=%d), γ = %v: Residual = %.3g, but the residual at Q is %.3g (spread/2; tolerance %.2g); rerun with FOCAL_SEED=%d",
+					n, len(eta), gamma, r.Residual, rInd, tol, seed)
+			}
 		}
 	}
 }

@@ -32,7 +32,7 @@ func TestExactVectorMatchesScalar(t *testing.T) {
 	}
 	var worst, worstModerate float64
 	anyGamma := func(_ int, rng *rand.Rand) float64 { return directRandGamma(rng) }
-	exactBothWays(t, 0x7ec, anyGamma, func(n int, c exactCase, vec, scalar Result) {
+	exactBothWays(t, 0x7ec, vecKernels, anyGamma, func(n int, c exactCase, vec, scalar Result) {
 		gamma, seed := c.gamma, c.seed
 		if vec.Status != scalar.Status {
 			t.Fatalf("case %d (%s, K=%d, γ=%v): status %v with the vector kernels, %v without (FOCAL_SEED=%d)", n, c.name, len(c.eta), gamma, vec.Status, scalar.Status, seed)
@@ -130,16 +130,14 @@ func TestExactIgnoresBufferContents(t *testing.T) {
 }
 
 // The kernels other than the main pass's (the products t_i and the step)
-// give the scalar loops' results bit for bit: with exactMainVec off, a
-// solve with them equals one without any kernel in every bit, over the
+// give the portable loops' results bit for bit: a solve with them
+// (vecExactKernels) equals one without any kernel in every bit, over the
 // regimes of directGens, every K mod 4, γ in [1e-6, 100] and the integer
 // powers the product kernel serves (γ = 1, 2, 3, 4).
 func TestExactKernelsBitForBit(t *testing.T) {
 	if !exactVecOK {
 		t.Skip("no vector kernels on this platform")
 	}
-	exactVecSums = false
-	defer func() { exactVecSums = true }()
 	// Half the cases at the integer powers the product kernel serves.
 	gammas := func(n int, rng *rand.Rand) float64 {
 		if n%2 == 0 {
@@ -147,7 +145,7 @@ func TestExactKernelsBitForBit(t *testing.T) {
 		}
 		return directRandGamma(rng)
 	}
-	exactBothWays(t, 0xb1b, gammas, func(n int, c exactCase, vec, scalar Result) {
+	exactBothWays(t, 0xb1b, vecExactKernels, gammas, func(n int, c exactCase, vec, scalar Result) {
 		k, gamma, seed := len(c.eta), c.gamma, c.seed
 		if vec.Iterations != scalar.Iterations || vec.Status != scalar.Status || math.Float64bits(vec.Risk) != math.Float64bits(scalar.Risk) {
 			t.Fatalf("case %d (%s, K=%d, γ=%v): %d iterations, %v, risk %v with the kernels; %d, %v, %v without (FOCAL_SEED=%d)",
@@ -258,9 +256,9 @@ type exactCase struct {
 
 // exactBothWays solves 3000 seeded cases, over the regimes of directGens
 // with K on both sides of exactVecMinK and of every remainder mod 4, and γ
-// from gamma, with the vector kernels and without, and hands both results
-// to check. stream separates the tests' random streams.
-func exactBothWays(t *testing.T, stream uint64, gamma func(n int, rng *rand.Rand) float64, check func(n int, c exactCase, vec, scalar Result)) {
+// from gamma, with the kernels kern and with the portable loops alone, and
+// hands both results to check. stream separates the tests' random streams.
+func exactBothWays(t *testing.T, stream uint64, kern exactKernels, gamma func(n int, rng *rand.Rand) float64, check func(n int, c exactCase, vec, scalar Result)) {
 	t.Helper()
 	seed := directSeed(t)
 	rng := rand.New(rand.NewPCG(seed, stream))
@@ -269,13 +267,11 @@ func exactBothWays(t *testing.T, stream uint64, gamma func(n int, rng *rand.Rand
 		g := directGens[n%len(directGens)]
 		k := []int{2, 3, 4, 5, 7, 10, 12, 13, 14, 15, 33, 100, 1000}[rng.IntN(13)]
 		c := exactCase{name: g.name, eta: g.gen(rng, k), gamma: gamma(n, rng), seed: seed}
-		vec, err := sv.Minimize(make([]float64, k), c.eta, c.gamma)
+		vec, err := sv.minimize(make([]float64, k), c.eta, c.gamma, kern)
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
-		exactVecOK = false
-		scalar, err := sv.Minimize(make([]float64, k), c.eta, c.gamma)
-		exactVecOK = true
+		scalar, err := sv.minimize(make([]float64, k), c.eta, c.gamma, portableKernels)
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}

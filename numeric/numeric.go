@@ -2,14 +2,19 @@
 // the probability simplex, with two independent methods:
 //
 //   - Exact: solves the KKT conditions η_i / h^γ(q_i) = const (design.md)
-//     by a safeguarded Newton iteration, O(K) work per iteration, to a few
-//     ulps. It is q^{γ,*} = (Ψ^γ)^{−1}(η).
+//     by a safeguarded Newton iteration, O(K) work per iteration, to a
+//     relative error below 1e-14 where γ·|log(1−q_i)| ≤ 10 (ExactSolver
+//     states the contract beyond). It is q^{γ,*} = (Ψ^γ)^{−1}(η).
 //   - Direct: minimizes W itself with gonum/optimize on an unconstrained
 //     (softmax) parametrization of the simplex, never calling h, φ or Ψ. It
 //     is the independent "argmin" against which Thm 11 is checked.
 //
 // Both validate their input (ValidateEta) and return a Result whose Status
-// says whether they converged; non-convergence is data, not a panic.
+// says whether they converged; non-convergence is data, not a panic. The
+// package also holds the batch kernels over N×K matrices of rows (batch.go:
+// Ψ^γ, its α-balanced and sigmoid variants, softmax) and the validation of
+// such rows (rows.go); reading and writing them from files is package
+// matio's.
 package numeric
 
 import (

@@ -1,3 +1,11 @@
+// Validation of probability rows: what the numbers of a matrix must be
+// (simplex rows, independent probabilities, logits, unnormalized rows) is a
+// statement about probabilities, the same for a matrix read from any file
+// format or built in memory, so it lives here beside the kernels that
+// require it (PsiRows, SoftmaxRows) rather than in package matio, which
+// only decodes files. RowError is the one error type for a bad row: matio's
+// readers return it too, for bytes that are not numbers, so that a caller
+// handles one type whatever is wrong.
 package numeric
 
 import (
@@ -15,17 +23,21 @@ type RowError struct {
 	// (its sum, its length, a missing row).
 	Col int
 	// Value is the offending value (the row sum for a sum error; NaN when
-	// there is no value).
+	// there is no value, such as a field that is not a number: Error then
+	// leaves it out, and Reason says what is there).
 	Value float64
 	// Reason says what is wrong.
 	Reason string
 }
 
 func (e *RowError) Error() string {
-	if e.Col >= 0 {
-		return fmt.Sprintf("row %d, column %d: %v: %s", e.Row, e.Col, e.Value, e.Reason)
+	switch {
+	case e.Col < 0:
+		return fmt.Sprintf("row %d: %s", e.Row, e.Reason)
+	case math.IsNaN(e.Value):
+		return fmt.Sprintf("row %d, column %d: %s", e.Row, e.Col, e.Reason)
 	}
-	return fmt.Sprintf("row %d: %s", e.Row, e.Reason)
+	return fmt.Sprintf("row %d, column %d: %v: %s", e.Row, e.Col, e.Value, e.Reason)
 }
 
 // RowKind says what the rows of a matrix hold, for ValidateRows.
@@ -66,7 +78,9 @@ func ValidateRows(src []float64, k int, kind RowKind, sumTol float64, first int)
 		var sum float64
 		for j, x := range row {
 			switch {
-			case math.IsNaN(x) || math.IsInf(x, 0):
+			case math.IsNaN(x):
+				return &RowError{Row: first + r, Col: j, Value: x, Reason: "NaN, not a finite number"}
+			case math.IsInf(x, 0):
 				return &RowError{Row: first + r, Col: j, Value: x, Reason: "not a finite number"}
 			case kind == Logits:
 			case x < 0:

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
 
@@ -104,7 +105,7 @@ func writeNpy(rows, cols int, path, labels string, f32 bool) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, rows, cols, f32, false)
+	w, err := matio.NewNpyWriter(f, rows, cols, f32, false)
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func writeCSV(size int64, cols int, path string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewCSVWriter(f, cols, nil, false)
+	w, err := matio.NewCSVWriter(f, cols, nil, false)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func writeHeader(rows, cols int, path string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := numeric.NewNpyWriter(f, rows, cols, false, false)
+	w, err := matio.NewNpyWriter(f, rows, cols, false, false)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package numeric
+package matio
 
 import (
 	"bufio"
@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/focaltk/focal/numeric"
 )
 
 // NpyReader reads a 1-D or 2-D array from a NumPy .npy file as a stream of
@@ -34,37 +37,31 @@ type NpyReader struct {
 	buf   []byte
 }
 
-// npyBufSize is the read buffer of NpyReader: large enough that a block read
-// is a few system calls, small against the blocks themselves.
-const npyBufSize = 1 << 16
-
 // NewNpyReader parses the header of a .npy stream and returns a reader
 // positioned at the first row. It returns an error for a malformed header,
 // an unsupported element type, more than 2 dimensions, or a 2-D array in
 // Fortran order.
 func NewNpyReader(r io.Reader) (*NpyReader, error) {
-	br := bufio.NewReaderSize(r, npyBufSize)
+	br := bufio.NewReaderSize(r, bufSize)
 	// The header parser of npyio allocates the length the preamble declares
 	// (up to 4 GiB in version 2) and slices the dictionary without bounds
 	// checks, so the length is checked here and a panic becomes an error.
+	var dict []byte // the header's dictionary, for messages
 	if pre, err := br.Peek(12); err == nil && string(pre[:6]) == string(npy.Magic[:]) {
-		n := int(binary.LittleEndian.Uint16(pre[8:10]))
+		n, off := int(binary.LittleEndian.Uint16(pre[8:10])), 10
 		if pre[6] >= 2 {
-			n = int(binary.LittleEndian.Uint32(pre[8:12]))
+			n, off = int(binary.LittleEndian.Uint32(pre[8:12])), 12
 		}
 		if n > maxNpyHeader {
 			return nil, fmt.Errorf("npy: header of %d bytes (at most %d supported)", n, maxNpyHeader)
 		}
+		if b, err := br.Peek(off + n); err == nil {
+			dict = b[off:]
+		}
 	}
 	nr, err := parseNpyHeader(br)
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("npy: truncated header")
-		}
-		if strings.HasPrefix(err.Error(), "npy: ") { // npyio's errors have the prefix already
-			return nil, err
-		}
-		return nil, fmt.Errorf("npy: %w", err)
+		return nil, npyHeaderError(err, dict)
 	}
 	h := nr.Header
 	descr := strings.Trim(strings.TrimSpace(h.Descr.Type), `'"`)
@@ -91,8 +88,34 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 }
 
 // maxNpyHeader bounds the header length NewNpyReader accepts: NumPy itself
-// refuses to read headers above 10000 bytes unless told otherwise.
-const maxNpyHeader = 1 << 16
+// refuses to read headers above 10000 bytes unless told otherwise; the
+// bound lets the whole header fit in the read buffer (with the 12 bytes
+// before it), where the messages quote it from.
+const maxNpyHeader = bufSize - 12
+
+// shapeRe finds the shape entry of a header's dictionary.
+var shapeRe = regexp.MustCompile(`'shape'\s*:\s*\([^)]*\)?`)
+
+// npyHeaderError says in the file's terms what npyio's header parser
+// found wrong, given the dictionary (nil if it could not be read):
+// npyio's own messages name the file's fields, except for a shape that is
+// not a tuple of integers, which it reports with the message of the Go
+// function that parsed it.
+func npyHeaderError(err error, dict []byte) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("npy: truncated header")
+	case strings.Contains(msg, "strconv."):
+		if sh := shapeRe.Find(dict); sh != nil {
+			return fmt.Errorf("npy: header's %s is not a tuple of integers below 2^63", sh)
+		}
+		return errors.New("npy: header's shape is not a tuple of integers below 2^63")
+	case strings.HasPrefix(msg, "npy: "): // npyio's errors have the prefix already
+		return err
+	}
+	return fmt.Errorf("npy: %w", err)
+}
 
 // parseNpyHeader runs npyio's header parser, turning its panics on
 // malformed dictionaries into errors.
@@ -195,14 +218,14 @@ func (r *NpyReader) ReadInts(dst []int64) (int, error) {
 				x = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
 			}
 			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-				return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
+				return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
 			}
 			dst[i] = int64(x)
 		case 'u':
 			if sz == 8 {
 				u := r.order.Uint64(b[i*8:])
 				if u > math.MaxInt64 {
-					return 0, &RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
+					return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
 				}
 				dst[i] = int64(u)
 				continue
@@ -264,7 +287,7 @@ func (r *NpyReader) readRaw(want int) (int, error) {
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			row := r.next + got/(r.cols*r.size)
-			return 0, &RowError{Row: row, Col: -1, Value: math.NaN(),
+			return 0, &numeric.RowError{Row: row, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("file ends early (header declares %d rows)", r.rows)}
 		}
 		return 0, err
@@ -310,7 +333,7 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 	if len(hdr) > math.MaxUint16 {
 		return nil, fmt.Errorf("npy: header too long")
 	}
-	bw := bufio.NewWriterSize(w, npyBufSize)
+	bw := bufio.NewWriterSize(w, bufSize)
 	bw.Write(npy.Magic[:])
 	bw.Write([]byte{1, 0})
 	var l [2]byte
@@ -327,7 +350,7 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 // float32.
 func (w *NpyWriter) WriteFloats(src []float64) error {
 	if len(src)%w.cols != 0 {
-		panic("numeric: NpyWriter.WriteFloats: partial row")
+		panic("matio: NpyWriter.WriteFloats: partial row")
 	}
 	n := len(src) / w.cols
 	if w.written+n > w.rows {

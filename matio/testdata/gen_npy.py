@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Writes the .npy fixtures of numeric's reader tests with NumPy itself.
+"""Writes the .npy fixtures of matio's reader tests with NumPy itself.
 
 Run from this directory with Debian's NumPy (the tests only read the files;
 CI has no NumPy):
 
     apt-get install -y python3-numpy && /usr/bin/python3 gen_npy.py
 
-The values are repeated as literals in numeric/npy_test.go.
+The values are repeated as literals in matio/npy_test.go.
 """
 import numpy as np
 

@@ -1,4 +1,4 @@
-package numeric_test
+package matio_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 
+	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
 
@@ -34,14 +35,14 @@ var (
 	fixtureLabels = []int64{0, 2, 0, 1, 2}
 )
 
-func openNpy(t *testing.T, name string) *numeric.NpyReader {
+func openNpy(t *testing.T, name string) *matio.NpyReader {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	r, err := numeric.NewNpyReader(f)
+	r, err := matio.NewNpyReader(f)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -147,7 +148,7 @@ func TestNpyRejects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = numeric.NewNpyReader(f)
+		_, err = matio.NewNpyReader(f)
 		f.Close()
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one mentioning %q", file, err, want)
@@ -166,8 +167,22 @@ func TestNpyRejects(t *testing.T) {
 		t.Errorf("truncated file: %v", err)
 	}
 	for _, bad := range []string{"", "\x93NUMPY", "not a numpy file at all"} {
-		if _, err := numeric.NewNpyReader(strings.NewReader(bad)); err == nil {
+		if _, err := matio.NewNpyReader(strings.NewReader(bad)); err == nil {
 			t.Errorf("NewNpyReader(%q) accepted", bad)
+		}
+	}
+}
+
+// A malformed shape is reported in the file's terms, quoting the header,
+// not with the message of the Go function that failed to parse it.
+func TestNpyHeaderMessages(t *testing.T) {
+	for dict, want := range map[string]string{
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (a, 2), }":                    "npy: header's 'shape': (a, 2) is not a tuple of integers below 2^63",
+		"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }": "npy: header's 'shape': (99999999999999999999, 2) is not a tuple of integers below 2^63",
+	} {
+		_, err := matio.NewNpyReader(bytes.NewReader(npyHeader(dict)))
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", dict, err, want)
 		}
 	}
 }
@@ -180,7 +195,7 @@ func TestNpyWriter(t *testing.T) {
 	data := []float64{0.1, 0.2, 0.7, 1, 0, 0, 1.0 / 3, 1.0 / 3, 1.0 / 3, 5e-324, 1e300, -2}
 	for _, f32 := range []bool{false, true} {
 		var b bytes.Buffer
-		w, err := numeric.NewNpyWriter(&b, 4, 3, f32, false)
+		w, err := matio.NewNpyWriter(&b, 4, 3, f32, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +234,7 @@ func TestNpyWriter(t *testing.T) {
 				}
 			}
 		}
-		r, err := numeric.NewNpyReader(bytes.NewReader(raw))
+		r, err := matio.NewNpyReader(bytes.NewReader(raw))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +244,7 @@ func TestNpyWriter(t *testing.T) {
 	}
 	// Row count is enforced.
 	var b bytes.Buffer
-	w, _ := numeric.NewNpyWriter(&b, 2, 1, false, true)
+	w, _ := matio.NewNpyWriter(&b, 2, 1, false, true)
 	w.WriteFloats([]float64{1})
 	if err := w.Close(); err == nil {
 		t.Error("Close after 1 of 2 rows succeeded")
@@ -237,7 +252,7 @@ func TestNpyWriter(t *testing.T) {
 	if err := w.WriteFloats([]float64{1, 2}); err == nil {
 		t.Error("writing 3 rows of 2 succeeded")
 	}
-	r, err := numeric.NewNpyReader(bytes.NewReader(b.Bytes()))
+	r, err := matio.NewNpyReader(bytes.NewReader(b.Bytes()))
 	if err != nil || r.Rows() != 2 || r.Cols() != 1 {
 		t.Errorf("1-D header: %v (%d, %d)", err, r.Rows(), r.Cols())
 	}

@@ -1,4 +1,4 @@
-package numeric
+package matio
 
 import (
 	"bufio"
@@ -9,40 +9,73 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/focaltk/focal/numeric"
 )
 
 // CSVReader reads a matrix of numbers from CSV text as a stream of row
 // blocks: one row per record, the same number of fields in every record,
-// and an optional header record. The first record is a header if any of its
-// fields is not a number (so a header of column names is recognized and a
-// matrix whose first row is numeric is not mistaken for one). Fields may be
-// padded with spaces; "nan" and "inf" parse (and fail validation later).
+// and an optional header record. The first record is a header if one of
+// its fields is not a number (so a header of column names is recognized and
+// a matrix whose first row is numeric is not mistaken for one); a number
+// out of the range of float64 (1e400) is an error there as anywhere, not a
+// header. A UTF-8 byte order mark before the first record is skipped.
+// Fields may be padded with spaces; "nan" and "inf" parse (and fail
+// validation later). Lines starting with '#' are comments. A line longer
+// than MaxCSVLine bytes is an error, so that input without newlines
+// (/dev/zero) cannot take unbounded memory.
 type CSVReader struct {
 	r      *csv.Reader
+	lines  *lineLimiter
 	cols   int
 	header []string
 	first  []string // first data record, read while detecting the header
 	next   int      // index of the next data row
 }
 
+// MaxCSVLine is the longest CSV line, and the longest record (a quoted
+// field may span lines), that CSVReader reads, in bytes: 4 MiB holds a row
+// of more than 10^5 numbers written in full precision (at most 25 bytes
+// each), far beyond any class count, while bounding the memory a line
+// without an end can take.
+const MaxCSVLine = 4 << 20
+
+// utf8BOM is the byte order mark some tools (Excel, PowerShell) write at
+// the start of UTF-8 text.
+const utf8BOM = "\ufeff"
+
 // NewCSVReader reads the first record (and the second, if the first is a
 // header) to learn the column count.
 func NewCSVReader(r io.Reader) (*CSVReader, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, npyBufSize))
+	lim := &lineLimiter{r: r, line: 1}
+	br := bufio.NewReaderSize(lim, bufSize)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // checked here, to name the row
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
 	cr.Comment = '#'
-	c := &CSVReader{r: cr}
-	rec, err := cr.Read()
+	c := &CSVReader{r: cr, lines: lim}
+	rec, err := c.read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("csv: empty input")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("csv: %w", err)
+		return nil, err
 	}
 	c.cols = len(rec)
-	if isHeader(rec) {
+	header := false
+	for j, f := range rec {
+		_, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if errors.Is(err, strconv.ErrRange) {
+			// A number, so not a header, but not one a float64 holds.
+			return nil, c.fieldError(j, f)
+		}
+		header = header || err != nil
+	}
+	if header {
 		c.header = append([]string(nil), rec...)
 		for i := range c.header {
 			c.header[i] = strings.TrimSpace(c.header[i])
@@ -53,13 +86,70 @@ func NewCSVReader(r io.Reader) (*CSVReader, error) {
 	return c, nil
 }
 
-func isHeader(rec []string) bool {
-	for _, f := range rec {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
-			return true
+// read reads the next record, turning the errors of the CSV syntax and of
+// the line limit into errors that name the line.
+func (c *CSVReader) read() ([]string, error) {
+	c.lines.record = 0
+	rec, err := c.r.Read()
+	switch {
+	case err == nil || err == io.EOF:
+		return rec, err
+	case errors.Is(err, errLineTooLong):
+		return nil, fmt.Errorf("csv: line %d longer than %d bytes", c.lines.line, MaxCSVLine)
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, &numeric.RowError{Row: c.next, Col: -1, Value: math.NaN(), Reason: fmt.Sprintf("CSV line %d: %v", pe.Line, pe.Err)}
+	}
+	return nil, fmt.Errorf("csv: %w", err)
+}
+
+// fieldError reports field j of the record just read (text f) as not a
+// number, or as a number out of the range of float64, naming its row, its
+// column and its line.
+func (c *CSVReader) fieldError(j int, f string) error {
+	line, _ := c.r.FieldPos(j)
+	f = strings.TrimSpace(f)
+	reason := fmt.Sprintf("%q is not a number (line %d)", f, line)
+	if _, err := strconv.ParseFloat(f, 64); errors.Is(err, strconv.ErrRange) {
+		reason = fmt.Sprintf("%s is out of the range of float64 (line %d)", f, line)
+	}
+	return &numeric.RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: reason}
+}
+
+// errLineTooLong is lineLimiter's error.
+var errLineTooLong = errors.New("line too long")
+
+// lineLimiter passes its reader's bytes through until a line, or the
+// record being read (reset by CSVReader.read), exceeds MaxCSVLine bytes,
+// and then fails; it counts lines, for the message.
+type lineLimiter struct {
+	r           io.Reader
+	line        int // the line being read, from 1
+	col, record int // bytes since the last newline, and since the record began
+	tooLong     bool
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	if l.tooLong {
+		return 0, errLineTooLong
+	}
+	n, err := l.r.Read(p)
+	for i, b := range p[:n] {
+		l.col++
+		l.record++
+		if b == '\n' {
+			l.line++
+			l.col = 0
+		}
+		if l.col > MaxCSVLine || l.record > MaxCSVLine+bufSize {
+			// The reader above buffers up to bufSize bytes ahead of the
+			// record it parses, hence the slack on the record.
+			l.tooLong = true
+			return i, errLineTooLong
 		}
 	}
-	return false
+	return n, err
 }
 
 // Rows returns -1: the row count of CSV text is known only at its end.
@@ -78,18 +168,7 @@ func (c *CSVReader) record() ([]string, error) {
 		c.first = nil
 		return rec, nil
 	}
-	rec, err := c.r.Read()
-	if err == io.EOF {
-		return nil, io.EOF
-	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, &RowError{Row: c.next, Col: -1, Value: math.NaN(), Reason: fmt.Sprintf("CSV line %d: %v", pe.Line, pe.Err)}
-		}
-		return nil, err
-	}
-	return rec, nil
+	return c.read()
 }
 
 // ReadFloats reads the next rows into dst, as many as fit
@@ -102,7 +181,7 @@ func (c *CSVReader) ReadFloats(dst []float64) (int, error) {
 		for j, f := range rec {
 			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {
-				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%q is not a number", f)}
+				return c.fieldError(j, f)
 			}
 			row[j] = x
 		}
@@ -131,7 +210,7 @@ func (c *CSVReader) readRows(want, per int, parse func(n int, rec []string) erro
 			return 0, err
 		}
 		if len(rec) != c.cols {
-			return 0, &RowError{Row: c.next, Col: -1, Value: math.NaN(),
+			return 0, &numeric.RowError{Row: c.next, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("has %d columns, want %d", len(rec), c.cols)}
 		}
 		if err := parse(n, rec); err != nil {
@@ -174,7 +253,8 @@ func (c *CSVReader) readInts(dst []int64, col int) (int, error) {
 			}
 			v, err := parseInt(f)
 			if err != nil {
-				return &RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: err.Error()}
+				line, _ := c.r.FieldPos(j)
+				return &numeric.RowError{Row: c.next, Col: j, Value: math.NaN(), Reason: fmt.Sprintf("%v (line %d)", err, line)}
 			}
 			if col >= 0 {
 				dst[n] = v
@@ -215,7 +295,7 @@ func NewCSVWriter(w io.Writer, cols int, header []string, f32 bool) (*CSVWriter,
 	if cols < 1 || (header != nil && len(header) != cols) {
 		return nil, fmt.Errorf("csv: invalid header or column count")
 	}
-	cw := &CSVWriter{w: bufio.NewWriterSize(w, npyBufSize), cols: cols, f32: f32}
+	cw := &CSVWriter{w: bufio.NewWriterSize(w, bufSize), cols: cols, f32: f32}
 	if header != nil {
 		hw := csv.NewWriter(cw.w)
 		if err := hw.Write(header); err != nil {
@@ -233,7 +313,7 @@ func NewCSVWriter(w io.Writer, cols int, header []string, f32 bool) (*CSVWriter,
 // count.
 func (c *CSVWriter) WriteFloats(src []float64) error {
 	if len(src)%c.cols != 0 {
-		panic("numeric: CSVWriter.WriteFloats: partial row")
+		panic("matio: CSVWriter.WriteFloats: partial row")
 	}
 	bits := 64
 	if c.f32 {
