@@ -1,3 +1,6 @@
+// This file is `verify calibrate`: its flags, their checks, and the mapping
+// of calibrate.Run's errors to exit codes; the pipeline is in calibrate/.
+
 package cli
 
 import (

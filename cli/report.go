@@ -1,3 +1,6 @@
+// This file is `verify report`: it regenerates the generated blocks and
+// figures of docs/ (report.Run), after checking the directories it needs.
+
 package cli
 
 import (
