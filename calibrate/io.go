@@ -1,5 +1,9 @@
 package calibrate
 
+// This file holds the file formats of the pipeline: the error types naming
+// a file, the input and label sources (.npy or CSV, read in blocks), the
+// --val index file, and the output matrix written atomically.
+
 import (
 	"bufio"
 	"errors"

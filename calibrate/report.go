@@ -1,5 +1,8 @@
 package calibrate
 
+// This file holds the report of Run (Report, Variant) and its two
+// renderings, text and JSON (version 1).
+
 import (
 	"encoding/json"
 	"fmt"
@@ -10,6 +13,40 @@ import (
 	"strings"
 	"text/tabwriter"
 )
+
+// Report is the metrics report of Run, also its JSON output (version 1).
+type Report struct {
+	Version   int       `json:"version"`
+	Input     string    `json:"input"`
+	Output    string    `json:"output,omitempty"`
+	Rows      int       `json:"rows"`
+	Classes   int       `json:"classes"`
+	Loss      string    `json:"loss"`
+	InputKind string    `json:"input_kind"`
+	Gamma     float64   `json:"gamma"`
+	Alpha     []float64 `json:"alpha,omitempty"`
+	Transform string    `json:"transform"`
+	Bins      int       `json:"bins"`
+	Edges     string    `json:"bin_edges"`
+	// ValRows and TestRows count the validation rows (temperature
+	// scaling) and the rows the metrics are computed on.
+	ValRows  int `json:"val_rows"`
+	TestRows int `json:"test_rows"`
+	// Variants are the metrics of each set of probabilities: "raw" (the
+	// model's), the recovery transform ("psi", "psi_balanced" or
+	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
+	// (temperature scaling of the recovered probabilities).
+	Variants []Variant `json:"variants,omitempty"`
+}
+
+// Variant is one set of probabilities in a Report.
+type Variant struct {
+	Name        string          `json:"name"`
+	Temperature *TemperatureFit `json:"temperature,omitempty"`
+	Metrics     Metrics         `json:"metrics"`
+}
+
+const reportVersion = 1
 
 func numericWorkers() int { return runtime.GOMAXPROCS(0) }
 

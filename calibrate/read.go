@@ -1,0 +1,142 @@
+package calibrate
+
+// This file holds the first pass over the input (pass1): it reads and
+// validates every row and label before any output exists, counts the rows,
+// and keeps the validation rows for temperature scaling. The file formats
+// themselves are read by io.go's sources.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/focaltk/focal/numeric"
+)
+
+// valRows holds the validation rows: log raw and log recovered
+// probabilities, and labels.
+type valRows struct {
+	logq, loge []float64
+	labels     []int
+}
+
+// pass1 validates the input and labels, counts the rows and collects the
+// validation rows.
+func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, error) {
+	o := &p.o
+	var vs valRows
+	var lab *intSource
+	if o.Labels != "" {
+		var err error
+		if lab, err = openInts(o.Labels, o.LabelColumn); err != nil {
+			return vs, 0, err
+		}
+		defer lab.Close()
+	}
+	b := p.newBlock()
+	prog := p.progress("checking", src.rows())
+	row := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return vs, 0, err
+		}
+		n, err := src.read(b.in)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return vs, 0, err
+		}
+		if err := numeric.ValidateRows(b.in[:n*p.k], p.k, p.kind, p.sumTol, row); err != nil {
+			var re *numeric.RowError
+			if errors.As(err, &re) && re.Col < 0 && p.kind == numeric.Simplex {
+				re.Reason += " (--renormalize divides each row by its sum)"
+			}
+			return vs, 0, &InputError{File: o.Input, Err: err}
+		}
+		if lab != nil {
+			if err := p.readLabels(lab, b, n, row); err != nil {
+				return vs, 0, err
+			}
+			if p.val != nil {
+				if err := p.collectVal(b, n, row, &vs); err != nil {
+					return vs, 0, err
+				}
+			}
+		}
+		row += n
+		prog(row)
+	}
+	prog(-1)
+	if row == 0 {
+		return vs, 0, &InputError{File: o.Input, Err: errNoRows}
+	}
+	if lab != nil {
+		var one [1]int64
+		if n, err := lab.read(one[:]); n > 0 || (err != nil && err != io.EOF) {
+			if err == nil {
+				err = fmt.Errorf("more labels than the %d input rows", row)
+			}
+			return vs, 0, &InputError{File: o.Labels, Err: err}
+		}
+	}
+	return vs, row, nil
+}
+
+// readLabels reads and checks the labels of rows first.. first+n−1.
+func (p *pipeline) readLabels(lab *intSource, b *block, n, first int) error {
+	if err := lab.readFull(b.labels[:n], first); err != nil {
+		return err
+	}
+	for i, y := range b.labels[:n] {
+		if y < 0 || y >= int64(p.kc) {
+			return &InputError{File: p.o.Labels, Err: &numeric.RowError{Row: first + i, Col: -1, Value: float64(y),
+				Reason: fmt.Sprintf("label %d out of range [0, %d)", y, p.kc)}}
+		}
+		b.ints[i] = int(y)
+	}
+	return nil
+}
+
+// collectVal transforms the validation rows of a block and keeps their
+// log-probabilities.
+func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
+	k := p.k
+	m := 0
+	for i := range n {
+		if p.val.isVal(first + i) {
+			copy(b.in[m*k:(m+1)*k], b.in[i*k:(i+1)*k])
+			b.ints[m] = b.ints[i]
+			m++
+		}
+	}
+	if m == 0 {
+		return nil
+	}
+	p.transform(b, m)
+	kc := p.kc
+	for i := range m {
+		if err := p.checkClasses(b, i, first); err != nil {
+			return err
+		}
+	}
+	vs.logq = append(vs.logq, LogRows(b.raw[:m*kc], b.raw[:m*kc])...)
+	vs.loge = append(vs.loge, LogRows(b.rec[:m*kc], b.rec[:m*kc])...)
+	vs.labels = append(vs.labels, b.ints[:m]...)
+	return nil
+}
+
+// checkClasses reports a row whose class probabilities are not defined
+// (sigmoid outputs that are all 0).
+func (p *pipeline) checkClasses(b *block, i, first int) error {
+	kc := p.kc
+	for _, x := range [][]float64{b.raw[i*kc : (i+1)*kc], b.rec[i*kc : (i+1)*kc]} {
+		if math.IsNaN(x[0]) {
+			return &InputError{File: p.o.Input, Err: &numeric.RowError{Row: first + i, Col: -1, Value: math.NaN(),
+				Reason: "every sigmoid output (or its recovery) is 0: no class probabilities for the metrics"}}
+		}
+	}
+	return nil
+}
