@@ -470,7 +470,7 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--workers", "-1", "$D/good.csv"), usage, "bad --workers -1: want >= 0"},
 		// Input files.
 		{c("$D/missing.csv"), usage, "missing.csv: no such file or directory"},
-		{c("$D/adir"), usage, "bad input: $D/adir: is a directory"},
+		{c("$D/adir"), usage, "cannot read $D/adir: is a directory"},
 		{c("$D/empty.csv"), usage, "empty.csv: csv: empty input"},
 		{c("$D/header.csv"), usage, "header.csv: no rows"},
 		{c("$D/ragged.csv"), usage, "ragged.csv: row 1: has 2 columns, want 3"},
@@ -508,7 +508,7 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--out", "$D/adir", "$D/good.csv"), failure, "verify calibrate: write $D/adir: is a directory"},
 		{c("--out", "$D/no/such/o.npy", "$D/good.npy"), failure, "verify calibrate: write $D/no/such/o.npy: no such file or directory"},
 		{c("--out", "$D/good.csv/o.csv", "$D/good.csv"), failure, "verify calibrate: write $D/good.csv/o.csv: not a directory"},
-		{c("--labels", "$D/y.csv", "--out", "$D/o.csv", "--plot", "$D/no/such/p.png", "$D/good.csv"), failure, "plot: write $D/no/such/p.png: no such file or directory"},
+		{c("--labels", "$D/y.csv", "--out", "$D/o.csv", "--plot", "$D/no/such/p.png", "$D/good.csv"), failure, "verify calibrate: write $D/no/such/p.png: no such file or directory"},
 	})
 }
 

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -51,36 +50,39 @@ func (c *CLI) boundary(args []string) (int, error) {
 	if (*kF == "") == (*gF == "") {
 		return 0, usagef("give exactly one of --K and --gamma")
 	}
+	var ks []int
+	var gs []float64
+	var err error
+	if *kF != "" {
+		ks, err = getKList(*kF, maxBoundaryK)
+	} else {
+		gs, err = getGammaList(*gF)
+	}
+	if err != nil {
+		return 0, err
+	}
+	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
+	if err != nil {
+		return 0, err
+	}
 	opt := verify.BoundaryOptions{Seed: *seed}
-	ctx := context.Background()
 	var results []any
 	var text strings.Builder
-	if *kF != "" {
-		ks, err := getKList(*kF, maxBoundaryK)
+	for _, k := range ks {
+		r, err := verify.BoundaryK(ctx, k, opt)
 		if err != nil {
 			return 0, err
 		}
-		for _, k := range ks {
-			r, err := verify.BoundaryK(ctx, k, opt)
-			if err != nil {
-				return 0, err
-			}
-			results = append(results, r)
-			writeBoundaryK(&text, r)
-		}
-	} else {
-		gs, err := getGammaList(*gF)
+		results = append(results, r)
+		writeBoundaryK(&text, r)
+	}
+	for _, g := range gs {
+		r, err := verify.BoundaryGamma(ctx, g, opt)
 		if err != nil {
 			return 0, err
 		}
-		for _, g := range gs {
-			r, err := verify.BoundaryGamma(ctx, g, opt)
-			if err != nil {
-				return 0, err
-			}
-			results = append(results, r)
-			writeBoundaryGamma(&text, r)
-		}
+		results = append(results, r)
+		writeBoundaryGamma(&text, r)
 	}
 	var v any = results
 	if len(results) == 1 {

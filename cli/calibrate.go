@@ -4,10 +4,7 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -96,8 +93,18 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers, Progress: c.showProgress(),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	j := job{
+		inputs:  []file{{flag: "FILE", path: o.Input}, {flag: "--labels", path: o.Labels}},
+		outputs: []file{{flag: "--out", path: o.Output}, {flag: "--plot", path: o.Plot}},
+	}
+	if _, err := strconv.ParseFloat(o.Val, 64); o.Val != "" && err != nil {
+		// Not a fraction: a file of row indices, read once.
+		j.inputs = append(j.inputs, file{flag: "--val", path: o.Val, once: true})
+	}
+	ctx, err := c.start(j)
+	if err != nil {
+		return 0, err
+	}
 	err = calibrate.Run(ctx, o, c.Stdout, c.Stderr)
 	var ue *calibrate.UsageError
 	var ie *calibrate.InputError

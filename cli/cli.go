@@ -13,6 +13,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,8 +49,21 @@ type CLI struct {
 	// Progress forces the progress bar on or off; nil means on exactly
 	// when Stderr is a terminal.
 	Progress *bool
+	// Exit, if set, is called to end the process when a run does not stop
+	// within interruptGrace of a signal, or on a second signal, after the
+	// temporary files are removed (cmd/verify sets os.Exit; tests that
+	// drive Main in-process leave it nil).
+	Exit func(code int)
 
 	usage func() // prints the current subcommand's usage
+	name  string // "verify" or "verify SUB", the prefix of messages
+	// checkOnly makes start return errCheckOnly: the run stops after its
+	// checks (tests of flag bounds that are valid but costly to run).
+	checkOnly bool
+	// The signal handling of the current run (start.go).
+	ctx         context.Context
+	stopSignals func()
+	caught      caughtSignal
 }
 
 // usageError is bad input: one line on stderr and ExitUsage.
@@ -77,21 +91,34 @@ func (c *CLI) Main(args []string) int {
 			io.WriteString(c.Stdout, rootUsage)
 			return ExitOK
 		}
-		if f, ok := subcommands[args[0]]; ok {
-			sub, rest, run = args[0], args[1:], f
+		if s, ok := lookup(args[0]); ok {
+			sub, rest, run = s.name, args[1:], s.run
 		}
 	}
+	c.name = "verify"
+	if sub != "" {
+		c.name += " " + sub
+	}
+	c.ctx, c.stopSignals = nil, nil
+	c.caught.Store(nil)
 	code, err := run(c, rest)
+	if c.stopSignals != nil {
+		c.stopSignals()
+	}
+	if s := c.interrupted(); s != nil {
+		fmt.Fprintf(c.Stderr, "%s: stopped by %s; temporary files removed\n", c.name, signalName(s))
+		return exitForSignal(s)
+	}
 	if err == nil {
 		return code
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	name := "verify"
-	if sub != "" {
-		name += " " + sub
+	if errors.Is(err, errCheckOnly) {
+		return ExitOK
 	}
+	name := c.name
 	msg := message(err)
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, verify.ErrOptions) || errors.Is(err, verify.ErrMerge) {
@@ -102,16 +129,33 @@ func (c *CLI) Main(args []string) int {
 	return ExitFailure
 }
 
-// subcommands maps the first argument to its subcommand; anything else
-// is the search's flags.
-var subcommands = map[string]func(*CLI, []string) (int, error){
-	"merge":     (*CLI).merge,
-	"tau":       (*CLI).tau,
-	"minimize":  (*CLI).minimize,
-	"psi":       (*CLI).psi,
-	"boundary":  (*CLI).boundary,
-	"calibrate": (*CLI).calibrate,
-	"report":    (*CLI).report,
+// A subcommand is a first argument of verify and the function that runs
+// it; the search is the one without a name. Tests iterate over
+// subcommands, so that a new one is covered by the bad-input, bound and
+// signal tests as soon as it is listed here.
+type subcommand struct {
+	name string
+	run  func(*CLI, []string) (int, error)
+}
+
+var subcommands = []subcommand{
+	{"", (*CLI).search},
+	{"merge", (*CLI).merge},
+	{"tau", (*CLI).tau},
+	{"minimize", (*CLI).minimize},
+	{"psi", (*CLI).psi},
+	{"boundary", (*CLI).boundary},
+	{"calibrate", (*CLI).calibrate},
+	{"report", (*CLI).report},
+}
+
+func lookup(name string) (subcommand, bool) {
+	for _, s := range subcommands {
+		if s.name == name && name != "" {
+			return s, true
+		}
+	}
+	return subcommand{}, false
 }
 
 // packagePrefixes are the prefixes the packages below give their errors

@@ -58,6 +58,13 @@ func (c *CLI) merge(args []string) (int, error) {
 	if err != nil {
 		return 0, mergeError(err, fs.Args(), reps)
 	}
+	j := job{outputs: []file{{flag: "--out", path: *out}}}
+	for _, name := range fs.Args() {
+		j.inputs = append(j.inputs, file{flag: "FILE", path: name, once: true})
+	}
+	if _, err := c.start(j); err != nil {
+		return 0, err
+	}
 	if err := c.emit(*out, *format, rep, func(w io.Writer) error { return verify.WriteText(w, rep) }); err != nil {
 		return 0, err
 	}

@@ -54,6 +54,9 @@ func (c *CLI) minimize(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if _, err := c.start(job{}); err != nil {
+		return 0, err
+	}
 	var res numeric.Result
 	if *solver == "exact" {
 		res, err = numeric.Exact(eta, g)

@@ -25,20 +25,25 @@ func (c *CLI) emit(out, format string, v any, text func(io.Writer) error) error 
 	if out == "" {
 		return write(c.Stdout)
 	}
-	return writeAtomic(out, write)
+	return c.writeAtomic(out, write)
 }
 
 // writeAtomic writes a file through outfile.File (a temporary file
 // in the same directory and a rename), so that path is either untouched
 // or complete; its errors name path ("write out.json: is a directory").
-func writeAtomic(path string, write func(io.Writer) error) error {
+// A run stopped by a signal before the commit leaves path untouched.
+func (c *CLI) writeAtomic(path string, write func(io.Writer) error) error {
 	f, err := outfile.Create(path)
 	if err != nil {
 		return err
 	}
 	if err := write(f); err != nil {
 		f.Abort()
-		return fmt.Errorf("write %s: %v", path, pathReason(f.Name(), err))
+		return fmt.Errorf("write %s: %v", path, pathReason(path, err))
+	}
+	if c.ctx != nil && c.ctx.Err() != nil {
+		f.Abort()
+		return c.ctx.Err()
 	}
 	return f.Commit()
 }

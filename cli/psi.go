@@ -41,6 +41,9 @@ func (c *CLI) psi(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if _, err := c.start(job{}); err != nil {
+		return 0, err
+	}
 	eta := theory.Psi(make([]float64, len(q)), q, g)
 	v := psiJSON{Version: verify.ReportVersion, Gamma: verify.Float(g), Q: verify.Floats(q), Eta: verify.Floats(eta)}
 	return ExitOK, c.emit("", *format, v, func(w io.Writer) error {

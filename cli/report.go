@@ -4,10 +4,8 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -82,8 +80,10 @@ func (c *CLI) report(args []string) (int, error) {
 	if readsData && !isDir(*dataDir) {
 		return 0, usagef("bad --data-dir %q: not a directory", *dataDir)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, err := c.start(job{})
+	if err != nil {
+		return 0, err
+	}
 	t0 := time.Now()
 	res, err := report.Run(ctx, opt)
 	if err != nil {

@@ -95,7 +95,10 @@ func (c *CLI) search(args []string) (int, error) {
 		}
 		opt.ShardIndex, opt.ShardCount = i, n
 	}
-	ctx := context.Background()
+	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
+	if err != nil {
+		return 0, err
+	}
 	if *timeCap > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *timeCap)
@@ -118,6 +121,9 @@ func (c *CLI) search(args []string) (int, error) {
 	if bar != nil {
 		bar.Finish()
 		bar.Clear()
+	}
+	if c.interrupted() != nil {
+		return 0, ctx.Err()
 	}
 	if err != nil {
 		return 0, err

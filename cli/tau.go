@@ -36,6 +36,9 @@ func (c *CLI) tau(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if _, err := c.start(job{}); err != nil {
+		return 0, err
+	}
 	v := tauJSON{Version: verify.ReportVersion, Gamma: verify.Float(g),
 		TauOC: verify.Float(theory.TauOC(g)), TauUC: verify.Float(theory.TauUC(g))}
 	return ExitOK, c.emit("", *format, v, func(w io.Writer) error {
