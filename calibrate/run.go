@@ -97,14 +97,18 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		ts, fts = &a, &b
 	}
-	// The plot file is created before any output is written, so that an
+	// The output files are one outfile.Set: each is written in full
+	// before any is renamed into place, so a failure (or a signal) while
+	// measuring or plotting leaves every existing output as it was. The
+	// plot file is created before any output is written, so that an
 	// unwritable --plot fails the run before it has written anything.
+	var files outfile.Set
+	defer files.Abort() // does nothing after Commit
 	var plot *outfile.File
 	if o.Plot != "" && o.Labels != "" {
-		if plot, err = outfile.Create(o.Plot); err != nil {
+		if plot, err = files.Create(o.Plot); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
-		defer plot.Abort() // does nothing after Commit
 	}
 	// Pass 2: transform, write, measure.
 	src, err = openFloats(o.Input)
@@ -112,25 +116,29 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
-	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts)
+	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts, &files)
 	if err != nil {
 		return err
 	}
 	rep.ValRows = len(vs.labels)
-	if o.Labels == "" {
-		return nil
-	}
 	if plot != nil {
 		panels := []Panel{
 			{Title: fmt.Sprintf("raw: ECE = %.2f%%", 100*rep.Variants[0].Metrics.ECE), Rel: rels[0]},
 			{Title: fmt.Sprintf("%s (γ = %g): ECE = %.2f%%", p.transformTitle(), o.Gamma, 100*rep.Variants[1].Metrics.ECE), Rel: rels[1]},
 		}
-		if err := WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels); err != nil {
+		err := interruptible(ctx, func() error { return WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels) })
+		if err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
-		if err := plot.Commit(); err != nil {
-			return fmt.Errorf("plot: %w", err)
-		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := files.Commit(); err != nil {
+		return err
+	}
+	if o.Labels == "" {
+		return nil
 	}
 	out := stdout
 	if o.Output == "" || o.Output == "-" {
@@ -208,11 +216,11 @@ func (p *pipeline) setup(src *floatSource) error {
 }
 
 // pass2 transforms and writes the input and accumulates the metrics.
-func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit) (Report, []Reliability, error) {
+func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit, files *outfile.Set) (Report, []Reliability, error) {
 	o := &p.o
 	rep := Report{Version: reportVersion, Input: o.Input, Output: o.Output, Rows: n, Classes: p.k, Loss: o.Loss,
 		InputKind: o.InputKind, Gamma: o.Gamma, Alpha: o.Alpha, Transform: p.transformName, Bins: o.Bins, Edges: o.Edges.String()}
-	out, err := createOutput(o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
+	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -275,19 +283,50 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if row != n {
 		return fail(&InputError{File: o.Input, Err: fmt.Errorf("changed while reading: %d rows, then %d", n, row)})
 	}
-	if err := out.commit(); err != nil {
+	if err := out.finish(); err != nil {
+		return rep, nil, err
+	}
+	// The metrics (the equal-mass sort, the bootstrap) can take minutes:
+	// a signal stops the wait for them.
+	ms := make([]Metrics, len(accs))
+	err = interruptible(ctx, func() error {
+		for i, a := range accs {
+			ms[i] = a.Metrics()
+		}
+		return nil
+	})
+	if err != nil {
 		return rep, nil, err
 	}
 	var rels []Reliability
 	names := []string{"raw", p.transformName, "ts", "focal_ts"}
 	temps := []*TemperatureFit{nil, nil, ts, fts}
-	for i, a := range accs {
-		m := a.Metrics()
+	for i, m := range ms {
 		rep.Variants = append(rep.Variants, Variant{Name: names[i], Temperature: temps[i], Metrics: m})
 		rels = append(rels, m.Reliability)
 		rep.TestRows = m.N
 	}
 	return rep, rels, nil
+}
+
+// interruptible runs f and returns its error, or ctx's error as soon as ctx
+// is done. f then runs on in its goroutine until it returns, but its result
+// is dropped and the caller writes nothing: this bounds the time to stop
+// on a signal for computations that do not take a context (the bootstrap,
+// the plot). (A context passed into BootstrapECE's loop would also stop the
+// work itself; that function belongs to the metrics.)
+func interruptible(ctx context.Context, f func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // progress returns a function that reports rows done (−1: finished) on

@@ -76,3 +76,49 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPlotFailureKeepsOutput: when --plot fails after the matrix was
+// written (its file system is full), the old --out file is still there,
+// unchanged (issue 14.6: the output used to be renamed into place first).
+// Needs a small tmpfs (root); skipped where it cannot be mounted.
+func TestPlotFailureKeepsOutput(t *testing.T) {
+	dir := t.TempDir()
+	writeFixtures(t, dir)
+	full := mountTiny(t)
+	// Leave a few hundred bytes: the plot's temporary file is created,
+	// writing the PNG fails.
+	filler := make([]byte, 64<<10-512)
+	os.WriteFile(filepath.Join(full, "filler"), filler, 0o644)
+	out := filepath.Join(dir, "out.csv")
+	must(t, os.WriteFile(out, []byte("old output\n"), 0o644))
+	plot := filepath.Join(full, "p.png")
+	code, _, errs := run(t, nil, "calibrate", "--gamma", "2", "--labels", filepath.Join(dir, "y.csv"), "--out", out, "--plot", plot, filepath.Join(dir, "good.csv"))
+	if code != ExitFailure || !strings.Contains(errs, plot) || strings.Count(errs, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want exit 1 and one line naming %s", code, errs, plot)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old output\n" {
+		t.Errorf("--out holds %q after the plot failed, want the old output", b)
+	}
+	if es, _ := os.ReadDir(full); len(es) != 1 {
+		t.Errorf("left in the full file system: %v", es)
+	}
+	if n := len(listDir(t, dir)); n == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, n := range listDir(t, dir) {
+		if strings.Contains(n, ".tmp-") {
+			t.Errorf("temporary file left: %s", n)
+		}
+	}
+}
+
+// mountTiny mounts a 64 KiB tmpfs on a temporary directory, or skips.
+func mountTiny(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("cannot mount a tmpfs (%v): the full-disk case needs root", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, 0) })
+	return dir
+}
