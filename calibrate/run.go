@@ -17,6 +17,10 @@ import (
 	"github.com/focaltk/focal/outfile"
 )
 
+// maxBinValues bounds Bins × classes (24 bytes per bin and variant: 360 MB
+// per variant), the DefaultBins of MaxClasses.
+const maxBinValues = DefaultBins * MaxClasses
+
 // pipeline is the state of one Run.
 type pipeline struct {
 	o       Options
@@ -167,6 +171,11 @@ func (p *pipeline) setup(src *floatSource) error {
 	p.kc = p.k
 	if p.k > MaxClasses {
 		return usagef("%s has %d columns: at most %d classes are supported", o.Input, p.k, MaxClasses)
+	}
+	// The classwise metrics keep Bins bins per class and variant: bound
+	// their product as MaxClasses bounds K at the default bins.
+	if o.Labels != "" && o.Bins*p.k > maxBinValues {
+		return usagef("--bins %d with %d classes keeps %d bins per variant: at most %d (lower --bins)", o.Bins, p.k, o.Bins*p.k, maxBinValues)
 	}
 	// Keep a block's buffers within maxBlockValues values per worker, so
 	// that a wide matrix does not multiply them by BlockRows.

@@ -76,9 +76,6 @@ func (c *CLI) calibrate(args []string) (int, error) {
 			return 0, usagef("bad --alpha %q: %v", *alpha, err)
 		}
 	}
-	if *workers < 0 {
-		return 0, usagef("bad --workers %d: want >= 0 (0: all CPUs)", *workers)
-	}
 	var e calibrate.Edges
 	switch *edges {
 	case "right":

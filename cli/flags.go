@@ -36,7 +36,17 @@ func (c *CLI) flagSet(name, usage string) *flag.FlagSet {
 // positional arguments unless allowArgs; for -h it prints the usage.
 // With allowArgs, flags may also follow the arguments (verify calibrate
 // FILE --out OUT), up to a "--", after which everything is an argument.
+//
+// Every numeric flag is then checked against its bound (bounds.go).
 func (c *CLI) parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
+	c.annotateBounds(fs)
+	if err := c.parseArgs(fs, args, allowArgs); err != nil {
+		return err
+	}
+	return c.checkBounds(fs)
+}
+
+func (c *CLI) parseArgs(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

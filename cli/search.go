@@ -78,14 +78,19 @@ func (c *CLI) search(args []string) (int, error) {
 				slices.IndexFunc(all, func(cl verify.Claim) bool { return cl.ID == b.ID })
 		})
 	}
-	if *budget < 1 {
-		return 0, usagef("bad --budget %d: want >= 1", *budget)
+	// --budget, --workers and --time are bounded alone (bounds.go); the
+	// plan multiplies the budget by the (γ, K) pairs.
+	pairs := len(gammas) * len(ks)
+	classes := 0
+	for _, k := range ks {
+		classes += k + familyBase
 	}
-	if *workers < 1 {
-		return 0, usagef("bad --workers %d: want >= 1", *workers)
+	if uint64(len(gammas))*uint64(classes) > maxFamilyClasses {
+		return 0, usagef("bad --gamma and --K: %d values of γ times %d of K (up to K = %d) need the structured cases of %d classes: at most %d (give fewer or smaller values)",
+			len(gammas), len(ks), slices.Max(ks), uint64(len(gammas))*uint64(classes), maxFamilyClasses)
 	}
-	if *timeCap < 0 {
-		return 0, usagef("bad --time %v: want >= 0", *timeCap)
+	if cases := uint64(*budget) * uint64(pairs); cases > maxPlannedCases {
+		return 0, usagef("bad --budget %d: times %d (γ, K) pairs it plans %d cases: at most %d (lower --budget or give fewer values)", *budget, pairs, cases, maxPlannedCases)
 	}
 	opt := verify.Options{Gammas: gammas, Ks: ks, Claims: claims, Budget: *budget, Seed: *seed, Workers: *workers}
 	if *shard != "" {
