@@ -101,10 +101,11 @@ func (c *CLI) Main(args []string) int {
 	}
 	c.ctx, c.stopSignals = nil, nil
 	c.caught.Store(nil)
+	// Handlers first, so that a subcommand blocked before its work (a
+	// FIFO that nobody writes) still stops on a signal.
+	c.signalContext()
 	code, err := run(c, rest)
-	if c.stopSignals != nil {
-		c.stopSignals()
-	}
+	c.stopSignals()
 	if s := c.interrupted(); s != nil {
 		fmt.Fprintf(c.Stderr, "%s: stopped by %s; temporary files removed\n", c.name, signalName(s))
 		return exitForSignal(s)

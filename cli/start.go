@@ -69,7 +69,7 @@ func (c *CLI) start(j job) (context.Context, error) {
 	if c.checkOnly {
 		return nil, errCheckOnly
 	}
-	return c.signalContext(), nil
+	return c.signalContext(), nil // installed by Main
 }
 
 // checkFiles refuses a job whose files cannot work: an input that is
