@@ -218,6 +218,20 @@ func (s *intSource) readFull(dst []int64, first int) error {
 	return nil
 }
 
+// maxIndexLine bounds a line of a --val index file: a row index has at most
+// 20 digits, so a longer line is not one (and a file without newlines does
+// not grow memory).
+const maxIndexLine = 4096
+
+// pathReason returns the reason of an error about path, without the path.
+func pathReason(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return pe.Err
+	}
+	return err
+}
+
 // readIndexFile reads a file of row indices (.npy integers, or text with
 // one integer per line).
 func readIndexFile(path string) (map[int64]bool, error) {
@@ -229,6 +243,7 @@ func readIndexFile(path string) (map[int64]bool, error) {
 		defer f.Close()
 		set := map[int64]bool{}
 		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
 		line := 0
 		for sc.Scan() {
 			line++
@@ -245,7 +260,13 @@ func readIndexFile(path string) (map[int64]bool, error) {
 			}
 			set[v] = true
 		}
-		return set, sc.Err()
+		if errors.Is(sc.Err(), bufio.ErrTooLong) {
+			return nil, &InputError{File: path, Err: fmt.Errorf("line %d is longer than %d bytes: not a row index", line+1, maxIndexLine)}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, &InputError{File: path, Err: pathReason(path, err)}
+		}
+		return set, nil
 	}
 	s, err := openInts(path, "")
 	if err != nil {

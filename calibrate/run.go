@@ -80,10 +80,23 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if p.val != nil && p.val.set != nil {
+		// Name the smallest index out of range, whatever the map's order,
+		// so that the message is the same on every run.
+		bad, nbad := int64(0), 0
 		for idx := range p.val.set {
 			if idx < 0 || idx >= int64(n) {
-				return &InputError{File: o.Val, Err: fmt.Errorf("row index %d out of range [0, %d)", idx, n)}
+				if nbad == 0 || idx < bad {
+					bad = idx
+				}
+				nbad++
 			}
+		}
+		if nbad > 0 {
+			more := ""
+			if nbad > 1 {
+				more = fmt.Sprintf(" (and %d more)", nbad-1)
+			}
+			return &InputError{File: o.Val, Err: fmt.Errorf("row index %d out of range [0, %d)%s", bad, n, more)}
 		}
 	}
 	var ts, fts *TemperatureFit
