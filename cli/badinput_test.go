@@ -90,6 +90,7 @@ func writeFixtures(t *testing.T, dir string) {
 		"hollow.json":   []byte(`{"version": 1, "shard": {"index": 1, "count": 1}}`),
 		"extra.json":    []byte(`{"version": 1, "shard": {"index": 1, "count": 1}, "sede": 3}`),
 		"empty.json":    nil,
+		"typed.json":    []byte(`{"version": 1, "budget": 1e400}`),
 		"idx.txt":       []byte("0\n5\n"),
 		"idxbad.txt":    []byte("7\n5\n-1\n0\n-3\n9\n"),
 		"idxlong.txt":   []byte(strings.Repeat("1", 100<<10) + "\n"),
@@ -429,6 +430,9 @@ func TestBadInputMerge(t *testing.T) {
 		// Well-formed JSON that no search writes: fields missing (once
 		// merged into an empty report), or a field misspelt.
 		{[]string{"merge", "$D/hollow.json"}, usage, "verify merge: $D/hollow.json is malformed: budget 0 (want >= 1)"},
+		// encoding/json's type errors in the report's terms, not Go's
+		// ("Go struct field Report.budget of type int"; issue 14.12).
+		{[]string{"merge", "$D/typed.json"}, usage, `verify merge: $D/typed.json is not a verify JSON report: field "budget": number 1e400 where an integer is wanted`},
 		{[]string{"merge", "$D/extra.json"}, usage, `verify merge: $D/extra.json is not a verify JSON report: unknown field "sede"`},
 		{[]string{"merge", "$D/report.json"}, usage, "verify merge: shard 2/2 is missing"},
 		{[]string{"merge", "$D/report.json", "$D/report.json"}, usage, "verify merge: shard 1/2 given twice: $D/report.json, $D/report.json"},

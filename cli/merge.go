@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,7 +49,7 @@ func (c *CLI) merge(args []string) (int, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields() // a misspelt field is not silently zero
 		if err := dec.Decode(&r); err != nil {
-			return 0, usagef("%s is not a verify JSON report: %s", name, trimPackage(err))
+			return 0, usagef("%s is not a verify JSON report: %s", name, jsonReason(err))
 		}
 		if dec.More() {
 			return 0, usagef("%s is not a verify JSON report: data after the report", name)
@@ -103,4 +105,34 @@ func mergeError(err error, files []string, reps []*verify.Report) error {
 		msg += ": " + strings.Join(in, ", ")
 	}
 	return usagef("%s", msg)
+}
+
+// jsonReason says what is wrong with a JSON report in the report's terms:
+// encoding/json's type errors name Go's struct and types ("Go struct
+// field Report.version of type int"), which the user never wrote.
+func jsonReason(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		want := "a " + te.Type.Kind().String()
+		switch te.Type.Kind() {
+		case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Uint, reflect.Int32:
+			want = "an integer"
+		case reflect.Float64, reflect.Float32:
+			want = "a number"
+		case reflect.String:
+			want = "a string"
+		case reflect.Slice:
+			want = "an array"
+		case reflect.Struct, reflect.Map:
+			want = "an object"
+		}
+		field := te.Field
+		if field == "" {
+			field = "the report"
+		} else {
+			field = "field " + strconv.Quote(field)
+		}
+		return fmt.Sprintf("%s: %s where %s is wanted", field, te.Value, want)
+	}
+	return trimPackage(err)
 }
