@@ -6,8 +6,11 @@
 // Layout: this file holds what every subcommand shares at the top (the
 // CLI type, Main and its exit codes, the subcommand table, the root usage
 // text and the error-to-message mapping); flags.go the shared flag
-// parsing; parse.go the syntax of list, range and vector values;
-// output.go how results reach stdout or an --out file; then one file per
+// parsing; bounds.go the bound of every numeric flag; parse.go the syntax
+// of list, range and vector values; start.go the step between checking
+// flags and starting work (the files a subcommand reads and writes, the
+// signal handlers); output.go how results reach stdout or an --out file;
+// then one file per
 // subcommand (search.go, merge.go, boundary.go, tau.go, minimize.go,
 // psi.go, calibrate.go, report.go), each with its usage text.
 package cli
