@@ -338,17 +338,19 @@ type matrixSink interface {
 	Close() error
 }
 
-// output is where the transformed matrix goes: an atomic file, or stdout.
+// output is where the transformed matrix goes: an atomic file, a member
+// of the run's outfile.Set (committed with the plot, once both are
+// written), or stdout.
 type output struct {
 	file *outfile.File
 	sink matrixSink
 }
 
-func createOutput(path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string) (*output, error) {
+func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string) (*output, error) {
 	o := &output{}
 	var w io.Writer = stdout
 	if path != "" && path != "-" {
-		f, err := outfile.Create(path)
+		f, err := files.Create(path)
 		if err != nil {
 			return nil, err
 		}
@@ -367,13 +369,11 @@ func createOutput(path string, stdout io.Writer, rows, cols int, f32, oneD bool,
 	return o, nil
 }
 
-func (o *output) commit() error {
+// finish flushes the matrix; the Set commits the file.
+func (o *output) finish() error {
 	if err := o.sink.Close(); err != nil {
 		o.abort()
 		return err
-	}
-	if o.file != nil {
-		return o.file.Commit()
 	}
 	return nil
 }

@@ -135,10 +135,13 @@ func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
 // (sigmoid outputs that are all 0).
 func (p *pipeline) checkClasses(b *block, i, first int) error {
 	kc := p.kc
+	reason := "every sigmoid output (or its recovery) is 0: no class probabilities for the metrics"
+	if p.o.Loss != LossSigmoid {
+		reason = "its probabilities (or their recovery) are not finite: no class probabilities for the metrics"
+	}
 	for _, x := range [][]float64{b.raw[i*kc : (i+1)*kc], b.rec[i*kc : (i+1)*kc]} {
 		if math.IsNaN(x[0]) {
-			return &InputError{File: p.o.Input, Err: &numeric.RowError{Row: first + i, Col: -1, Value: math.NaN(),
-				Reason: "every sigmoid output (or its recovery) is 0: no class probabilities for the metrics"}}
+			return &InputError{File: p.o.Input, Err: &numeric.RowError{Row: first + i, Col: -1, Value: math.NaN(), Reason: reason}}
 		}
 	}
 	return nil

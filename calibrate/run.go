@@ -19,6 +19,10 @@ import (
 	"github.com/focaltk/focal/outfile"
 )
 
+// maxBinValues bounds Bins × classes (24 bytes per bin and variant: 360 MB
+// per variant), the DefaultBins of MaxClasses.
+const maxBinValues = DefaultBins * MaxClasses
+
 // pipeline is the state of one Run.
 type pipeline struct {
 	o       Options
@@ -113,14 +117,18 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		ts, fts = &a, &b
 	}
-	// The plot file is created before any output is written, so that an
+	// The output files are one outfile.Set: each is written in full
+	// before any is renamed into place, so a failure (or a signal) while
+	// measuring or plotting leaves every existing output as it was. The
+	// plot file is created before any output is written, so that an
 	// unwritable --plot fails the run before it has written anything.
+	var files outfile.Set
+	defer files.Abort() // does nothing after Commit
 	var plot *outfile.File
 	if o.Plot != "" && o.Labels != "" {
-		if plot, err = outfile.Create(o.Plot); err != nil {
+		if plot, err = files.Create(o.Plot); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
-		defer plot.Abort() // does nothing after Commit
 	}
 	// Pass 2: transform, write, measure.
 	src, err = openFloats(o.Input)
@@ -131,7 +139,7 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if err := checkStamp(o.Input, src.f, p.inStamp); err != nil {
 		return err
 	}
-	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts)
+	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts, &files)
 	if err != nil {
 		return err
 	}
@@ -139,9 +147,6 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	if p.val != nil {
 		raw, rec := meanNLL(vs.logq, p.kc, vs.labels), meanNLL(vs.loge, p.kc, vs.labels)
 		rep.ValNLL = &ValNLL{Raw: raw, Recovered: rec, Lowers: rec < raw}
-	}
-	if o.Labels == "" {
-		return nil
 	}
 	if plot != nil {
 		var panels []Panel
@@ -152,12 +157,19 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 			}
 			panels = append(panels, Panel{Title: title, Rel: rels[i], Low: v.Metrics.ECELow, High: v.Metrics.ECEHigh})
 		}
-		if err := WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels); err != nil {
+		err := interruptible(ctx, func() error { return WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels) })
+		if err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
-		if err := plot.Commit(); err != nil {
-			return fmt.Errorf("plot: %w", err)
-		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := files.Commit(); err != nil {
+		return err
+	}
+	if o.Labels == "" {
+		return nil
 	}
 	out := stdout
 	if o.Output == "" || o.Output == "-" {
@@ -236,6 +248,11 @@ func (p *pipeline) setup(src *floatSource) error {
 	if p.k > MaxClasses {
 		return usagef("%s has %d columns: at most %d classes are supported", o.Input, p.k, MaxClasses)
 	}
+	// The classwise metrics keep Bins bins per class and variant: bound
+	// their product as MaxClasses bounds K at the default bins.
+	if o.Labels != "" && o.Bins*p.k > maxBinValues {
+		return usagef("--bins %d with %d classes keeps %d bins per variant: at most %d (lower --bins)", o.Bins, p.k, o.Bins*p.k, maxBinValues)
+	}
 	// Keep a block's buffers within maxBlockValues values per worker, so
 	// that a wide matrix does not multiply them by BlockRows.
 	if p.k > maxBlockValues/o.BlockRows {
@@ -287,14 +304,14 @@ func (p *pipeline) setup(src *floatSource) error {
 }
 
 // pass2 transforms and writes the input and accumulates the metrics.
-func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit) (Report, []Reliability, error) {
+func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit, files *outfile.Set) (Report, []Reliability, error) {
 	o := &p.o
 	rep := Report{Version: reportVersion, Input: o.Input, Output: o.Output, Rows: n, Classes: p.k, Loss: o.Loss,
 		InputKind: o.InputKind, Gamma: o.Gamma, Alpha: o.Alpha, Transform: p.transformName, Bins: o.Bins, Edges: o.Edges.String()}
 	if o.Labels != "" && o.Bootstrap > 0 {
 		rep.ECEInterval = &IntervalInfo{Level: DefaultLevel, Method: IntervalMethod, Resamples: o.Bootstrap}
 	}
-	out, err := createOutput(o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
+	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -365,19 +382,50 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if err := p.checkUnchanged(src, lab); err != nil {
 		return fail(err)
 	}
-	if err := out.commit(); err != nil {
+	if err := out.finish(); err != nil {
+		return rep, nil, err
+	}
+	// The metrics (the equal-mass sort, the bootstrap) can take minutes:
+	// a signal stops the wait for them.
+	ms := make([]Metrics, len(accs))
+	err = interruptible(ctx, func() error {
+		for i, a := range accs {
+			ms[i] = a.Metrics()
+		}
+		return nil
+	})
+	if err != nil {
 		return rep, nil, err
 	}
 	var rels []Reliability
 	names := []string{"raw", p.transformName, "ts", "focal_ts"}
 	temps := []*TemperatureFit{nil, nil, ts, fts}
-	for i, a := range accs {
-		m := a.Metrics()
+	for i, m := range ms {
 		rep.Variants = append(rep.Variants, Variant{Name: names[i], Temperature: temps[i], Metrics: m})
 		rels = append(rels, m.Reliability)
 		rep.TestRows = m.N
 	}
 	return rep, rels, nil
+}
+
+// interruptible runs f and returns its error, or ctx's error as soon as ctx
+// is done. f then runs on in its goroutine until it returns, but its result
+// is dropped and the caller writes nothing: this bounds the time to stop
+// on a signal for computations that do not take a context (the bootstrap,
+// the plot). (A context passed into BootstrapECE's loop would also stop the
+// work itself; that function belongs to the metrics.)
+func interruptible(ctx context.Context, f func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // progress returns a function that reports rows done (−1: finished) to

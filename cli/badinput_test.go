@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -89,7 +90,10 @@ func writeFixtures(t *testing.T, dir string) {
 		"hollow.json":   []byte(`{"version": 1, "shard": {"index": 1, "count": 1}}`),
 		"extra.json":    []byte(`{"version": 1, "shard": {"index": 1, "count": 1}, "sede": 3}`),
 		"empty.json":    nil,
+		"typed.json":    []byte(`{"version": 1, "budget": 1e400}`),
 		"idx.txt":       []byte("0\n5\n"),
+		"idxbad.txt":    []byte("7\n5\n-1\n0\n-3\n9\n"),
+		"idxlong.txt":   []byte(strings.Repeat("1", 100<<10) + "\n"),
 		"report2.json":  nil, // filled below: its shard 2/2
 		"other.json":    nil, // filled below: shard 2/2 of another search
 		// Output directories of verify report: findings.md without the
@@ -108,6 +112,11 @@ func writeFixtures(t *testing.T, dir string) {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A FIFO, as process substitution gives (the old code opened it twice
+	// and hung).
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.csv"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
 		t.Fatal(err)
@@ -421,6 +430,9 @@ func TestBadInputMerge(t *testing.T) {
 		// Well-formed JSON that no search writes: fields missing (once
 		// merged into an empty report), or a field misspelt.
 		{[]string{"merge", "$D/hollow.json"}, usage, "verify merge: $D/hollow.json is malformed: budget 0 (want >= 1)"},
+		// encoding/json's type errors in the report's terms, not Go's
+		// ("Go struct field Report.budget of type int"; issue 14.12).
+		{[]string{"merge", "$D/typed.json"}, usage, `verify merge: $D/typed.json is not a verify JSON report: field "budget": number 1e400 where an integer is wanted`},
 		{[]string{"merge", "$D/extra.json"}, usage, `verify merge: $D/extra.json is not a verify JSON report: unknown field "sede"`},
 		{[]string{"merge", "$D/report.json"}, usage, "verify merge: shard 2/2 is missing"},
 		{[]string{"merge", "$D/report.json", "$D/report.json"}, usage, "verify merge: shard 1/2 given twice: $D/report.json, $D/report.json"},
@@ -458,8 +470,8 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--loss", "hinge", "$D/good.csv"), usage, "--loss must be softmax or sigmoid"},
 		{c("--input", "scores", "$D/good.csv"), usage, "--input must be probs or logits"},
 		{c("--format", "xml", "$D/good.csv"), usage, `bad --format "xml"`},
-		{c("--bins", "-1", "$D/good.csv"), usage, "--bins must be positive"},
-		{c("--bootstrap", "-1", "$D/good.csv"), usage, "--bootstrap must be >= 0"},
+		{c("--bins", "-1", "$D/good.csv"), usage, "bad --bins -1: want a value in [0, 10000]"},
+		{c("--bootstrap", "-1", "$D/good.csv"), usage, "bad --bootstrap -1: want a value in [0, 100000]"},
 		{c("--bin-edges", "middle", "$D/good.csv"), usage, `bad --bin-edges "middle"`},
 		{c("--val", "0.2", "$D/good.csv"), usage, "need --labels"},
 		{c("--labels", "$D/y.csv", "--val", "1.5", "$D/good.csv"), usage, "--val fraction must be in (0, 1)"},
@@ -467,10 +479,10 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--labels", "$D/y.csv", "--plot", "$D/p.jpg", "$D/good.csv"), usage, "--plot must name a .png or .svg file"},
 		{c("--renormalize", "--loss", "sigmoid", "$D/good.csv"), usage, "--renormalize applies to softmax probabilities only"},
 		{c("--workers", "x", "$D/good.csv"), usage, `invalid value "x" for flag -workers`},
-		{c("--workers", "-1", "$D/good.csv"), usage, "bad --workers -1: want >= 0"},
+		{c("--workers", "-1", "$D/good.csv"), usage, "bad --workers -1: want a value in [0, 64]"},
 		// Input files.
 		{c("$D/missing.csv"), usage, "missing.csv: no such file or directory"},
-		{c("$D/adir"), usage, "bad input: $D/adir: is a directory"},
+		{c("$D/adir"), usage, "cannot read $D/adir: is a directory"},
 		{c("$D/empty.csv"), usage, "empty.csv: csv: empty input"},
 		{c("$D/header.csv"), usage, "header.csv: no rows"},
 		{c("$D/ragged.csv"), usage, "ragged.csv: row 1: has 2 columns, want 3"},
@@ -504,11 +516,23 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--labels", "$D/good.npy", "$D/good.csv"), usage, "need a 1-D array of integer labels, got 3 columns"},
 		{c("--labels", "$D/empty.csv", "$D/good.csv"), usage, "empty.csv: csv: empty input"},
 		{c("--labels", "$D/y.csv", "--val", "$D/missing.txt", "$D/good.csv"), usage, "missing.txt: no such file or directory"},
+		// Every input path gets the same checks (issue 14.11): a
+		// directory as --val like a directory as FILE; a FIFO read twice
+		// is refused instead of hanging.
+		{c("--labels", "$D/y.csv", "--val", "$D/adir", "$D/good.csv"), usage, "cannot read --val $D/adir: is a directory"},
+		{c("--labels", "$D/adir", "$D/good.csv"), usage, "cannot read --labels $D/adir: is a directory"},
+		{c("$D/fifo.csv"), usage, "cannot read $D/fifo.csv: not a regular file"},
+		{c("--labels", "$D/fifo.csv", "$D/good.csv"), usage, "cannot read --labels $D/fifo.csv: not a regular file"},
+		// Messages (issue 14.12): a long line names the file and the line
+		// (not "bufio.Scanner: token too long"); indices out of range name
+		// the smallest, the same on every run (not the map's order).
+		{c("--labels", "$D/y.csv", "--val", "$D/idxlong.txt", "$D/good.csv"), usage, "idxlong.txt: line 1 is longer than 4096 bytes: not a file of row indices"},
+		{c("--labels", "$D/y.csv", "--val", "$D/idxbad.txt", "$D/good.csv"), usage, "idxbad.txt: row index -3 out of range [0, 2) (and 4 more)"},
 		// Unwritable outputs: nothing is left, not even a temporary.
 		{c("--out", "$D/adir", "$D/good.csv"), failure, "verify calibrate: write $D/adir: is a directory"},
 		{c("--out", "$D/no/such/o.npy", "$D/good.npy"), failure, "verify calibrate: write $D/no/such/o.npy: no such file or directory"},
 		{c("--out", "$D/good.csv/o.csv", "$D/good.csv"), failure, "verify calibrate: write $D/good.csv/o.csv: not a directory"},
-		{c("--labels", "$D/y.csv", "--out", "$D/o.csv", "--plot", "$D/no/such/p.png", "$D/good.csv"), failure, "plot: write $D/no/such/p.png: no such file or directory"},
+		{c("--labels", "$D/y.csv", "--out", "$D/o.csv", "--plot", "$D/no/such/p.png", "$D/good.csv"), failure, "verify calibrate: write $D/no/such/p.png: no such file or directory"},
 	})
 }
 
@@ -556,4 +580,21 @@ func TestBadInputReportFigureTarget(t *testing.T) {
 	runMatrix(t, []badCase{
 		{[]string{"report", "--out-dir", "$D/rep-figdir", "--only", "phi.png"}, failure, "$D/rep-figdir/figures/phi.png"},
 	})
+}
+
+// TestSoftmaxRowMessage: a softmax row whose probabilities are not finite
+// once renormalized (1e308 entries overflow their sum) gave a message
+// about sigmoid outputs (issue 14.12). The run may succeed (the right
+// answer is (1/2, 1/2)); if it fails, its message must not speak of
+// sigmoid outputs.
+func TestSoftmaxRowMessage(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "big.csv")
+	y := filepath.Join(dir, "y.csv")
+	must(t, os.WriteFile(in, []byte("0.5,0.5\n1e308,1e308\n"), 0o644))
+	must(t, os.WriteFile(y, []byte("0\n1\n"), 0o644))
+	code, _, errs := run(t, nil, "calibrate", "--gamma", "2", "--renormalize", "--labels", y, "--out", filepath.Join(dir, "o.csv"), in)
+	if code != ExitOK && strings.Contains(errs, "sigmoid") {
+		t.Errorf("softmax run: exit %d, stderr %q speaks of sigmoid outputs", code, errs)
+	}
 }

@@ -1,10 +1,10 @@
+// This file is `verify calibrate`: its flags, their checks, and the mapping
+// of calibrate.Run's errors to exit codes; the pipeline is in calibrate/.
+
 package cli
 
 import (
-	"context"
 	"errors"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -43,7 +43,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
-	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid, the weight of positives, one value or one per class (α < 0: none)")
+	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
 	loss := fs.String("loss", calibrate.LossSoftmax, "training loss: softmax or sigmoid (one-vs-rest, as RetinaNet)")
 	input := fs.String("input", calibrate.InputProbs, "what FILE holds: probs or logits")
 	format := fs.String("format", "text", "metrics report format: text or json")
@@ -76,9 +76,6 @@ func (c *CLI) calibrate(args []string) (int, error) {
 			return 0, usagef("bad --alpha %q: %v", *alpha, err)
 		}
 	}
-	if *workers < 0 {
-		return 0, usagef("bad --workers %d: want >= 0 (0: all CPUs)", *workers)
-	}
 	var e calibrate.Edges
 	switch *edges {
 	case "right":
@@ -93,8 +90,18 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers, Progress: c.showProgress(),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	j := job{
+		inputs:  []file{{flag: "FILE", path: o.Input}, {flag: "--labels", path: o.Labels}},
+		outputs: []file{{flag: "--out", path: o.Output}, {flag: "--plot", path: o.Plot}},
+	}
+	if _, err := strconv.ParseFloat(o.Val, 64); o.Val != "" && err != nil {
+		// Not a fraction: a file of row indices, read once.
+		j.inputs = append(j.inputs, file{flag: "--val", path: o.Val, once: true})
+	}
+	ctx, err := c.start(j)
+	if err != nil {
+		return 0, err
+	}
 	err = calibrate.Run(ctx, o, c.Stdout, c.Stderr)
 	var ue *calibrate.UsageError
 	var ie *calibrate.InputError

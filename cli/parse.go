@@ -1,3 +1,6 @@
+// This file holds the syntax of the values of list, range, vector and
+// shard flags (parsers only; the flags themselves are in flags.go).
+
 package cli
 
 import (

@@ -1,10 +1,11 @@
+// This file is `verify report`: it regenerates the generated blocks and
+// figures of docs/ (report.Run), after checking the directories it needs.
+
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +80,10 @@ func (c *CLI) report(args []string) (int, error) {
 	if readsData && !isDir(*dataDir) {
 		return 0, usagef("bad --data-dir %q: not a directory", *dataDir)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, err := c.start(job{})
+	if err != nil {
+		return 0, err
+	}
 	t0 := time.Now()
 	res, err := report.Run(ctx, opt)
 	if err != nil {

@@ -47,3 +47,37 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestReportDataDirLabelBound: a class label of 2e9 in a --data-dir file
+// is refused with one line naming the file (it ran out of memory; issue
+// 14.8).
+func TestReportDataDirLabelBound(t *testing.T) {
+	data := t.TempDir()
+	for _, n := range []string{"breast_cancer.csv", "wine_data.csv", "iris.csv"} {
+		b, err := os.ReadFile(filepath.Join("../experiments/data", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, os.WriteFile(filepath.Join(data, n), b, 0o644))
+	}
+	b, err := os.ReadFile("../experiments/data/digits.csv.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.WriteFile(filepath.Join(data, "digits.csv.gz"), b, 0o644))
+	// iris with one label replaced by 2e9.
+	iris, _ := os.ReadFile(filepath.Join(data, "iris.csv"))
+	lines := strings.Split(string(iris), "\n")
+	f := strings.Split(lines[1], ",")
+	f[len(f)-1] = "2000000000"
+	lines[1] = strings.Join(f, ",")
+	must(t, os.WriteFile(filepath.Join(data, "iris.csv"), []byte(strings.Join(lines, "\n")), 0o644))
+	out := t.TempDir()
+	docs, _ := os.ReadFile("../docs/findings.md")
+	must(t, os.WriteFile(filepath.Join(out, "findings.md"), docs, 0o644))
+	code, _, errs := run(t, nil, "report", "--out-dir", out, "--data-dir", data, "--only", "realdata", "--check")
+	errs = dropProgress(errs)
+	if code == ExitOK || !strings.Contains(errs, "iris.csv") || !strings.Contains(errs, "at most 1000 classes") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want one line naming iris.csv and the bound", code, errs)
+	}
+}

@@ -265,6 +265,10 @@ func splitStandardize(rng *rand.Rand, x []float64, y []int, d, k int) realSplit 
 	return sp
 }
 
+// maxDatasetClasses bounds the classes of a data set (the UCI sets have at
+// most 10): a label of 2e9 would size every per-class array by it.
+const maxDatasetClasses = 1000
+
 // loadDataset reads a data set in scikit-learn's CSV layout: one row per
 // sample, the features, then an integer class label in [0, K) in the last
 // column; an optional first line that is not all numbers (scikit-learn's
@@ -317,6 +321,10 @@ func loadDataset(path string) (x []float64, y []int, d, k int, err error) {
 		c, err := strconv.Atoi(strings.TrimSpace(rec[d]))
 		if err != nil || c < 0 {
 			return nil, nil, 0, 0, fmt.Errorf("%s: data row %d: bad class label %q", path, i+1, rec[d])
+		}
+		if c >= maxDatasetClasses {
+			// The model and its logits hold N×K values: K is bounded.
+			return nil, nil, 0, 0, fmt.Errorf("%s: data row %d: class label %d: at most %d classes", path, i+1, c, maxDatasetClasses)
 		}
 		y = append(y, c)
 		k = max(k, c+1)

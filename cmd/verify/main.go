@@ -33,6 +33,6 @@ import (
 )
 
 func main() {
-	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr}
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Exit: os.Exit}
 	os.Exit(c.Main(os.Args[1:]))
 }
