@@ -247,7 +247,7 @@ func drawBoundary(ctx context.Context, r *run, path string) error {
 	if err != nil {
 		return err
 	}
-	p := newPlot("Where ηOC minimizers exist (Sec. 4 of findings.md)", "K (number of classes)", "γ")
+	p := newPlot("Where the search found ηOC minimizers (Sec. 4 of findings.md)", "K (number of classes)", "γ")
 	setLog(p, true, true)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 3, 1200, 0.01, 6000
 	g := newGrid([][]*plot.Plot{{p}}, 2.6)
@@ -271,12 +271,12 @@ func drawBoundary(ctx context.Context, r *run, path string) error {
 	between := areaBetween(ksMax, gmax, gnuLow, ocColor)
 	below := area(ksNu, gnu, p.Y.Min, ocDarkColor)
 	p.Add(between, below)
-	g.legend.Add("ηOC minimizers exist (for some η)", between)
+	g.legend.Add("ηOC minimizers found (for some η)", between)
 	g.legend.Add("… also arbitrarily near uniform", below)
 	l1 := curve(ksMax, gmax, lineColor(3), 1.5)
 	l2 := curve(ksNu, gnu, lineColor(0), 1.5)
 	p.Add(l1, l2)
-	g.legend.Add("γ with τ_uc^γ = 1/(K−1)", l1)
+	g.legend.Add("γ with τ_{uc}^{γ} = 1/(K−1)", l1)
 	g.legend.Add("1 + (K−1)(ln K − 2)/ln K", l2)
 	var kx, ky, nx, ny []float64
 	for _, row := range rows {
