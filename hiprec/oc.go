@@ -26,9 +26,19 @@ import (
 // It is positive exactly when the minimizer is ηOC (Def. 7) and negative when
 // it is ηUC.
 //
-// Accuracy: q* carries Digits significant digits (Minimize), so the absolute
-// error of the margin is below 10^-Digits·max q* ≤ 10^-Digits; a margin
-// smaller in magnitude than that says nothing about its sign.
+// Method: both vectors sum to 1 (q* exactly, by Minimize's representation),
+// so the margin is formed from the entries off each argmax,
+//
+//	max q* − max η̂ = Σ_{i≠m(η)} η̂_i − Σ_{i≠m(q*)} q*_i,
+//
+// which never forms 1 − (something near 1): near a vertex (η = (1, 1e-318),
+// where max q* = 1 − 2e-159) the direct difference of the two maxima would
+// round to 0 at any fixed precision, while the complements keep every digit.
+//
+// Accuracy: every entry of q* carries Digits significant digits
+// (Minimize), so the error of the margin is below 10^-Digits·Σ_{i≠m} q*_i
+// ≤ 10^-Digits; a margin smaller in magnitude than that says nothing about
+// its sign.
 //
 // Special cases are those of Minimize (errors wrapping ErrDomain for a bad
 // η or γ); in particular OCMargin(η, 0) = 0 for every valid η (q* = η̂).
@@ -39,20 +49,26 @@ func OCMargin(eta []float64, gamma float64) (*apd.Decimal, []*apd.Decimal, error
 	}
 	m, err := try(func() (*apd.Decimal, error) {
 		k := defaultCalc
-		sum, mx := k.nf(), k.nf()
-		for _, x := range eta {
+		me, mq := 0, 0
+		for i := range eta {
+			if eta[i] > eta[me] {
+				me = i
+			}
+			if q[i].Cmp(q[mq]) > 0 {
+				mq = i
+			}
+		}
+		sum, offEta, offQ := k.nf(), k.nf(), k.nf()
+		for i, x := range eta {
 			sum = k.add(sum, k.num(x))
-			if b := k.num(x); b.Cmp(mx) > 0 {
-				mx = b
+			if i != me {
+				offEta = k.add(offEta, k.num(x))
+			}
+			if i != mq {
+				offQ = k.add(offQ, k.big(q[i]))
 			}
 		}
-		maxQ := q[0]
-		for _, d := range q {
-			if d.Cmp(maxQ) > 0 {
-				maxQ = d
-			}
-		}
-		return k.dec(k.sub(k.big(maxQ), k.quo(mx, sum))), nil
+		return k.dec(k.sub(k.quo(offEta, sum), offQ)), nil
 	})
 	if err != nil {
 		return nil, nil, err

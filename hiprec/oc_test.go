@@ -172,3 +172,27 @@ func TestOCMarginIdentity(t *testing.T) {
 		t.Error("OCMargin at γ = −1: no error")
 	}
 }
+
+// vertexMarginTol is the relative tolerance of the comparison below: the
+// asymptotic oracle's neglected terms are O(ε·|ln ε|) ≈ 1e-156 relative
+// (ε ≈ 2e-159), far below the float64 roundings of the oracle's division
+// and square root and of the rounded margin, a few ulps.
+const vertexMarginTol = 4 * 0x1p-52
+
+// TestOCMarginNearVertex: at γ = 1 and η = (η_s, 1) with η_s = 8.3e-318,
+// max q* = 1 − ε with ε far below any fixed precision's resolution of 1, so
+// a margin formed as max q* − max η̂ rounds to 0 (it did). The oracle is the
+// asymptotic KKT solution: h^1(v) = v/φ^1(v) ≈ v for v → 0 and
+// φ^1(1−ε) = ε − (1−ε) ln(1−ε) ≈ 2ε, so η_s = h(ε)/h(1−ε) ≈ 2ε², and the
+// margin max q* − max η̂ = η̂_s − ε ≈ −sqrt(η_s/2).
+func TestOCMarginNearVertex(t *testing.T) {
+	const etaS = 8.304216e-318
+	m, _, err := OCMargin([]float64{etaS, 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := -math.Sqrt(etaS / 2)
+	if got := Float(m); !(math.Abs(got-want) <= vertexMarginTol*math.Abs(want)) {
+		t.Errorf("OCMargin((%g, 1), 1) = %v, want %v (relative tolerance %g)", etaS, got, want, vertexMarginTol)
+	}
+}
