@@ -190,3 +190,35 @@ func ULPs(got float64, want *apd.Decimal) float64 {
 	}
 	return Float(r)
 }
+
+// Offsets returns Float(d_i − c) for every i, the entries of d relative to
+// the float64 c, each subtraction exact and rounded once. Where entries of d
+// differ by less than float64 resolves near c (both round to c), their
+// offsets still differ: a quantity made of differences of entries (an order
+// of the entries, the gap between the largest and the next), formed in
+// float64 from the offsets, then resolves what the rounded entries cannot.
+// Choose c near the entries (for instance the rounded largest one): an
+// offset then carries the entries' differences to float64's relative
+// accuracy.
+//
+// Special cases are:
+//
+//	Offsets(d, c)[i] = NaN if d[i] is nil, NaN or infinite, or c is not finite
+func Offsets(d []*apd.Decimal, c float64) []float64 {
+	out := make([]float64, len(d))
+	if math.IsNaN(c) || math.IsInf(c, 0) {
+		for i := range out {
+			out[i] = math.NaN()
+		}
+		return out
+	}
+	ce := Exact(c)
+	for i, x := range d {
+		if x == nil || x.Form != apd.Finite {
+			out[i] = math.NaN()
+			continue
+		}
+		out[i] = Float(exactSub(x, ce))
+	}
+	return out
+}

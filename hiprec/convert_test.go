@@ -188,3 +188,37 @@ func TestRelErrULPs(t *testing.T) {
 		t.Errorf("ULPs(MaxFloat64, MaxFloat64 + 2^971) = %v, want 1", got)
 	}
 }
+
+// TestOffsets: the offsets of decimals that all round to 1/2 keep their
+// differences (the oracle is the decimal literal itself: 1/2 + 3e-30 − 1/2
+// is 3e-30 exactly), and the special cases give NaN.
+func TestOffsets(t *testing.T) {
+	mk := func(s string) *apd.Decimal {
+		d, _, err := apd.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := []*apd.Decimal{mk("0.500000000000000000000000000003"), mk("0.5"), mk("0.499999999999999999999999999999"), mk("0.25")}
+	for _, x := range d[:3] {
+		if Float(x) != 0.5 {
+			t.Fatalf("Float(%s) = %v: the case needs entries that round to 1/2", x, Float(x))
+		}
+	}
+	got := Offsets(d, 0.5)
+	want := []float64{3e-30, 0, -1e-30, -0.25}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Offsets[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	for _, c := range []float64{math.NaN(), math.Inf(1)} {
+		if o := Offsets(d[:1], c); !math.IsNaN(o[0]) {
+			t.Errorf("Offsets(d, %v) = %v, want NaN", c, o)
+		}
+	}
+	if o := Offsets([]*apd.Decimal{nil, {Form: apd.NaN}}, 0.5); !math.IsNaN(o[0]) || !math.IsNaN(o[1]) {
+		t.Errorf("Offsets of nil and NaN = %v, want NaN", o)
+	}
+}

@@ -102,7 +102,7 @@ var registry = []Claim{
 		Statement: "the focal loss is classification-calibrated: the argmax of q* is an argmax of η",
 		Applies:   always,
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
-			q, err := ev.Minimize(c.Eta, c.Gamma)
+			q, err := ev.minimizerDiffs(c.Eta, c.Gamma)
 			if err != nil {
 				return 0, false, err
 			}
@@ -114,7 +114,7 @@ var registry = []Claim{
 		Statement: "q* is strictly order-preserving: η_i < η_j ⇒ q*_i < q*_j, and η_i = η_j ⇒ q*_i = q*_j",
 		Applies:   always,
 		Check: func(ev *Eval, c Case) (float64, bool, error) {
-			q, err := ev.Minimize(c.Eta, c.Gamma)
+			q, err := ev.minimizerDiffs(c.Eta, c.Gamma)
 			if err != nil {
 				return 0, false, err
 			}

@@ -38,8 +38,11 @@ func TestThm5NeverRefutedAtTinyGamma(t *testing.T) {
 // q*_0 = q*_3 exactly for η = (0.3 + 1 ulp, 0.2, 0.2, 0.3), where η_0 > η_3:
 // order-preserving's margin is exactly 0, which violates its strict
 // statement. The search must re-evaluate it in high precision like a
-// negative margin; hiprec's float64-rounded q* ties too, which confirms
-// nothing, so the status is noise, not holds (issue 16.8: it was holds).
+// negative margin (issue 16.8: it was holds, unchecked). At 40 digits
+// q*_0 > q*_3, and the re-evaluation must see it: its margin is formed from
+// the unrounded minimizer's offsets (hiprec's float64-rounded q* ties as
+// well, which would confirm nothing), so the status is holds with a
+// positive high-precision margin, or noise if the recheck ties again.
 func TestStrictZeroMarginIsRechecked(t *testing.T) {
 	const gamma = 2
 	tie := []float64{0.30000000000000004, 0.2, 0.2, 0.3}
@@ -51,8 +54,16 @@ func TestStrictZeroMarginIsRechecked(t *testing.T) {
 	orig := c.Check
 	c.Check = func(ev *Eval, cs Case) (float64, bool, error) { return orig(ev, Case{Eta: tie, Gamma: cs.Gamma}) }
 	rep := mustSearch(t, Options{Gammas: []float64{gamma}, Ks: []int{4}, Claims: []Claim{c}, Budget: 20, Seed: testSeed(t)})
-	if r := rep.Results[0]; r.Status != Noise {
-		t.Errorf("status %s with worst margin %v; want %s (a zero margin on a strict claim is a float64 violation)", r.Status, *r.WorstMargin, Noise)
+	r := rep.Results[0]
+	if r.Status != Holds || r.WorstMarginHiprec == nil || !(*r.WorstMarginHiprec > 0) {
+		t.Errorf("status %s with worst margin %v, high-precision margin %v; want %s with a positive high-precision margin (the zero float64 margin rechecked at 40 digits)",
+			r.Status, *r.WorstMargin, r.WorstMarginHiprec, Holds)
+	}
+	// The float64-rounded high-precision minimizer ties too: only the
+	// unrounded offsets resolve the order.
+	hp := Eval{HighPrecision: true}
+	if q, err := hp.Minimize(tie, gamma); err != nil || q[0] != q[3] {
+		t.Errorf("rounded hiprec q* = %v (err %v): the case should tie in float64", q, err)
 	}
 	// A tolerance claim passes at 0.
 	nonStrict := Claim{ID: "x", Check: func(*Eval, Case) (float64, bool, error) { return 0, true, nil }}

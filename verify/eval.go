@@ -167,6 +167,36 @@ func (ev *Eval) minimizerRelDiff(eta []float64, gamma float64) (d, tol float64, 
 	return d, hiprecResolution, nil
 }
 
+// minimizerDiffs returns q* at (η, γ) up to a common offset, for margins
+// made only of differences of its entries (an order, a top gap). In float64
+// it is Minimize's q*. With HighPrecision it is hiprec.Minimize's unrounded
+// q* minus its rounded largest entry (hiprec.Offsets), so that entries that
+// differ by less than float64 resolves (η = (1/2 + 1 ulp, 1/2 − 1 ulp): both
+// round to 1/2) keep their order, and a zero float64 margin on a strict claim
+// is confirmed or refuted rather than tied again. The slice is freshly
+// allocated in high precision and Minimize's cached one otherwise.
+func (ev *Eval) minimizerDiffs(eta []float64, gamma float64) ([]float64, error) {
+	if !ev.HighPrecision {
+		return ev.Minimize(eta, gamma)
+	}
+	if err := numeric.ValidateEta(eta, gamma); err != nil {
+		return nil, err
+	}
+	qd, err := hiprec.Minimize(eta, gamma)
+	if err != nil {
+		return nil, err
+	}
+	c := math.Inf(-1)
+	for _, d := range qd {
+		c = math.Max(c, hiprec.Float(d))
+	}
+	q := hiprec.Offsets(qd, c)
+	if ev.plant != nil && ev.plant.minimize != nil {
+		ev.plant.minimize(q, eta)
+	}
+	return q, nil
+}
+
 // SolverError reports that a float64 minimizer did not converge on a case:
 // its result is not a minimizer, so no margin can be computed from it. The
 // search counts such cases in Result.Errors.
