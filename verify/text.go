@@ -105,12 +105,13 @@ func WriteText(w io.Writer, rep *Report, opt TextOptions) error {
 
 // textDefinitions says once what the statuses, margins and counts mean.
 const textDefinitions = `
-Statuses: holds = a theorem with no negative margin; supported = a conjecture
-  with no negative margin; refuted = a negative margin that stays negative
-  when re-evaluated with the 40-digit package hiprec (a counterexample);
-  noise = a negative float64 margin that is not negative in 40 digits (rounding,
-  of the size shown); vacuous = no case met the claim's hypothesis, so nothing
-  was checked.
+Statuses: holds = a theorem with no violating margin; supported = a conjecture
+  with no violating margin (violating: negative, or zero on a strict claim
+  such as an order or a strict inequality); refuted = a violating margin that
+  still violates when re-evaluated with the 40-digit package hiprec (a
+  counterexample); noise = a violating float64 margin that hiprec does not
+  confirm (rounding, of the size shown); vacuous = no case met the claim's
+  hypothesis, so nothing was checked.
 Margins: each check returns a signed margin, positive when the claim holds with
   that slack, negative when it is violated by that much. "worst margin" is the
   smallest float64 margin over the cases checked at that (gamma, K) (- if none);
