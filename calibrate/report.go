@@ -1,6 +1,6 @@
 package calibrate
 
-// This file holds the report of Run (Report, Variant) and its two
+// This file holds the report of Calibrate (Report, Variant) and its two
 // renderings, text and JSON (version 1).
 
 import (
@@ -15,7 +15,7 @@ import (
 	"github.com/focaltk/focal/jsonfloat"
 )
 
-// Report is the metrics report of Run, also its JSON output (version 1).
+// Report is the metrics report of Calibrate, also its JSON output (version 1).
 type Report struct {
 	Version   int       `json:"version"`
 	Input     string    `json:"input"`
@@ -110,7 +110,9 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func writeJSON(w io.Writer, r Report) error {
+// WriteJSON writes the report as indented JSON (version 1), one object
+// and a newline.
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -135,7 +137,10 @@ func variantLabel(v Variant) string {
 	return v.Name
 }
 
-func writeText(w io.Writer, r Report) error {
+// WriteText writes the report as text: the input and the transform, and
+// with metrics a table of the variants, the validation NLL's verdict and
+// the ECE interval's method.
+func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "calibrate: %s: %d rows × %d columns, %s focal loss, γ = %g", r.Input, r.Rows, r.Classes, r.Loss, r.Gamma)
 	if r.Alpha != nil {
