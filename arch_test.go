@@ -40,6 +40,7 @@ var layers = map[string]int{
 	"theory":           layerFoundation,
 	"hiprec":           layerFoundation,
 	"outfile":          layerFoundation,
+	"jsonfloat":        layerFoundation,
 	"loss":             layerLoss,
 	"numeric":          layerEngine,
 	"matio":            layerEngine,

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -299,16 +300,18 @@ const IntervalMethod = "bias-bounded bootstrap"
 //
 // Resample r draws from its own PCG stream (seed, r), so the interval
 // depends only on the data and seed, not on the number of workers (≤ 0:
-// GOMAXPROCS). It returns NaN, NaN for reps < 1 or no data.
+// GOMAXPROCS). It returns NaN, NaN for reps < 1 or no data. The resamples
+// stop soon after ctx is done (each checks it before it starts), and
+// BootstrapECE then returns NaN, NaN and ctx's error.
 //
 // BootstrapECE panics if len(conf) != len(hit).
-func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64) {
+func BootstrapECE(ctx context.Context, conf []float64, hit []bool, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64, err error) {
 	if len(conf) != len(hit) {
 		panic("calibrate: length mismatch")
 	}
 	n := len(conf)
 	if reps < 1 || n == 0 {
-		return math.NaN(), math.NaN()
+		return math.NaN(), math.NaN(), ctx.Err()
 	}
 	signed := make([]float64, n)
 	for i, c := range conf {
@@ -317,13 +320,13 @@ func BootstrapECE(conf []float64, hit []bool, bins int, e Edges, reps int, level
 			signed[i] = -c
 		}
 	}
-	return bootstrapSigned(signed, bins, e, reps, level, seed, workers)
+	return bootstrapSigned(ctx, signed, bins, e, reps, level, seed, workers)
 }
 
 // bootstrapSigned is BootstrapECE of the confidences |c| of signed, with
 // hit when the sign bit of c is clear (the store of Accumulator: −0 is a
 // miss at confidence 0), for reps ≥ 1 and len(signed) > 0.
-func bootstrapSigned(signed []float64, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64) {
+func bootstrapSigned(ctx context.Context, signed []float64, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64, err error) {
 	n := len(signed)
 	if bins <= 0 {
 		bins = DefaultBins
@@ -365,6 +368,9 @@ func bootstrapSigned(signed []float64, bins int, e Edges, reps int, level float6
 		cnt := make([]int, nb)
 		gap := make([]float64, nb)
 		for r := rlo; r < rhi; r++ {
+			if ctx.Err() != nil {
+				return
+			}
 			clear(cnt)
 			clear(gap)
 			rng := rand.New(rand.NewPCG(seed, uint64(r)))
@@ -387,11 +393,14 @@ func bootstrapSigned(signed []float64, bins int, e Edges, reps int, level float6
 			dev[r], lin[r] = sd/float64(n), sl/float64(n)
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return math.NaN(), math.NaN(), err
+	}
 	sort.Float64s(dev)
 	sort.Float64s(lin)
 	lo = max(0, ece-quantile(dev, (1+level)/2))
 	hi = ece - quantile(lin, (1-level)/2)
-	return min(lo, ece), max(hi, ece)
+	return min(lo, ece), max(hi, ece), nil
 }
 
 // quantile returns the q-quantile of sorted x by linear interpolation

@@ -3,10 +3,11 @@
 // CVPR 2021, and its α-balanced and sigmoid variants in package theory),
 // and measures the effect: calibration metrics with stated bin conventions,
 // bootstrap intervals, temperature scaling baselines and reliability
-// diagrams. Run is the whole pipeline behind `verify calibrate`: it streams
-// a probability or logit matrix from a .npy or CSV file through the
+// diagrams. Calibrate is the whole pipeline behind `verify calibrate`: it
+// streams a probability or logit matrix from a .npy or CSV file through the
 // recovery transform into an output file, in blocks, with memory bounded
-// per worker, and reports the metrics before and after.
+// per worker, and returns the metrics before and after as a Report. It
+// prints nothing: the command line renders the Report and its errors.
 //
 // # Conventions
 //

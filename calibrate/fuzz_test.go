@@ -54,9 +54,14 @@ func f64s(v ...float64) []byte {
 // above; inputs lists the files the test wrote.
 func runFuzz(t *testing.T, dir string, o calibrate.Options, inputs ...string) {
 	t.Helper()
-	o.Workers, o.BlockRows, o.Format = 2, 3, calibrate.FormatJSON
-	var stdout, stderr bytes.Buffer
-	err := calibrate.Run(context.Background(), o, &stdout, &stderr)
+	o.Workers, o.BlockRows = 2, 3
+	var stdout, report bytes.Buffer
+	rep, err := calibrate.Calibrate(context.Background(), o, &stdout)
+	if err == nil && o.Labels != "" {
+		if err := rep.WriteJSON(&report); err != nil {
+			t.Fatalf("report: %v", err)
+		}
+	}
 	ents, _ := os.ReadDir(dir)
 	if err != nil {
 		var ie *calibrate.InputError
@@ -128,8 +133,8 @@ func runFuzz(t *testing.T, dir string, o calibrate.Options, inputs ...string) {
 			t.Fatalf("output row %d sums to %v", r, sum)
 		}
 	}
-	if o.Labels != "" && !bytes.Contains(stdout.Bytes(), []byte(`"version": 1`)) {
-		t.Fatalf("no JSON report with labels: %q", stdout.String())
+	if o.Labels != "" && !bytes.Contains(report.Bytes(), []byte(`"version": 1`)) {
+		t.Fatalf("no JSON report with labels: %q", report.String())
 	}
 }
 

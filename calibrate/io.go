@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -27,18 +28,61 @@ type InputError struct {
 	// File is the file the problem is in.
 	File string
 	Err  error
+	// Hint, if not nil, names an option that would accept the input (a row
+	// not summing to 1: "Renormalize divides each row by its sum").
+	Hint *UsageError
 }
 
-func (e *InputError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *InputError) Error() string {
+	msg := e.File + ": " + e.Err.Error()
+	if e.Hint != nil {
+		msg += " (" + e.Hint.Msg + ")"
+	}
+	return msg
+}
+
 func (e *InputError) Unwrap() error { return e.Err }
 
 // UsageError reports options that are invalid or inconsistent with the
-// input (a wrong number of class weights, for instance).
-type UsageError struct{ Msg string }
+// input (a wrong number of class weights, for instance). Its message names
+// the options by their Options field names ("Bins must be positive");
+// Text names them as a caller's user knows them (the command line's
+// flags).
+type UsageError struct {
+	// Field is the Options field at fault ("Bins"), or "" when the
+	// problem is not one field's.
+	Field string
+	// Msg is the message, naming options by their field names.
+	Msg string
+	// format and args make Msg; in format, {Name} stands for the field
+	// Name (only there, never in args, so that a file name or a value in
+	// args cannot be taken for a field).
+	format string
+	args   []any
+}
 
 func (e *UsageError) Error() string { return e.Msg }
 
-func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+// Text returns the message with each Options field called name(field),
+// for instance "--bins" for "Bins".
+func (e *UsageError) Text(name func(field string) string) string {
+	if e.format == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf(fieldRef.ReplaceAllStringFunc(e.format, func(ref string) string {
+		return strings.ReplaceAll(name(ref[1:len(ref)-1]), "%", "%%")
+	}), e.args...)
+}
+
+// fieldRef matches a field reference {Name} of a UsageError's format.
+var fieldRef = regexp.MustCompile(`\{[A-Z][A-Za-z]*\}`)
+
+// usagef returns a UsageError about field; format names options as {Name}.
+func usagef(field, format string, a ...any) *UsageError {
+	e := &UsageError{Field: field, format: format, args: a}
+	e.Msg = e.Text(func(f string) string { return f })
+	return e
+}
 
 // openError reports a file that cannot be opened (missing, unreadable, a
 // directory) as bad input naming it.
@@ -192,7 +236,7 @@ func openInts(path, column string) (*intSource, error) {
 	case column == "" && r.Cols() == 1:
 	case column == "":
 		f.Close()
-		return nil, usagef("%s has %d columns: name the label column (--label-col)", path, r.Cols())
+		return nil, usagef("LabelColumn", "%s has %d columns: name the label column ({LabelColumn})", path, r.Cols())
 	default:
 		s.col = -1
 		for i, h := range r.Header() {
@@ -207,7 +251,7 @@ func openInts(path, column string) (*intSource, error) {
 		}
 		if s.col < 0 {
 			f.Close()
-			return nil, usagef("%s has no column %q", path, column)
+			return nil, usagef("LabelColumn", "%s has no column %q", path, column)
 		}
 	}
 	return s, nil

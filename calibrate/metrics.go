@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -155,6 +156,14 @@ func (a *Accumulator) Add(probs []float64, labels []int) {
 
 // Metrics returns the metrics of the rows added so far.
 func (a *Accumulator) Metrics() Metrics {
+	m, _ := a.MetricsContext(context.Background())
+	return m
+}
+
+// MetricsContext is Metrics, stopped by ctx: the bootstrap (the part that
+// can take minutes) stops soon after ctx is done, and MetricsContext then
+// returns ctx's error.
+func (a *Accumulator) MetricsContext(ctx context.Context) (Metrics, error) {
 	n := float64(max(a.n, 1))
 	m := Metrics{N: a.n, Error: float64(a.errs) / n, NLL: a.nll / n, Brier: a.bri / n, ECELow: math.NaN(), ECEHigh: math.NaN()}
 	m.Reliability = Reliability{Bins: append([]Bin(nil), a.top...), N: a.n}
@@ -165,10 +174,14 @@ func (a *Accumulator) Metrics() Metrics {
 	}
 	m.ClasswiseECE = cw / float64(a.k)
 	if a.set.Bootstrap > 0 && a.n > 0 {
-		m.ECELow, m.ECEHigh = bootstrapSigned(a.conf, a.bins, a.set.Edges, a.set.Bootstrap, a.set.Level, a.set.Seed, a.set.Workers)
+		var err error
+		m.ECELow, m.ECEHigh, err = bootstrapSigned(ctx, a.conf, a.bins, a.set.Edges, a.set.Bootstrap, a.set.Level, a.set.Seed, a.set.Workers)
+		if err != nil {
+			return Metrics{}, err
+		}
 	}
 	m.ECEMass = equalMassSigned(a.conf, a.bins).ECE()
-	return m
+	return m, nil
 }
 
 // Evaluate returns the Metrics of the N×K probability matrix probs against

@@ -1,9 +1,12 @@
 package calibrate_test
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/focaltk/focal/calibrate"
 )
@@ -186,6 +189,7 @@ func TestEqualMass(t *testing.T) {
 // number of workers), contains the point estimate on a well-behaved
 // sample, and narrows with N.
 func TestBootstrapECE(t *testing.T) {
+	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(5, 6))
 	gen := func(n int) ([]float64, []bool) {
 		conf, hit := make([]float64, n), make([]bool, n)
@@ -197,29 +201,65 @@ func TestBootstrapECE(t *testing.T) {
 	}
 	conf, hit := gen(2000)
 	ece := calibrate.EqualWidth(conf, hit, 10, calibrate.EdgesRightClosed).ECE()
-	lo1, hi1 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 1)
-	lo2, hi2 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 3)
+	lo1, hi1, _ := calibrate.BootstrapECE(ctx, conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 1)
+	lo2, hi2, _ := calibrate.BootstrapECE(ctx, conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 42, 3)
 	if lo1 != lo2 || hi1 != hi2 {
 		t.Errorf("workers change the interval: [%v, %v] vs [%v, %v]", lo1, hi1, lo2, hi2)
 	}
 	if !(lo1 < ece && ece < hi1) {
 		t.Errorf("ECE %v outside its interval [%v, %v]", ece, lo1, hi1)
 	}
-	lo3, hi3 := calibrate.BootstrapECE(conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 43, 1)
+	lo3, hi3, _ := calibrate.BootstrapECE(ctx, conf, hit, 10, calibrate.EdgesRightClosed, 200, 0.9, 43, 1)
 	if lo3 == lo1 && hi3 == hi1 {
 		t.Errorf("another seed gives the same interval")
 	}
 	bc, bh := gen(50000)
-	blo, bhi := calibrate.BootstrapECE(bc, bh, 10, calibrate.EdgesRightClosed, 100, 0.9, 42, 0)
+	blo, bhi, _ := calibrate.BootstrapECE(ctx, bc, bh, 10, calibrate.EdgesRightClosed, 100, 0.9, 42, 0)
 	if !(bhi-blo < hi1-lo1) {
 		t.Errorf("interval at N=50000 [%v, %v] not narrower than at 2000 [%v, %v]", blo, bhi, lo1, hi1)
 	}
-	if lo, hi := calibrate.BootstrapECE(nil, nil, 10, 0, 10, 0, 1, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
+	if lo, hi, _ := calibrate.BootstrapECE(ctx, nil, nil, 10, 0, 10, 0, 1, 1); !math.IsNaN(lo) || !math.IsNaN(hi) {
 		t.Errorf("no data: [%v, %v]", lo, hi)
 	}
 	m := calibrate.Evaluate([]float64{0.8, 0.2, 0.3, 0.7, 0.6, 0.4}, 2, []int{0, 0, 0}, calibrate.Settings{Bootstrap: 50, Seed: 1})
 	if math.IsNaN(m.ECELow) || !(m.ECELow <= m.ECEHigh) {
 		t.Errorf("Evaluate with bootstrap: [%v, %v]", m.ECELow, m.ECEHigh)
+	}
+}
+
+// BootstrapECE stops its resamples when ctx is done (15.4): on a
+// cancelled ctx it returns ctx's error and NaN promptly, where the same
+// call without a cancel takes far longer (bootstrapWork resamples of
+// bootstrapN rows: a few seconds).
+func TestBootstrapECECancel(t *testing.T) {
+	const (
+		bootstrapN    = 100000
+		bootstrapWork = 20000
+		// promptly: the resamples under way when ctx is cancelled finish
+		// (one each per worker, about 1 ms each), then it returns; the
+		// bound leaves room for a loaded machine.
+		promptly = 500 * time.Millisecond
+	)
+	rng := rand.New(rand.NewPCG(7, 8))
+	conf, hit := make([]float64, bootstrapN), make([]bool, bootstrapN)
+	for i := range conf {
+		conf[i] = rng.Float64()
+		hit[i] = rng.Float64() < conf[i]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	lo, hi, err := calibrate.BootstrapECE(ctx, conf, hit, 10, calibrate.EdgesRightClosed, bootstrapWork, 0.9, 1, 2)
+	if d := time.Since(start); !errors.Is(err, context.Canceled) || !math.IsNaN(lo) || !math.IsNaN(hi) || d > promptly {
+		t.Errorf("cancelled: [%v, %v], %v after %v, want NaN, NaN and context.Canceled within %v", lo, hi, err, d, promptly)
+	}
+	// Cancelled while running: it stops soon after.
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start = time.Now()
+	_, _, err = calibrate.BootstrapECE(ctx, conf, hit, 10, calibrate.EdgesRightClosed, bootstrapWork, 0.9, 1, 2)
+	if d := time.Since(start); !errors.Is(err, context.Canceled) || d > 50*time.Millisecond+promptly {
+		t.Errorf("cancelled after 50 ms: %v after %v, want context.Canceled within %v", err, d, 50*time.Millisecond+promptly)
 	}
 }
 
@@ -267,7 +307,7 @@ func TestBootstrapECECoverage(t *testing.T) {
 					hit[i] = rng.Float64() < conf[i]-rg.delta
 				}
 				ece := calibrate.EqualWidth(conf, hit, bins, calibrate.EdgesRightClosed).ECE()
-				lo, hi := calibrate.BootstrapECE(conf, hit, bins, calibrate.EdgesRightClosed, resamples, level, uint64(r), 0)
+				lo, hi, _ := calibrate.BootstrapECE(context.Background(), conf, hit, bins, calibrate.EdgesRightClosed, resamples, level, uint64(r), 0)
 				if !(lo <= ece && ece <= hi) {
 					t.Errorf("rep %d: ECE %.4f outside its interval [%.4f, %.4f]", r, ece, lo, hi)
 				}

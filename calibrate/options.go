@@ -1,6 +1,6 @@
 package calibrate
 
-// This file holds Options, the configuration of Run, and its validation:
+// This file holds Options, the configuration of Calibrate, and its validation:
 // everything that can be checked before the input is opened, including the
 // validation split of Options.Val. The checks against the input's shape
 // are pipeline.setup's (run.go).
@@ -18,11 +18,9 @@ const (
 	LossSigmoid = "sigmoid"
 	InputProbs  = "probs"
 	InputLogits = "logits"
-	FormatText  = "text"
-	FormatJSON  = "json"
 )
 
-// Options configures Run; the zero value of every field but Input is a
+// Options configures Calibrate; the zero value of every field but Input is a
 // default.
 type Options struct {
 	// Input is the model output: a .npy file (float32 or float64, 1-D or
@@ -31,11 +29,11 @@ type Options struct {
 	Input string
 	// Output receives the recovered class posteriors, N×K like the input:
 	// a .npy file (same float type as the input) or CSV; "" or "-" means
-	// CSV on stdout. Files are written atomically.
+	// CSV to the writer passed to Calibrate. Files are written atomically.
 	Output string
 	// Labels holds the true classes, one per row (.npy integers, or CSV
-	// with one column or the column LabelColumn). With labels, Run reports
-	// calibration metrics; without, it only transforms.
+	// with one column or the column LabelColumn). With labels, Calibrate
+	// reports calibration metrics; without, it only transforms.
 	Labels      string
 	LabelColumn string
 	// Gamma is the focal loss parameter γ ≥ 0 the model was trained with.
@@ -52,8 +50,6 @@ type Options struct {
 	Loss string
 	// InputKind is InputProbs (default) or InputLogits.
 	InputKind string
-	// Format of the metrics report: FormatText (default) or FormatJSON.
-	Format string
 	// Val holds out validation rows for temperature scaling: a fraction
 	// in (0, 1) ("0.2", rows drawn by a seeded hash of the row index), or
 	// a file of row indices (.npy integers or one per line). Metrics are
@@ -80,10 +76,8 @@ type Options struct {
 	// BlockRows is the number of rows per block and worker; 0 means
 	// DefaultBlockRows.
 	BlockRows int
-	// Progress writes a progress line to stderr while reading.
-	Progress bool
-	// OnProgress, if set, receives the progress instead (and Run prints
-	// none): the phase ("checking" for pass 1, "calibrating" for pass 2),
+	// OnProgress, if set, receives the progress (Calibrate prints
+	// nothing): the phase ("checking" for pass 1, "calibrating" for pass 2),
 	// the rows done, and the total (−1 for CSV in pass 1), at most every
 	// 200 ms, then once with done = −1 when the phase ends. It lets a
 	// caller other than the command line show progress its own way.
@@ -95,8 +89,8 @@ type Options struct {
 // such buffers per worker.
 const DefaultBlockRows = 8192
 
-// MaxClasses bounds the columns Run accepts. With labels the metrics keep
-// Bins per class and variant (24 bytes each: 360 MB per variant at 10^6
+// MaxClasses bounds the columns Calibrate accepts. With labels the metrics
+// keep Bins per class and variant (24 bytes each: 360 MB per variant at 10^6
 // classes and 15 bins), and a block needs at least one row; a .npy header
 // can declare any shape, and is refused beyond this before anything is
 // allocated.
@@ -110,7 +104,7 @@ const maxBlockValues = 1 << 20
 // the input.
 func (o *Options) normalize() error {
 	if o.Input == "" {
-		return usagef("no input file")
+		return usagef("Input", "no input file")
 	}
 	if o.Loss == "" {
 		o.Loss = LossSoftmax
@@ -118,49 +112,44 @@ func (o *Options) normalize() error {
 	if o.InputKind == "" {
 		o.InputKind = InputProbs
 	}
-	if o.Format == "" {
-		o.Format = FormatText
-	}
 	switch {
 	case o.Loss != LossSoftmax && o.Loss != LossSigmoid:
-		return usagef("--loss must be softmax or sigmoid, not %q", o.Loss)
+		return usagef("Loss", "{Loss} must be softmax or sigmoid, not %q", o.Loss)
 	case o.InputKind != InputProbs && o.InputKind != InputLogits:
-		return usagef("--input must be probs or logits, not %q", o.InputKind)
-	case o.Format != FormatText && o.Format != FormatJSON:
-		return usagef("--format must be text or json, not %q", o.Format)
+		return usagef("InputKind", "{InputKind} must be probs or logits, not %q", o.InputKind)
 	case math.IsNaN(o.Gamma) || math.IsInf(o.Gamma, 0) || o.Gamma < 0:
-		return usagef("--gamma must be a finite number >= 0, not %v", o.Gamma)
+		return usagef("Gamma", "{Gamma} must be a finite number >= 0, not %v", o.Gamma)
 	case o.Bins < 0:
-		return usagef("--bins must be positive")
+		return usagef("Bins", "{Bins} must be positive")
 	case o.Bootstrap < 0:
-		return usagef("--bootstrap must be >= 0")
+		return usagef("Bootstrap", "{Bootstrap} must be >= 0")
 	case o.Labels == "" && (o.Val != "" || o.Bootstrap > 0 || o.Plot != ""):
-		return usagef("--val, --bootstrap and --plot need --labels")
+		return usagef("Labels", "{Val}, {Bootstrap} and {Plot} need {Labels}")
 	case o.Renormalize && (o.Loss != LossSoftmax || o.InputKind != InputProbs):
-		return usagef("--renormalize applies to softmax probabilities only")
+		return usagef("Renormalize", "{Renormalize} applies to softmax probabilities only")
 	case o.SumTol < 0 || math.IsNaN(o.SumTol):
-		return usagef("the sum tolerance must be >= 0")
+		return usagef("SumTol", "the sum tolerance must be >= 0")
 	}
 	if o.Loss == LossSigmoid && len(o.Alpha) == 0 {
 		// No default: torchvision's sigmoid_focal_loss weights positives
 		// by 0.25 unless told otherwise, other code does not weight, and
 		// the two recoveries differ (16.2).
-		return usagef("--loss sigmoid needs --alpha, the weight of positives the model was trained with (torchvision's sigmoid_focal_loss defaults to 0.25; -1 for no weighting)")
+		return usagef("Alpha", "{Loss} sigmoid needs {Alpha}, the weight of positives the model was trained with (torchvision's sigmoid_focal_loss defaults to 0.25; -1 for no weighting)")
 	}
 	if o.Plot != "" {
 		if f := plotFormat(o.Plot); f == "" {
-			return usagef("--plot must name a .png or .svg file, not %q", o.Plot)
+			return usagef("Plot", "{Plot} must name a .png or .svg file, not %q", o.Plot)
 		}
 	}
 	for _, a := range o.Alpha {
 		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return usagef("--alpha values must be finite, not %v", a)
+			return usagef("Alpha", "{Alpha} values must be finite, not %v", a)
 		}
 		if o.Loss == LossSoftmax && a <= 0 {
-			return usagef("--alpha class weights must be > 0 for the softmax loss, not %v", a)
+			return usagef("Alpha", "{Alpha} class weights must be > 0 for the softmax loss, not %v", a)
 		}
 		if o.Loss == LossSigmoid && (a == 0 || a >= 1) {
-			return usagef("--alpha for the sigmoid loss must be in (0, 1), or < 0 for no weighting, not %v", a)
+			return usagef("Alpha", "{Alpha} for the sigmoid loss must be in (0, 1), or < 0 for no weighting, not %v", a)
 		}
 	}
 	if o.Bins == 0 {
@@ -196,7 +185,7 @@ func parseVal(v string, seed uint64) (*valSplit, error) {
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		if !(f > 0 && f < 1) {
-			return nil, usagef("--val fraction must be in (0, 1), not %v", f)
+			return nil, usagef("Val", "{Val} fraction must be in (0, 1), not %v", f)
 		}
 		return &valSplit{frac: f, thresh: uint64(f * 0x1p64), seed: seed}, nil
 	}

@@ -53,11 +53,13 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 			return vs, 0, err
 		}
 		if err := numeric.ValidateRows(b.in[:n*p.k], p.k, p.kind, p.sumTol, row); err != nil {
+			ie := &InputError{File: o.Input, Err: err}
 			var re *numeric.RowError
 			if errors.As(err, &re) && re.Col < 0 && p.kind == numeric.Simplex {
-				re.Reason += " (--renormalize divides each row by its sum)"
+				// The row's sum is off: Renormalize would accept it.
+				ie.Hint = usagef("Renormalize", "{Renormalize} divides each row by its sum")
 			}
-			return vs, 0, &InputError{File: o.Input, Err: err}
+			return vs, 0, ie
 		}
 		if lab != nil {
 			if err := p.readLabels(lab, b, n, row); err != nil {

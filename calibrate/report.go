@@ -1,6 +1,6 @@
 package calibrate
 
-// This file holds the report of Run (Report, Variant) and its two
+// This file holds the report of Calibrate (Report, Variant) and its two
 // renderings, text and JSON (version 1).
 
 import (
@@ -9,12 +9,13 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/focaltk/focal/jsonfloat"
 )
 
-// Report is the metrics report of Run, also its JSON output (version 1).
+// Report is the metrics report of Calibrate, also its JSON output (version 1).
 type Report struct {
 	Version   int       `json:"version"`
 	Input     string    `json:"input"`
@@ -57,14 +58,14 @@ type ValNLL struct {
 	Lowers bool
 }
 
-// MarshalJSON writes the NLLs as jsonFloat (+Inf when a true class has
+// MarshalJSON writes the NLLs as jsonfloat.Float (+Inf when a true class has
 // probability 0).
 func (v ValNLL) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Raw       jsonFloat `json:"raw"`
-		Recovered jsonFloat `json:"recovered"`
-		Lowers    bool      `json:"recovery_lowers_nll"`
-	}{jsonFloat(v.Raw), jsonFloat(v.Recovered), v.Lowers})
+		Raw       jsonfloat.Float `json:"raw"`
+		Recovered jsonfloat.Float `json:"recovered"`
+		Lowers    bool            `json:"recovery_lowers_nll"`
+	}{jsonfloat.Float(v.Raw), jsonfloat.Float(v.Recovered), v.Lowers})
 }
 
 // IntervalInfo describes the ECE interval of a Report: its coverage level,
@@ -86,49 +87,32 @@ const reportVersion = 1
 
 func numericWorkers() int { return runtime.GOMAXPROCS(0) }
 
-// jsonFloat marshals a float64 as a JSON number in the shortest form that
-// round-trips, and NaN, +Inf and −Inf, which JSON lacks, as the strings
-// "NaN", "+Inf" and "-Inf", as the verify reports do (an infinite NLL means
-// that a true class had probability 0).
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	switch {
-	case math.IsNaN(x):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(x, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(x, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
-}
-
 // MarshalJSON writes the metrics (non-finite values as strings, see
-// jsonFloat), and the bootstrap interval as "ece_ci": [low, high] when
+// jsonfloat.Float), and the bootstrap interval as "ece_ci": [low, high] when
 // there is one.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	v := struct {
-		N            int           `json:"n"`
-		Error        jsonFloat     `json:"error"`
-		NLL          jsonFloat     `json:"nll"`
-		Brier        jsonFloat     `json:"brier"`
-		ECE          jsonFloat     `json:"ece"`
-		ECECI        *[2]jsonFloat `json:"ece_ci,omitempty"`
-		ECEMass      jsonFloat     `json:"ece_equal_mass"`
-		RMSCE        jsonFloat     `json:"rmsce"`
-		MCE          jsonFloat     `json:"mce"`
-		ClasswiseECE jsonFloat     `json:"classwise_ece"`
-	}{m.N, jsonFloat(m.Error), jsonFloat(m.NLL), jsonFloat(m.Brier), jsonFloat(m.ECE), nil,
-		jsonFloat(m.ECEMass), jsonFloat(m.RMSCE), jsonFloat(m.MCE), jsonFloat(m.ClasswiseECE)}
+		N            int                 `json:"n"`
+		Error        jsonfloat.Float     `json:"error"`
+		NLL          jsonfloat.Float     `json:"nll"`
+		Brier        jsonfloat.Float     `json:"brier"`
+		ECE          jsonfloat.Float     `json:"ece"`
+		ECECI        *[2]jsonfloat.Float `json:"ece_ci,omitempty"`
+		ECEMass      jsonfloat.Float     `json:"ece_equal_mass"`
+		RMSCE        jsonfloat.Float     `json:"rmsce"`
+		MCE          jsonfloat.Float     `json:"mce"`
+		ClasswiseECE jsonfloat.Float     `json:"classwise_ece"`
+	}{m.N, jsonfloat.Float(m.Error), jsonfloat.Float(m.NLL), jsonfloat.Float(m.Brier), jsonfloat.Float(m.ECE), nil,
+		jsonfloat.Float(m.ECEMass), jsonfloat.Float(m.RMSCE), jsonfloat.Float(m.MCE), jsonfloat.Float(m.ClasswiseECE)}
 	if !math.IsNaN(m.ECELow) {
-		v.ECECI = &[2]jsonFloat{jsonFloat(m.ECELow), jsonFloat(m.ECEHigh)}
+		v.ECECI = &[2]jsonfloat.Float{jsonfloat.Float(m.ECELow), jsonfloat.Float(m.ECEHigh)}
 	}
 	return json.Marshal(v)
 }
 
-func writeJSON(w io.Writer, r Report) error {
+// WriteJSON writes the report as indented JSON (version 1), one object
+// and a newline.
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -153,7 +137,10 @@ func variantLabel(v Variant) string {
 	return v.Name
 }
 
-func writeText(w io.Writer, r Report) error {
+// WriteText writes the report as text: the input and the transform, and
+// with metrics a table of the variants, the validation NLL's verdict and
+// the ECE interval's method.
+func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "calibrate: %s: %d rows × %d columns, %s focal loss, γ = %g", r.Input, r.Rows, r.Classes, r.Loss, r.Gamma)
 	if r.Alpha != nil {

@@ -1,10 +1,10 @@
 package calibrate
 
-// This file holds Run, the pipeline's driver: it sets the pipeline up
+// This file holds Calibrate, the pipeline's driver: it sets the pipeline up
 // against the input's shape, runs the first pass (read.go), fits
 // temperature scaling, then streams the second pass through the transform
 // (transform.go) into the output (io.go) and the metrics (measure.go), and
-// writes the plot and the report (plot.go, report.go).
+// writes the plot and returns the report (plot.go, report.go).
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 // per variant), the DefaultBins of MaxClasses.
 const maxBinValues = DefaultBins * MaxClasses
 
-// pipeline is the state of one Run.
+// pipeline is the state of one Calibrate.
 type pipeline struct {
 	o       Options
 	k       int // input columns
@@ -37,22 +37,24 @@ type pipeline struct {
 	alpha []float64
 	// transformName is the Report's name of the recovery transform.
 	transformName string
-	stderr        io.Writer
 	// nVal counts the validation rows (pass 1).
 	nVal int
 	// inStamp and labStamp identify the input and labels read by pass 1.
 	inStamp, labStamp fileStamp
 }
 
-// Run runs the calibrate pipeline: it validates the whole input (and
+// Calibrate runs the calibrate pipeline: it validates the whole input (and
 // labels) first, in blocks, so that bad input is reported before any
 // output is written; fits temperature scaling on the validation rows if
 // Val is set; then streams the input again, block by block, through the
 // recovery transform (Ψ^γ for the softmax loss, theory.PsiBalanced with
-// class weights, theory.SigmoidPosterior for the sigmoid loss) into Output,
-// and accumulates the metrics of the raw, recovered and temperature-scaled
-// probabilities on the non-validation rows. The report goes to stdout, or
-// to stderr when the transformed matrix itself goes to stdout.
+// class weights, theory.SigmoidPosterior for the sigmoid loss) into Output
+// (or into out when Output is "" or "-"), and accumulates the metrics of
+// the raw, recovered and temperature-scaled probabilities on the
+// non-validation rows. It returns the Report (without Variants when there
+// are no Labels), which it does not print: Report.WriteText and
+// Report.WriteJSON render it. It prints nothing; Options.OnProgress
+// receives the progress.
 //
 // Memory: the transform holds a few blocks of Workers·BlockRows rows; with
 // labels, the metrics keep 8 bytes per test row per variant (for the
@@ -60,60 +62,61 @@ type pipeline struct {
 // each).
 //
 // Errors: *UsageError for invalid options, *InputError for bad data (the
-// message names the file and the row), other errors for I/O failures. On
-// any error no output file is left behind.
-func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
+// message names the file and the row), ctx's error when ctx is done, other
+// errors for I/O failures. On any error no output file is left behind and
+// the Report is nil.
+func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err := o.normalize(); err != nil {
-		return err
+		return nil, err
 	}
 	val, err := parseVal(o.Val, o.Seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := &pipeline{o: o, val: val, stderr: stderr, workers: o.Workers}
+	p := &pipeline{o: o, val: val, workers: o.Workers}
 	if p.workers <= 0 {
 		p.workers = numericWorkers()
 	}
 	src, err := openFloats(o.Input)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.inStamp, err = stampOf(src.f); err != nil {
 		src.Close()
-		return err
+		return nil, err
 	}
 	if err := p.setup(src); err != nil {
 		src.Close()
-		return err
+		return nil, err
 	}
 	// Pass 1: validate, count, collect the validation rows.
 	vs, n, err := p.pass1(ctx, src)
 	src.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.nVal = len(vs.labels)
 	if afterPass1 != nil {
 		afterPass1()
 	}
 	if err := p.checkValIndices(n); err != nil {
-		return err
+		return nil, err
 	}
 	var ts, fts *TemperatureFit
 	if p.val != nil {
 		if len(vs.labels) == 0 {
-			return usagef("--val selects no row of the %d input rows", n)
+			return nil, usagef("Val", "{Val} selects no row of the %d input rows", n)
 		}
 		if len(vs.labels) == n {
-			return usagef("--val selects all %d input rows: no row is left for the metrics", n)
+			return nil, usagef("Val", "{Val} selects all %d input rows: no row is left for the metrics", n)
 		}
 		a, err := FitTemperature(vs.logq, p.kc, vs.labels, p.workers)
 		if err != nil {
-			return fmt.Errorf("temperature scaling: %w", err)
+			return nil, fmt.Errorf("temperature scaling: %w", err)
 		}
 		b, err := FitTemperature(vs.loge, p.kc, vs.labels, p.workers)
 		if err != nil {
-			return fmt.Errorf("focal temperature scaling: %w", err)
+			return nil, fmt.Errorf("focal temperature scaling: %w", err)
 		}
 		ts, fts = &a, &b
 	}
@@ -127,21 +130,21 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 	var plot *outfile.File
 	if o.Plot != "" && o.Labels != "" {
 		if plot, err = files.Create(o.Plot); err != nil {
-			return fmt.Errorf("plot: %w", err)
+			return nil, fmt.Errorf("plot: %w", err)
 		}
 	}
 	// Pass 2: transform, write, measure.
 	src, err = openFloats(o.Input)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer src.Close()
 	if err := checkStamp(o.Input, src.f, p.inStamp); err != nil {
-		return err
+		return nil, err
 	}
-	rep, rels, err := p.pass2(ctx, src, n, stdout, ts, fts, &files)
+	rep, rels, err := p.pass2(ctx, src, n, out, ts, fts, &files)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep.ValRows = len(vs.labels)
 	if p.val != nil {
@@ -159,26 +162,16 @@ func Run(ctx context.Context, o Options, stdout, stderr io.Writer) error {
 		}
 		err := interruptible(ctx, func() error { return WriteReliabilityDiagram(plot, plotFormat(o.Plot), panels) })
 		if err != nil {
-			return fmt.Errorf("plot: %w", err)
+			return nil, fmt.Errorf("plot: %w", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := files.Commit(); err != nil {
-		return err
+		return nil, err
 	}
-	if o.Labels == "" {
-		return nil
-	}
-	out := stdout
-	if o.Output == "" || o.Output == "-" {
-		out = stderr
-	}
-	if o.Format == FormatJSON {
-		return writeJSON(out, rep)
-	}
-	return writeText(out, rep)
+	return &rep, nil
 }
 
 func (p *pipeline) transformTitle() string {
@@ -192,7 +185,7 @@ func (p *pipeline) transformTitle() string {
 }
 
 // checkValIndices returns an InputError naming the smallest index of the
-// --val file outside [0, n), and how many there are, or nil.
+// Val file outside [0, n), and how many there are, or nil.
 func (p *pipeline) checkValIndices(n int) error {
 	if p.val == nil || p.val.set == nil {
 		return nil
@@ -230,7 +223,7 @@ func (p *pipeline) scaleWeights() error {
 	a := p.o.Alpha
 	hi, lo := slices.Max(a), slices.Min(a)
 	if hi/lo > maxWeightRatio || math.IsInf(hi/lo, 1) {
-		return usagef("--alpha: the largest class weight (%g) over the smallest (%g) exceeds 2^1021, more than the recovery can represent", hi, lo)
+		return usagef("Alpha", "{Alpha}: the largest class weight (%g) over the smallest (%g) exceeds 2^1021, more than the recovery can represent", hi, lo)
 	}
 	_, e := math.Frexp(hi)
 	p.alpha = make([]float64, len(a))
@@ -246,12 +239,12 @@ func (p *pipeline) setup(src *floatSource) error {
 	p.k = src.cols()
 	p.kc = p.k
 	if p.k > MaxClasses {
-		return usagef("%s has %d columns: at most %d classes are supported", o.Input, p.k, MaxClasses)
+		return usagef("Input", "%s has %d columns: at most %d classes are supported", o.Input, p.k, MaxClasses)
 	}
 	// The classwise metrics keep Bins bins per class and variant: bound
 	// their product as MaxClasses bounds K at the default bins.
 	if o.Labels != "" && o.Bins*p.k > maxBinValues {
-		return usagef("--bins %d with %d classes keeps %d bins per variant: at most %d (lower --bins)", o.Bins, p.k, o.Bins*p.k, maxBinValues)
+		return usagef("Bins", "{Bins} %d with %d classes keeps %d bins per variant: at most %d (lower {Bins})", o.Bins, p.k, o.Bins*p.k, maxBinValues)
 	}
 	// Keep a block's buffers within maxBlockValues values per worker, so
 	// that a wide matrix does not multiply them by BlockRows.
@@ -261,7 +254,7 @@ func (p *pipeline) setup(src *floatSource) error {
 	switch o.Loss {
 	case LossSoftmax:
 		if p.k < 2 {
-			return usagef("%s has %d column: the softmax loss needs K >= 2 classes", o.Input, p.k)
+			return usagef("Input", "%s has %d column: the softmax loss needs K >= 2 classes", o.Input, p.k)
 		}
 		switch len(o.Alpha) {
 		case 0, 1:
@@ -274,7 +267,7 @@ func (p *pipeline) setup(src *floatSource) error {
 				return err
 			}
 		default:
-			return usagef("--alpha has %d values for %d classes", len(o.Alpha), p.k)
+			return usagef("Alpha", "{Alpha} has %d values for %d classes", len(o.Alpha), p.k)
 		}
 		p.kind = numeric.Simplex
 		if o.Renormalize {
@@ -285,7 +278,7 @@ func (p *pipeline) setup(src *floatSource) error {
 			p.kc = 2
 		}
 		if len(o.Alpha) > 1 && len(o.Alpha) != p.k {
-			return usagef("--alpha has %d values for %d classes", len(o.Alpha), p.k)
+			return usagef("Alpha", "{Alpha} has %d values for %d classes", len(o.Alpha), p.k)
 		}
 		p.transformName = "sigmoid"
 		p.kind = numeric.UnitEntries
@@ -386,11 +379,14 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		return rep, nil, err
 	}
 	// The metrics (the equal-mass sort, the bootstrap) can take minutes:
-	// a signal stops the wait for them.
+	// a signal stops the bootstrap, and the wait for the rest.
 	ms := make([]Metrics, len(accs))
 	err = interruptible(ctx, func() error {
 		for i, a := range accs {
-			ms[i] = a.Metrics()
+			var err error
+			if ms[i], err = a.MetricsContext(ctx); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -411,9 +407,8 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 // interruptible runs f and returns its error, or ctx's error as soon as ctx
 // is done. f then runs on in its goroutine until it returns, but its result
 // is dropped and the caller writes nothing: this bounds the time to stop
-// on a signal for computations that do not take a context (the bootstrap,
-// the plot). (A context passed into BootstrapECE's loop would also stop the
-// work itself; that function belongs to the metrics.)
+// on a signal for computations that do not take a context (the plot, the
+// equal-mass sort); the bootstrap takes ctx and stops itself.
 func interruptible(ctx context.Context, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -429,40 +424,19 @@ func interruptible(ctx context.Context, f func() error) error {
 }
 
 // progress returns a function that reports rows done (−1: finished) to
-// Options.OnProgress, or else on stderr if Options.Progress is set, at most
-// every progressEvery.
+// Options.OnProgress, at most every progressEvery.
 func (p *pipeline) progress(phase string, total int) func(int) {
-	if f := p.o.OnProgress; f != nil {
-		var last time.Time
-		return func(done int) {
-			if done >= 0 && time.Since(last) < progressEvery {
-				return
-			}
-			last = time.Now()
-			f(phase, done, total)
-		}
-	}
-	if !p.o.Progress || p.stderr == nil {
+	f := p.o.OnProgress
+	if f == nil {
 		return func(int) {}
 	}
 	var last time.Time
-	shown := false
 	return func(done int) {
-		if done < 0 {
-			if shown {
-				fmt.Fprintf(p.stderr, "\rcalibrate: %s: done%-20s\n", phase, "")
-			}
+		if done >= 0 && time.Since(last) < progressEvery {
 			return
 		}
-		if time.Since(last) < progressEvery {
-			return
-		}
-		last, shown = time.Now(), true
-		if total > 0 {
-			fmt.Fprintf(p.stderr, "\rcalibrate: %s: %3.0f%% (%d of %d rows)", phase, 100*float64(done)/float64(total), done, total)
-		} else {
-			fmt.Fprintf(p.stderr, "\rcalibrate: %s: %d rows", phase, done)
-		}
+		last = time.Now()
+		f(phase, done, total)
 	}
 }
 

@@ -162,11 +162,46 @@ func compare(t *testing.T, name string, got, want []float64, tol float64) {
 	t.Logf("%s: worst |recovered − η| = %.3g", name, worst)
 }
 
+// run runs Calibrate and returns what the command line would print on
+// stdout and stderr (the report as text): the matrix when Output is "" or
+// "-" on stdout and the report on stderr, else the report on stdout.
 func run(t *testing.T, o calibrate.Options) (string, string, error) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	err := calibrate.Run(context.Background(), o, &out, &errb)
-	return out.String(), errb.String(), err
+	return runAs(t, o, false)
+}
+
+// runJSON is run with the report as JSON.
+func runJSON(t *testing.T, o calibrate.Options) (string, string, error) {
+	t.Helper()
+	return runAs(t, o, true)
+}
+
+func runAs(t *testing.T, o calibrate.Options, asJSON bool) (string, string, error) {
+	t.Helper()
+	var out, rep bytes.Buffer
+	r, err := calibrate.Calibrate(context.Background(), o, &out)
+	if err != nil {
+		if r != nil {
+			t.Errorf("error %v with a report", err)
+		}
+		return out.String(), "", err
+	}
+	if o.Labels != "" {
+		write := r.WriteText
+		if asJSON {
+			write = r.WriteJSON
+		}
+		if err := write(&rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.Output == "" || o.Output == "-" {
+		return out.String(), rep.String(), nil
+	}
+	if out.Len() > 0 {
+		t.Errorf("%d bytes written to out with Output %q", out.Len(), o.Output)
+	}
+	return rep.String(), "", nil
 }
 
 // End to end, softmax focal loss: outputs equal to the focal risk minimizer
@@ -321,7 +356,7 @@ func TestRunMetricsReport(t *testing.T) {
 	lab := writeLabels(t, dir, "y.npy", y)
 	out := filepath.Join(dir, "eta.npy")
 	plot := filepath.Join(dir, "rel.png")
-	stdout, _, err := run(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: g, Format: calibrate.FormatJSON,
+	stdout, _, err := runJSON(t, calibrate.Options{Input: in, Output: out, Labels: lab, Gamma: g,
 		Val: "0.25", Bootstrap: 50, Seed: 3, Plot: plot})
 	if err != nil {
 		t.Fatal(err)
@@ -530,7 +565,7 @@ func TestRunBadInput(t *testing.T) {
 	}
 	// The sum error suggests --renormalize, which accepts the rows.
 	in := writeNpy(t, dir, "in.npy", []float64{0.5, 0.5, 0.2, 0.7, 0.9, 0.1, 0.3, 0.7}, 2, false)
-	if _, _, err := run(t, calibrate.Options{Input: in, Gamma: 2}); err == nil || !strings.Contains(err.Error(), "--renormalize") {
+	if _, _, err := run(t, calibrate.Options{Input: in, Gamma: 2}); err == nil || !strings.HasSuffix(err.Error(), "(Renormalize divides each row by its sum)") {
 		t.Errorf("sum error: %v", err)
 	}
 	if _, _, err := run(t, calibrate.Options{Input: in, Gamma: 2, Renormalize: true, Labels: lab2}); err != nil {
@@ -544,29 +579,64 @@ func TestRunBadInput(t *testing.T) {
 	}
 }
 
+// Invalid options are UsageErrors naming the Options field at fault, in
+// the library's terms (15.4: no command-line flag in the message).
 func TestRunUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	in := writeNpy(t, dir, "in.npy", []float64{0.5, 0.5, 0.2, 0.8}, 2, false)
-	for name, o := range map[string]calibrate.Options{
-		"no input":     {},
-		"loss":         {Input: in, Loss: "hinge"},
-		"input kind":   {Input: in, InputKind: "scores"},
-		"format":       {Input: in, Format: "xml"},
-		"gamma":        {Input: in, Gamma: -1},
-		"alpha count":  {Input: in, Alpha: []float64{1, 2, 3}},
-		"alpha zero":   {Input: in, Alpha: []float64{1, 0}},
-		"sigmoid α":    {Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{1.5}},
-		"plot ext":     {Input: in, Labels: in, Plot: filepath.Join(dir, "x.jpg")},
-		"val no lab":   {Input: in, Val: "0.2"},
-		"val frac":     {Input: in, Labels: in, Val: "1.5"},
-		"renorm sig":   {Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{-1}, Renormalize: true},
-		"sigmoid no α": {Input: in, Loss: calibrate.LossSigmoid},
+	for name, c := range map[string]struct {
+		o     calibrate.Options
+		field string
+	}{
+		"no input":     {calibrate.Options{}, "Input"},
+		"loss":         {calibrate.Options{Input: in, Loss: "hinge"}, "Loss"},
+		"input kind":   {calibrate.Options{Input: in, InputKind: "scores"}, "InputKind"},
+		"gamma":        {calibrate.Options{Input: in, Gamma: -1}, "Gamma"},
+		"bins":         {calibrate.Options{Input: in, Bins: -1}, "Bins"},
+		"alpha count":  {calibrate.Options{Input: in, Alpha: []float64{1, 2, 3}}, "Alpha"},
+		"alpha zero":   {calibrate.Options{Input: in, Alpha: []float64{1, 0}}, "Alpha"},
+		"sigmoid α":    {calibrate.Options{Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{1.5}}, "Alpha"},
+		"plot ext":     {calibrate.Options{Input: in, Labels: in, Plot: filepath.Join(dir, "x.jpg")}, "Plot"},
+		"val no lab":   {calibrate.Options{Input: in, Val: "0.2"}, "Labels"},
+		"val frac":     {calibrate.Options{Input: in, Labels: in, Val: "1.5"}, "Val"},
+		"renorm sig":   {calibrate.Options{Input: in, Loss: calibrate.LossSigmoid, Alpha: []float64{-1}, Renormalize: true}, "Renormalize"},
+		"sigmoid no α": {calibrate.Options{Input: in, Loss: calibrate.LossSigmoid}, "Alpha"},
+		"sum tol":      {calibrate.Options{Input: in, SumTol: -1}, "SumTol"},
 	} {
-		_, _, err := run(t, o)
+		_, _, err := run(t, c.o)
 		var ue *calibrate.UsageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%s: %v, want a UsageError", name, err)
+			continue
 		}
+		if ue.Field != c.field || strings.Contains(ue.Msg, "--") || ue.Error() != ue.Msg {
+			t.Errorf("%s: field %q, message %q, want field %q and no flag", name, ue.Field, ue.Msg, c.field)
+		}
+	}
+}
+
+// UsageError.Text names the fields as its caller's user knows them, in
+// the format string only: a value or file name that looks like a field
+// reference is printed as it is.
+func TestUsageErrorText(t *testing.T) {
+	dir := t.TempDir()
+	in := writeNpy(t, dir, "in.npy", []float64{0.5, 0.5, 0.2, 0.8}, 2, false)
+	flag := func(f string) string { return "--" + strings.ToLower(f) }
+	lab := writeLabels(t, dir, "y.npy", []int{0, 1})
+	_, _, err := run(t, calibrate.Options{Input: in, Labels: lab, Bins: 8000000})
+	var ue *calibrate.UsageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("Bins × K too large: %v", err)
+	}
+	if want := "--bins 8000000 with 2 classes keeps 16000000 bins per variant: at most 15000000 (lower --bins)"; ue.Text(flag) != want {
+		t.Errorf("Text = %q, want %q", ue.Text(flag), want)
+	}
+	if !strings.HasPrefix(ue.Msg, "Bins 8000000 with") || !strings.HasSuffix(ue.Msg, "(lower Bins)") {
+		t.Errorf("Msg = %q, want the field names", ue.Msg)
+	}
+	_, _, err = run(t, calibrate.Options{Input: in, Loss: "{Alpha}%d"})
+	if !errors.As(err, &ue) || ue.Text(flag) != `--loss must be softmax or sigmoid, not "{Alpha}%d"` {
+		t.Errorf("a value like a field reference: %v, Text %q", err, ue.Text(flag))
 	}
 }
 
@@ -576,7 +646,7 @@ func TestRunCancel(t *testing.T) {
 	out := filepath.Join(dir, "out.npy")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := calibrate.Run(ctx, calibrate.Options{Input: in, Output: out, Gamma: 2}, io.Discard, io.Discard)
+	_, err := calibrate.Calibrate(ctx, calibrate.Options{Input: in, Output: out, Gamma: 2}, io.Discard)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled run: %v", err)
 	}
@@ -619,7 +689,7 @@ func TestRunSigmoidNeedsAlpha(t *testing.T) {
 	out := filepath.Join(dir, "eta.npy")
 	_, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Loss: calibrate.LossSigmoid})
 	var ue *calibrate.UsageError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "needs --alpha") || !strings.Contains(err.Error(), "0.25") {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "needs Alpha") || !strings.Contains(err.Error(), "0.25") {
 		t.Errorf("sigmoid without α: %v, want a usage error asking for --alpha", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -645,8 +715,8 @@ func TestRunValNLLWarns(t *testing.T) {
 	y := sample(eta, k, 22)
 	in := writeNpy(t, dir, "eta.npy", eta, k, false)
 	lab := writeLabels(t, dir, "y.npy", y)
-	o := calibrate.Options{Input: in, Output: filepath.Join(dir, "out.npy"), Labels: lab, Gamma: g, Val: "0.25", Seed: 4, Format: calibrate.FormatJSON}
-	stdout, _, err := run(t, o)
+	o := calibrate.Options{Input: in, Output: filepath.Join(dir, "out.npy"), Labels: lab, Gamma: g, Val: "0.25", Seed: 4}
+	stdout, _, err := runJSON(t, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,7 +732,6 @@ func TestRunValNLLWarns(t *testing.T) {
 	if v := rep.ValNLL; v == nil || v.Lowers || !(v.Recovered > v.Raw) {
 		t.Errorf("validation NLL of calibrated outputs: %+v, want the recovery not to lower it", v)
 	}
-	o.Format = calibrate.FormatText
 	stdout, _, err = run(t, o)
 	if err != nil {
 		t.Fatal(err)
@@ -693,7 +762,7 @@ func TestRunSilentWrongOutput(t *testing.T) {
 		// Class weights spanning more than 2^1021: refused (were NaN rows).
 		_, _, err := run(t, calibrate.Options{Input: in, Output: out, Gamma: 2, Alpha: []float64{1e-310, 1, 1}})
 		var ue *calibrate.UsageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--alpha") {
+		if !errors.As(err, &ue) || ue.Field != "Alpha" {
 			t.Errorf("α = (1e-310, 1, 1): %v, want a usage error", err)
 		}
 		// A common factor cancels: weights scaled by 2^-1030 (subnormal) or
@@ -745,7 +814,7 @@ func TestRunSilentWrongOutput(t *testing.T) {
 		for body, wantVal := range map[string]int{"1.0\n": 1, "3\n1.0\n2e0\n": 3, "rows\n1\n": 1} {
 			f := filepath.Join(dir, "val.txt")
 			os.WriteFile(f, []byte(body), 0o644)
-			stdout, _, err := run(t, calibrate.Options{Input: in40, Output: out, Labels: lab40, Gamma: 2, Val: f, Format: calibrate.FormatJSON})
+			stdout, _, err := runJSON(t, calibrate.Options{Input: in40, Output: out, Labels: lab40, Gamma: 2, Val: f})
 			if err != nil {
 				t.Errorf("--val file %q: %v", body, err)
 				continue
@@ -823,7 +892,7 @@ func TestRunOnProgress(t *testing.T) {
 	in := writeNpy(t, dir, "p.npy", posteriors(300, 3, 1e-3, 9), 3, false)
 	var phases []string
 	var lastDone []int
-	o := calibrate.Options{Input: in, Output: filepath.Join(dir, "o.npy"), Gamma: 2, Progress: true,
+	o := calibrate.Options{Input: in, Output: filepath.Join(dir, "o.npy"), Gamma: 2,
 		OnProgress: func(phase string, done, total int) {
 			if total != 300 {
 				t.Errorf("%s: total %d, want 300", phase, total)

@@ -490,6 +490,11 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("$D/text.csv"), usage, `row 1, column 1: "abc" is not a number (line 2)`},
 		{c("$D/nan.csv"), usage, "row 1, column 0: NaN, not a finite number"},
 		{c("$D/sum.csv"), usage, "row 1: probabilities sum to 0.8999"},
+		// calibrate's UsageErrors and hints name Options fields; the
+		// messages name the flags (issue 15.4).
+		{c("$D/sum.csv"), usage, "(--renormalize divides each row by its sum) (run 'verify calibrate -h' for usage)"},
+		{c("--loss", "sigmoid", "$D/good.csv"), usage, "verify calibrate: --loss sigmoid needs --alpha, the weight of positives"},
+		{c("--bootstrap", "10", "$D/good.csv"), usage, "verify calibrate: --val, --bootstrap and --plot need --labels (run 'verify calibrate -h' for usage)"},
 		{c("$D/neg.csv"), usage, "row 1, column 0: -0.2: negative probability"},
 		{c("$D/onecol.csv"), usage, "softmax loss needs K >= 2 classes"},
 		{c("$D/empty.npy"), usage, "empty.npy: npy"},

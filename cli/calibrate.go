@@ -1,10 +1,14 @@
-// This file is `verify calibrate`: its flags, their checks, and the mapping
-// of calibrate.Run's errors to exit codes; the pipeline is in calibrate/.
+// This file is `verify calibrate`: its flags, their checks, the progress
+// line, the report on stdout or stderr, and the mapping of
+// calibrate.Calibrate's errors to messages naming flags and to exit codes;
+// the pipeline is in calibrate/.
 
 package cli
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -36,7 +40,7 @@ other failures.
 Flags:
 `
 
-// calibrate runs `verify calibrate`; the pipeline is calibrate.Run.
+// calibrate runs `verify calibrate`; the pipeline is calibrate.Calibrate.
 func (c *CLI) calibrate(args []string) (int, error) {
 	fs := c.flagSet("verify calibrate", calibrateUsage)
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
@@ -86,9 +90,12 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	}
 	o := calibrate.Options{
 		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol,
-		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input, Format: *format,
+		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
-		Plot: *plot, Renormalize: *renorm, Workers: *workers, Progress: c.showProgress(),
+		Plot: *plot, Renormalize: *renorm, Workers: *workers,
+	}
+	if c.showProgress() {
+		o.OnProgress = calibrateProgress(c.Stderr)
 	}
 	j := job{
 		inputs:  []file{{flag: "FILE", path: o.Input}, {flag: "--labels", path: o.Labels}},
@@ -102,18 +109,80 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	err = calibrate.Run(ctx, o, c.Stdout, c.Stderr)
+	// The matrix goes to stdout unless --out names a file; the report
+	// goes to stdout, or to stderr when the matrix is there.
+	rep, err := calibrate.Calibrate(ctx, o, c.Stdout)
 	var ue *calibrate.UsageError
 	var ie *calibrate.InputError
 	switch {
 	case err == nil:
-		return ExitOK, nil
 	case errors.As(err, &ue):
-		return 0, usagef("%s", ue.Msg)
+		return 0, usagef("%s", ue.Text(calibrateFlag))
 	case errors.As(err, &ie):
 		// A read error names the file again ("x: csv: read x: is a
 		// directory"): keep its reason only.
-		return 0, usagef("bad input: %s: %v", ie.File, pathReason(ie.File, ie.Err))
+		hint := ""
+		if ie.Hint != nil {
+			hint = " (" + ie.Hint.Text(calibrateFlag) + ")"
+		}
+		return 0, usagef("bad input: %s: %v%s", ie.File, pathReason(ie.File, ie.Err), hint)
+	default:
+		return ExitFailure, err
 	}
-	return ExitFailure, err
+	if o.Labels == "" {
+		return ExitOK, nil
+	}
+	w := c.Stdout
+	if o.Output == "" || o.Output == "-" {
+		w = c.Stderr
+	}
+	if *format == "json" {
+		err = rep.WriteJSON(w)
+	} else {
+		err = rep.WriteText(w)
+	}
+	if err != nil {
+		return ExitFailure, err
+	}
+	return ExitOK, nil
+}
+
+// calibrateFlags maps the fields of calibrate.Options to the flags that
+// set them, for the messages of calibrate's UsageErrors.
+var calibrateFlags = map[string]string{
+	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col",
+	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
+	"Val": "--val", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
+	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",
+}
+
+// calibrateFlag returns the flag of an Options field (the field's name if
+// no flag sets it).
+func calibrateFlag(field string) string {
+	if f, ok := calibrateFlags[field]; ok {
+		return f
+	}
+	return field
+}
+
+// calibrateProgress returns the Options.OnProgress of the command line: a
+// line on stderr, redrawn in place ("calibrate: checking: 40% (400 of 1000
+// rows)"), ended by "done" when the phase has shown a line.
+func calibrateProgress(w io.Writer) func(phase string, done, total int) {
+	shown := false
+	return func(phase string, done, total int) {
+		switch {
+		case done < 0:
+			if shown {
+				fmt.Fprintf(w, "\rcalibrate: %s: done%-20s\n", phase, "")
+			}
+			shown = false
+		case total > 0:
+			fmt.Fprintf(w, "\rcalibrate: %s: %3.0f%% (%d of %d rows)", phase, 100*float64(done)/float64(total), done, total)
+			shown = true
+		default:
+			fmt.Fprintf(w, "\rcalibrate: %s: %d rows", phase, done)
+			shown = true
+		}
+	}
 }

@@ -166,7 +166,7 @@ func lookup(name string) (subcommand, bool) {
 // ("verify: cannot merge: …", "report: no line …", encoding/json's
 // "json: unknown field …"); after "verify SUB: "
 // they would say again where the message comes from.
-var packagePrefixes = []string{"verify: ", "report: ", "calibrate: ", "numeric: ", "json: "}
+var packagePrefixes = []string{"verify: ", "jsonfloat: ", "report: ", "calibrate: ", "numeric: ", "json: "}
 
 // message returns err as one line for "verify SUB: <message>". An error
 // of a package below loses its packagePrefixes; a usage error built here

@@ -1,10 +1,6 @@
 package verify
 
-import (
-	"fmt"
-	"math"
-	"strconv"
-)
+import "github.com/focaltk/focal/jsonfloat"
 
 // ReportVersion is the version of the JSON reports (search, merge,
 // boundary and the CLI helpers). It changes only when a field is removed or
@@ -12,44 +8,10 @@ import (
 const ReportVersion = 1
 
 // Float is a float64 that encodes to JSON with enough digits to round-trip
-// (strconv 'g', −1), and encodes the values JSON numbers cannot hold as the
-// strings "NaN", "+Inf" and "-Inf" (and decodes them back).
-type Float float64
-
-// MarshalJSON implements json.Marshaler.
-func (f Float) MarshalJSON() ([]byte, error) {
-	x := float64(f)
-	switch {
-	case math.IsNaN(x):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(x, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(x, -1):
-		return []byte(`"-Inf"`), nil
-	}
-	return strconv.AppendFloat(nil, x, 'g', -1, 64), nil
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *Float) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case `"NaN"`:
-		*f = Float(math.NaN())
-		return nil
-	case `"+Inf"`, `"Inf"`:
-		*f = Float(math.Inf(1))
-		return nil
-	case `"-Inf"`:
-		*f = Float(math.Inf(-1))
-		return nil
-	}
-	x, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return fmt.Errorf("verify: bad number %s", b)
-	}
-	*f = Float(x)
-	return nil
-}
+// and encodes NaN and ±Inf as the strings "NaN", "+Inf" and "-Inf" (and
+// decodes them back): jsonfloat.Float, kept under this name for the
+// report types of this package and their users.
+type Float = jsonfloat.Float
 
 // Floats converts a []float64 to []Float (nil stays nil).
 func Floats(x []float64) []Float {
