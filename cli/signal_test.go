@@ -63,6 +63,43 @@ type signalCase struct {
 	// ignoreInt starts the binary with SIGINT ignored, as a
 	// non-interactive shell starts a background job.
 	ignoreInt bool
+	// cpu, when set, waits instead until the process has used that much
+	// CPU time: a signal sent a fixed wall time after the start can, on a
+	// loaded machine, arrive before main has installed its handlers (the
+	// default action then kills the process), which no program can
+	// prevent; CPU time measures how far the process has got.
+	cpu time.Duration
+}
+
+// clockTick is the unit of utime and stime in /proc/PID/stat (USER_HZ,
+// 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime returns the CPU time used by process pid (utime + stime), or
+// false if /proc cannot tell.
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime and stime fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	var ut, st int64
+	if _, err := fmt.Sscan(f[11], &ut); err != nil {
+		return 0, false
+	}
+	if _, err := fmt.Sscan(f[12], &st); err != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * clockTick, true
 }
 
 func interrupt(t *testing.T, dir string, sc signalCase, sig syscall.Signal, watched []string) {
@@ -91,11 +128,19 @@ func interrupt(t *testing.T, dir string, sc signalCase, sig syscall.Signal, watc
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(60 * time.Second)
-	if sc.ready != nil {
+	switch {
+	case sc.ready != nil:
 		for !sc.ready() && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
-	} else {
+	case sc.cpu > 0:
+		for time.Now().Before(deadline) {
+			if c, ok := cpuTime(cmd.Process.Pid); !ok || c >= sc.cpu {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	default:
 		time.Sleep(sc.after)
 	}
 	select {
@@ -186,7 +231,7 @@ func TestSignalsCalibrate(t *testing.T) {
 	must(t, os.WriteFile(plot, []byte("old plot"), 0o644))
 	args := []string{"calibrate", "--gamma", "2", "--labels", y, "--out", out, "--plot", plot, "--bootstrap", "100000", in}
 	cases := []signalCase{
-		{name: "calibrate, reading", args: args, after: 30 * time.Millisecond},
+		{name: "calibrate, reading", args: args, cpu: startedCPU},
 		{name: "calibrate, writing", args: args, ready: hasTemp(dir)},
 		// The output and the plot are complete temporary files while the
 		// bootstrap runs (minutes): a signal must still stop it and leave
@@ -200,6 +245,11 @@ func TestSignalsCalibrate(t *testing.T) {
 	}
 }
 
+// startedCPU is when the early cases (planning, reading) are interrupted: past the Go
+// runtime's start and main's handler installation (well under 10 ms of CPU)
+// and early in the work (planning a budget of 10^6 cases, reading the input).
+const startedCPU = 30 * time.Millisecond
+
 func TestSignalsSearch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -209,7 +259,7 @@ func TestSignalsSearch(t *testing.T) {
 	must(t, os.WriteFile(out, []byte("old report"), 0o644))
 	args := []string{"--gamma", "1", "--K", "3", "--budget", "1000000", "--out", out}
 	for _, sig := range signals {
-		interrupt(t, dir, signalCase{name: "search, planning", args: args, after: 20 * time.Millisecond}, sig, []string{out})
+		interrupt(t, dir, signalCase{name: "search, planning", args: args, cpu: startedCPU}, sig, []string{out})
 		interrupt(t, dir, signalCase{name: "search, searching", args: args, after: time.Second}, sig, []string{out})
 	}
 	// Started with SIGINT ignored (a non-interactive shell's background
