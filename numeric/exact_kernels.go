@@ -181,28 +181,6 @@ func sumLanes(f *neumaier, v []float64) {
 	f.c += c0 + c1 + c2 + c3
 }
 
-// exactRisk returns W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i at the solver's
-// final iterate, using its log q_i (x_i, which the iteration keeps within
-// about an ulp of log q_i) instead of a logarithm per entry; the entry m,
-// which may be carried as its complement, is evaluated by
-// theory.LossTerm. The terms are within a few ulps of theory.Risk's, and
-// their sum is compensated.
-func exactRisk(q, eta, x []float64, m int, gamma float64) float64 {
-	pw := newPow1m(gamma)
-	var sum neumaier
-	for i, e := range eta {
-		if e == 0 {
-			continue
-		}
-		if i == m {
-			sum.add(e * theory.LossTerm(q[i], gamma))
-			continue
-		}
-		sum.add(-e * pw.of(q[i], 1-q[i]) * x[i])
-	}
-	return sum.sum()
-}
-
 // exactLanes carries the vector kernels' operands (each in four lanes)
 // and their lane accumulators (exact_amd64.s; the layout is fixed there).
 type exactLanes struct {
@@ -374,18 +352,17 @@ func newPow1m(p float64) pow1m {
 	return pow1m{p: p, n: n, int: float64(n) == p && n >= 0 && n <= 3}
 }
 
-// of returns (1−q)^p for q in [0, 1), given w = 1−q.
+// of returns (1−q)^p for q in [0, 1), given w = 1−q. It is small enough to
+// be inlined, so that the loops calling it keep their state in registers.
 func (pw pow1m) of(q, w float64) float64 {
 	if !pw.int {
 		return theory.Pow1m(q, pw.p)
 	}
-	switch pw.n {
-	case 0:
-		return 1
-	case 1:
-		return w
-	case 2:
-		return w * w
+	// w·w·w for n = 3 and w·w for n = 2, as theory.Pow1m multiplies (1·w
+	// is exact).
+	r := 1.0
+	for range pw.n {
+		r *= w
 	}
-	return w * w * w
+	return r
 }

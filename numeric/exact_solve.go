@@ -259,15 +259,16 @@ func (sv *ExactSolver) solve(dst, eta []float64, gamma float64, m int, unique bo
 			break
 		}
 	}
-	if res.Status != Failed {
-		// The residual above is that of the point before the last step:
-		// evaluate it at the point returned.
-		res.Residual = it.residual()
-	}
 	if it.comp {
 		dst[m] = 1 - it.delta
 	}
-	res.Risk = exactRisk(dst, eta, it.x, m, gamma)
+	// The residual above is that of the point before the last step: the
+	// final pass evaluates it at the point returned, with the risk.
+	risk, residual := it.final()
+	res.Risk = risk
+	if res.Status != Failed {
+		res.Residual = residual
+	}
 	return res
 }
 
@@ -321,6 +322,27 @@ func (it *exactIter) ranges() [2][2]int {
 // throughput of a Log call per entry).
 func (it *exactIter) products(ranges [2][2]int) {
 	eta, dst, x, rho, gamma, pw := it.eta, it.q, it.x, it.rho, it.gamma, it.pw
+	it.ts(ranges)
+	comp, m := it.comp, it.m
+	if comp {
+		rho[m] = 1
+	}
+	theory.Logs(rho, rho)
+	for i, e := range eta {
+		if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
+			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
+			// factors are taken apart instead.
+			q := dst[i]
+			om := 1 - q
+			rho[i] = logRatio(e, q) + theory.Log(pw.of(q, om)*(om-gamma*q*x[i]))
+		}
+	}
+}
+
+// ts forms the products t_i = (η_i/q_i)·φ(q_i) of the direct form into rho
+// (1 where η_i = 0), by the vector kernel where it applies.
+func (it *exactIter) ts(ranges [2][2]int) {
+	eta, dst, x, rho, gamma, pw := it.eta, it.q, it.x, it.rho, it.gamma, it.pw
 	vec, lanes := it.vec, it.lanes
 	for _, span := range ranges {
 		i := span[0]
@@ -335,20 +357,6 @@ func (it *exactIter) products(ranges [2][2]int) {
 				om := 1 - q
 				rho[i] = e / q * (pw.of(q, om) * (om - gamma*q*x[i]))
 			}
-		}
-	}
-	comp, m := it.comp, it.m
-	if comp {
-		rho[m] = 1
-	}
-	theory.Logs(rho, rho)
-	for i, e := range eta {
-		if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
-			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
-			// factors are taken apart instead.
-			q := dst[i]
-			om := 1 - q
-			rho[i] = logRatio(e, q) + theory.Log(pw.of(q, om)*(om-gamma*q*x[i]))
 		}
 	}
 }
@@ -578,104 +586,71 @@ func (st *exactStop) done(sa *stepAcc, cubic bool) bool {
 	return maxStep <= exactStepTol || predicted <= exactPredictTol || st.polish > exactPolishSteps || st.subStall > exactSubnormalSteps
 }
 
-// residual returns the KKT residual max(max_i |ρ_i|, |Σ q_i − 1|) of the
-// current point, evaluated as mainPass evaluates it, over the entries that
-// are normal numbers; rho is scratch space from here. In the direct form
-// ρ_i = log t_i + s, and log is increasing, so the largest |ρ_i| is that of
-// the smallest or the largest t_i: two logarithms instead of one per entry,
-// which keeps this pass a small part of a solve.
-func (it *exactIter) residual() float64 {
-	eta, q, x, rho := it.eta, it.q, it.x, it.rho
-	gamma, gm1, s, pw, direct := it.gamma, it.gm1, it.s, it.pw, it.direct
-	var f neumaier
+// final returns the risk W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i and the KKT
+// residual max(max_i |ρ_i|, |Σ q_i − 1|) of the point returned, in one pass
+// over the entries (at K = 1e5 a second pass over q, x and η costs more than
+// its arithmetic).
+//
+// The risk uses the iterate's log q_i (x_i, which the iteration keeps within
+// about an ulp of log q_i) instead of a logarithm per entry; the entry m,
+// which may be carried as its complement, is evaluated by theory.LossTerm
+// (dst[m] is set before this pass). The terms are within a few ulps of
+// theory.Risk's, and their sum is compensated.
+//
+// The residual is evaluated as mainPass evaluates ρ_i, over the entries
+// that are normal numbers. In the direct form ρ_i = log t_i + s, and log is
+// increasing, so the largest |ρ_i| is that of the smallest or the largest
+// t_i: two logarithms instead of one per entry, which keeps this pass a
+// small part of a solve.
+func (it *exactIter) final() (risk, residual float64) {
+	eta, q, x, rho, m, comp := it.eta, it.q, it.x, it.rho, it.m, it.comp
+	gamma, s, direct := it.gamma, it.s, it.direct
+	if direct {
+		it.ts(it.ranges()) // rho is scratch space from here
+	}
+	pw := newPow1m(gamma)
+	var sum, f neumaier
 	mx := 0.0
 	tmin, tmax := math.Inf(1), 0.0
-	tSmall := math.Exp(exactLogTMin)
-	// split returns |ρ_i| in the split form: beyond exactDirectMaxGamma,
-	// or for a t_i that may be subnormal (see products).
-	split := func(i int) float64 {
+	for i, e := range eta {
+		if e == 0 {
+			continue // q_i = 0: no term, no residual
+		}
 		qi := q[i]
-		om := 1 - qi
-		if direct {
-			return math.Abs(logRatio(eta[i], qi) + theory.Log(pw.of(qi, om)*(om-gamma*qi*x[i])) + s)
-		}
-		return math.Abs(logRatio(eta[i], qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi))
-	}
-	for _, span := range it.ranges() {
-		// The products t_i of [span[0], n), as in products (1 where
-		// η_i = 0); the second loop forms the others.
-		n := span[0]
-		if direct && it.vec && pw.int {
-			n += exactTVec(it.lanes, rho, eta, q, x, span[0], span[1], pw.n)
-		}
-		if n == span[0] {
-			sumLanes(&f, q[span[0]:span[1]])
-		}
-		// Over [span[0], n), n − span[0] a multiple of 4, Σ q_i is summed
-		// here as sumLanes sums it (the same lanes, then the rest of the
-		// range, then the lanes into f), in the pass that reads q_i anyway.
-		var s0, s1, s2, s3, c0, c1, c2, c3 float64
-		for i := span[0]; i < n; i += 4 {
-			x0, x1, x2, x3 := q[i], q[i+1], q[i+2], q[i+3]
-			t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
-			b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
-			c0 += (s0 - (t0 - b0)) + (x0 - b0)
-			c1 += (s1 - (t1 - b1)) + (x1 - b1)
-			c2 += (s2 - (t2 - b2)) + (x2 - b2)
-			c3 += (s3 - (t3 - b3)) + (x3 - b3)
-			s0, s1, s2, s3 = t0, t1, t2, t3
-			for j := i; j < i+4; j++ {
-				t := rho[j]
-				if q[j] >= minNormal && t > tSmall { // not η_j = 0 (q_j = 0)
-					if t < tmin {
-						tmin = t
-					}
-					if t > tmax {
-						tmax = t
-					}
-				} else if q[j] >= minNormal {
-					if r := split(j); !(r <= mx) {
-						mx = r // NaN stays
-					}
-				}
+		if i == m {
+			sum.add(e * theory.LossTerm(qi, gamma))
+			if comp {
+				continue // its residual is formed from δ below
 			}
+		} else {
+			sum.add(-e * pw.of(qi, 1-qi) * x[i])
 		}
-		if n > span[0] {
-			for _, qi := range q[n:span[1]] {
-				f.add(qi)
-			}
-			f.add(s0)
-			f.add(s1)
-			f.add(s2)
-			f.add(s3)
-			f.c += c0 + c1 + c2 + c3
+		f.add(qi)
+		if qi < minNormal {
+			continue
 		}
-		for i := n; i < span[1]; i++ {
-			qi := q[i]
-			if qi < minNormal { // or 0, exactly where η_i = 0
-				continue
+		if t := rho[i]; direct && t > exactTSmall {
+			if t < tmin {
+				tmin = t
 			}
-			if direct {
-				om := 1 - qi
-				if t := eta[i] / qi * (pw.of(qi, om) * (om - gamma*qi*x[i])); t > tSmall {
-					tmin, tmax = min(tmin, t), max(tmax, t)
-					continue
-				}
+			if t > tmax {
+				tmax = t
 			}
-			if r := split(i); !(r <= mx) {
-				mx = r
-			}
+			continue
+		}
+		if r := it.splitResidual(i); !(r <= mx) {
+			mx = r // NaN stays
 		}
 	}
 	if tmax > 0 {
 		mx = max(mx, math.Abs(theory.Log(tmin)+s), math.Abs(theory.Log(tmax)+s))
 	}
-	if it.comp {
+	if comp {
 		delta := it.delta
 		qm := 1 - delta
 		lq := math.Log1p(-delta)
 		gd := 1 - gamma*qm*(lq/delta)
-		rm := logRatio(eta[it.m], qm) + s + theory.Log(gd) + gamma*it.y
+		rm := logRatio(eta[m], qm) + s + theory.Log(gd) + gamma*it.y
 		if ar := math.Abs(rm); !(ar <= mx) {
 			mx = ar
 		}
@@ -686,5 +661,21 @@ func (it *exactIter) residual() float64 {
 	if fs := math.Abs(f.sum()); !(fs <= mx) {
 		mx = fs
 	}
-	return mx
+	return sum.sum(), mx
 }
+
+// splitResidual returns |ρ_i| with the factors' logarithms taken apart:
+// beyond exactDirectMaxGamma, or for a t_i that may be subnormal (see
+// products).
+func (it *exactIter) splitResidual(i int) float64 {
+	e, qi, gamma := it.eta[i], it.q[i], it.gamma
+	om := 1 - qi
+	gi := om - gamma*qi*it.x[i]
+	if it.direct {
+		return math.Abs(logRatio(e, qi) + theory.Log(it.pw.of(qi, om)*gi) + it.s)
+	}
+	return math.Abs(logRatio(e, qi) + it.s + theory.Log(gi) + it.gm1*math.Log1p(-qi))
+}
+
+// exactTSmall is e^exactLogTMin: final takes ρ_i apart for t_i below it.
+var exactTSmall = math.Exp(exactLogTMin)
