@@ -27,6 +27,15 @@ func (n *neumaier) add(x float64) {
 
 func (n *neumaier) sum() float64 { return n.s + n.c }
 
+// plus returns the sum with x added, as add does; a loop that keeps its
+// sums as values (n = n.plus(x)) keeps them in registers, where the
+// pointer of add would keep them in memory.
+func (n neumaier) plus(x float64) neumaier {
+	t := n.s + x
+	bp := t - n.s
+	return neumaier{t, n.c + ((n.s - (t - bp)) + (x - bp))}
+}
+
 // resolvable reports whether a step dx in log v must hold up the stopping
 // rule: always for normal v; for subnormal v (fixed spacing 2^−1074, so a
 // relative resolution of 2^−1074/v) only while dx exceeds both twice that
@@ -353,15 +362,19 @@ func newPow1m(p float64) pow1m {
 }
 
 // of returns (1−q)^p for q in [0, 1), given w = 1−q. It is small enough to
-// be inlined, so that the loops calling it keep their state in registers.
+// be inlined.
 func (pw pow1m) of(q, w float64) float64 {
 	if !pw.int {
 		return theory.Pow1m(q, pw.p)
 	}
-	// w·w·w for n = 3 and w·w for n = 2, as theory.Pow1m multiplies (1·w
-	// is exact).
+	return powInt(w, pw.n)
+}
+
+// powInt returns w^n for a small n ≥ 0 by multiplication: w·w·w for n = 3
+// and w·w for n = 2, as theory.Pow1m multiplies (1·w is exact).
+func powInt(w float64, n int) float64 {
 	r := 1.0
-	for range pw.n {
+	for range n {
 		r *= w
 	}
 	return r

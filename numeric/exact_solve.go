@@ -603,47 +603,51 @@ func (st *exactStop) done(sa *stepAcc, cubic bool) bool {
 // t_i: two logarithms instead of one per entry, which keeps this pass a
 // small part of a solve.
 func (it *exactIter) final() (risk, residual float64) {
-	eta, q, x, rho, m, comp := it.eta, it.q, it.x, it.rho, it.m, it.comp
+	eta, q, x, rho, d, m, comp := it.eta, it.q, it.x, it.rho, it.d, it.m, it.comp
 	gamma, s, direct := it.gamma, it.s, it.direct
+	k := len(eta)
 	if direct {
 		it.ts(it.ranges()) // rho is scratch space from here
 	}
 	pw := newPow1m(gamma)
-	var sum, f neumaier
-	mx := 0.0
-	tmin, tmax := math.Inf(1), 0.0
-	for i, e := range eta {
-		if e == 0 {
-			continue // q_i = 0: no term, no residual
-		}
-		qi := q[i]
-		if i == m {
-			sum.add(e * theory.LossTerm(qi, gamma))
-			if comp {
-				continue // its residual is formed from δ below
+	if !pw.int {
+		// (1−q_i)^γ into d (scratch space from here), so that the loop of
+		// finalRange makes no call.
+		for i, qi := range q {
+			if i != m && eta[i] != 0 {
+				d[i] = theory.Pow1m(qi, gamma)
 			}
-		} else {
-			sum.add(-e * pw.of(qi, 1-qi) * x[i])
-		}
-		f.add(qi)
-		if qi < minNormal {
-			continue
-		}
-		if t := rho[i]; direct && t > exactTSmall {
-			if t < tmin {
-				tmin = t
-			}
-			if t > tmax {
-				tmax = t
-			}
-			continue
-		}
-		if r := it.splitResidual(i); !(r <= mx) {
-			mx = r // NaN stays
 		}
 	}
-	if tmax > 0 {
-		mx = max(mx, math.Abs(theory.Log(tmin)+s), math.Abs(theory.Log(tmax)+s))
+	acc := finalAcc{tmin: math.Inf(1)}
+	finalRange(&acc, eta, q, x, rho, d, 0, m, pw, direct)
+	// The top entry: its risk term by theory.LossTerm, in its place in the
+	// sum; carried as its complement, its residual is formed from δ below.
+	acc.risk.add(eta[m] * theory.LossTerm(q[m], gamma))
+	if !comp {
+		if t := rho[m]; q[m] >= minNormal && direct && t > exactTSmall {
+			acc.tmin, acc.tmax = min(acc.tmin, t), max(acc.tmax, t)
+		} else if q[m] >= minNormal {
+			acc.slow = true
+		}
+		acc.f.add(q[m])
+	}
+	finalRange(&acc, eta, q, x, rho, d, m+1, k, pw, direct)
+	mx := 0.0
+	if acc.tmax > 0 {
+		mx = max(math.Abs(theory.Log(acc.tmin)+s), math.Abs(theory.Log(acc.tmax)+s))
+	}
+	if acc.slow {
+		// The entries whose ρ_i is formed with the factors' logarithms
+		// taken apart: beyond exactDirectMaxGamma, or for a t_i that may
+		// be subnormal (see products).
+		for i, e := range eta {
+			if e != 0 && q[i] >= minNormal && !(comp && i == m) && !(direct && rho[i] > exactTSmall) {
+				if r := it.splitResidual(i); !(r <= mx) {
+					mx = r // NaN stays
+				}
+			}
+		}
 	}
 	if comp {
 		delta := it.delta
@@ -654,14 +658,64 @@ func (it *exactIter) final() (risk, residual float64) {
 		if ar := math.Abs(rm); !(ar <= mx) {
 			mx = ar
 		}
-		f.add(-delta)
+		acc.f.add(-delta)
 	} else {
-		f.add(-1)
+		acc.f.add(-1)
 	}
-	if fs := math.Abs(f.sum()); !(fs <= mx) {
+	if fs := math.Abs(acc.f.sum()); !(fs <= mx) {
 		mx = fs
 	}
-	return sum.sum(), mx
+	return acc.risk.sum(), mx
+}
+
+// finalAcc is what final gathers: the risk and Σ q_i (compensated), the
+// smallest and largest t_i of the direct form, and whether some entry's ρ_i
+// must be formed in the split form.
+type finalAcc struct {
+	risk, f    neumaier
+	tmin, tmax float64
+	slow       bool
+}
+
+// finalRange adds the risk terms −η_i (1−q_i)^γ log q_i of the entries
+// lo..hi−1 with η_i ≠ 0 (the power by powInt, or from pows beyond the
+// small integers) and their q_i into acc, and takes their t_i (in rho)
+// into its extremes, or marks acc.slow. Its loop makes no call, so that
+// the sums stay in registers.
+func finalRange(acc *finalAcc, eta, q, x, rho, pows []float64, lo, hi int, pw pow1m, direct bool) {
+	risk, f, tmin, tmax, slow := acc.risk, acc.f, acc.tmin, acc.tmax, acc.slow
+	tSmall := exactTSmall
+	// The same length for all (no bounds checks in the loop).
+	eta = eta[lo:hi]
+	q, x, rho, pows = q[lo:hi][:len(eta)], x[lo:hi][:len(eta)], rho[lo:hi][:len(eta)], pows[lo:hi][:len(eta)]
+	for i, e := range eta {
+		if e == 0 {
+			continue // q_i = 0: no term, no residual
+		}
+		qi := q[i]
+		var p float64
+		if pw.int {
+			p = powInt(1-qi, pw.n)
+		} else {
+			p = pows[i]
+		}
+		risk = risk.plus(-e * p * x[i])
+		f = f.plus(qi)
+		if qi < minNormal {
+			continue
+		}
+		if t := rho[i]; direct && t > tSmall {
+			if t < tmin {
+				tmin = t
+			}
+			if t > tmax {
+				tmax = t
+			}
+		} else {
+			slow = true
+		}
+	}
+	acc.risk, acc.f, acc.tmin, acc.tmax, acc.slow = risk, f, tmin, tmax, slow
 }
 
 // splitResidual returns |ρ_i| with the factors' logarithms taken apart:
