@@ -345,6 +345,9 @@ func (it *exactIter) ts(ranges [2][2]int) {
 	eta, dst, x, rho, gamma, pw := it.eta, it.q, it.x, it.rho, it.gamma, it.pw
 	vec, lanes := it.vec, it.lanes
 	for _, span := range ranges {
+		if span[0] == span[1] {
+			continue // the empty second range of the plain mode
+		}
 		i := span[0]
 		if vec && pw.int {
 			i += exactTVec(lanes, rho, eta, dst, x, span[0], span[1], pw.n)
@@ -373,6 +376,9 @@ func (it *exactIter) mainPass(sm *exactSums, ranges [2][2]int, sc float64, corr 
 	var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 	// is off by up to K ulps, which would shift every q_i by as much.
 	for _, span := range ranges {
+		if span[0] == span[1] {
+			continue // the empty second range of the plain mode
+		}
 		i := span[0]
 		if mainVec {
 			i += exactMainVec(lanes, eta, dst, x, rho, d, a2, span[0], span[1], corr)
