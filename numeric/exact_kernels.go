@@ -362,12 +362,16 @@ func newPow1m(p float64) pow1m {
 }
 
 // of returns (1−q)^p for q in [0, 1), given w = 1−q. It is small enough to
-// be inlined.
+// be inlined (powInt's loop is written out for that).
 func (pw pow1m) of(q, w float64) float64 {
 	if !pw.int {
 		return theory.Pow1m(q, pw.p)
 	}
-	return powInt(w, pw.n)
+	r := 1.0
+	for range pw.n {
+		r *= w
+	}
+	return r
 }
 
 // powInt returns w^n for a small n ≥ 0 by multiplication: w·w·w for n = 3
