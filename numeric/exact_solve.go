@@ -328,6 +328,7 @@ func (it *exactIter) products(ranges [2][2]int) {
 		rho[m] = 1
 	}
 	theory.Logs(rho, rho)
+	rho = rho[:len(eta)] // no bounds check in the loop
 	for i, e := range eta {
 		if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
 			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
@@ -486,6 +487,7 @@ func (it *exactIter) shift(sm *exactSums, fs, sc float64, corr bool) (ds, ds1, c
 	// C'·e³ for the cost of a pass of a few flops, which saves an
 	// iteration on most inputs.
 	var acc float64
+	dst, rho, d, a2 = dst[:len(eta)], rho[:len(eta)], d[:len(eta)], a2[:len(eta)] // no bounds checks in the loop
 	for i, e := range eta {
 		if e != 0 && !(comp && i == m) {
 			dx0 := (rho[i] + ds) * d[i]
