@@ -164,32 +164,6 @@ func globalShift(ds float64, eta, x, rho, invd []float64, m int, comp bool, y, r
 	return gs
 }
 
-// sumLanes adds the entries of v into f, compensated, in four independent
-// lanes (neumaier.add written out on locals, which stay in registers): one
-// compensated sum is a chain of dependent additions, four run side by side.
-func sumLanes(f *neumaier, v []float64) {
-	var s0, s1, s2, s3, c0, c1, c2, c3 float64
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
-		t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
-		b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
-		c0 += (s0 - (t0 - b0)) + (x0 - b0)
-		c1 += (s1 - (t1 - b1)) + (x1 - b1)
-		c2 += (s2 - (t2 - b2)) + (x2 - b2)
-		c3 += (s3 - (t3 - b3)) + (x3 - b3)
-		s0, s1, s2, s3 = t0, t1, t2, t3
-	}
-	for _, x := range v[i:] {
-		f.add(x)
-	}
-	f.add(s0)
-	f.add(s1)
-	f.add(s2)
-	f.add(s3)
-	f.c += c0 + c1 + c2 + c3
-}
-
 // exactLanes carries the vector kernels' operands (each in four lanes)
 // and their lane accumulators (exact_amd64.s; the layout is fixed there).
 type exactLanes struct {

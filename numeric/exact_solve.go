@@ -5,10 +5,10 @@ package numeric
 // mainPass (the Jacobian's diagonal and the sums of the step), shift (the
 // step's shift ds, exact in its sum far from the solution, with a
 // third-order correction near it), step (every log q_i moves) and the
-// stopping rule (exactStop). solve strings them together; residual
-// evaluates the KKT residual at the point returned. The portable loops
-// each step runs are in exact_kernels.go, their vector twins in
-// exact_amd64.s. (Over 500 lines: the steps read in the order the
+// stopping rule (exactStop). solve strings them together; final
+// evaluates the risk and the KKT residual at the point returned. The
+// portable loops each step runs are in exact_kernels.go, their vector twins
+// in exact_amd64.s. (Over 500 lines: the steps read in the order the
 // iteration runs them, each beside the constants its doc names.)
 
 import (
@@ -595,9 +595,11 @@ func (st *exactStop) done(sa *stepAcc, cubic bool) bool {
 }
 
 // final returns the risk W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i and the KKT
-// residual max(max_i |ρ_i|, |Σ q_i − 1|) of the point returned, in one pass
-// over the entries (at K = 1e5 a second pass over q, x and η costs more than
-// its arithmetic).
+// residual max(max_i |ρ_i|, |Σ q_i − 1|) of the point returned: the
+// products t_i (ts) and, beyond the small integer γ, the powers (1−q_i)^γ
+// first, then one pass (finalRange) that sums the risk and Σ q_i and finds
+// the extreme t_i, so that the residual costs a solve little more than the
+// risk alone.
 //
 // The risk uses the iterate's log q_i (x_i, which the iteration keeps within
 // about an ulp of log q_i) instead of a logarithm per entry; the entry m,
