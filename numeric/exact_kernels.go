@@ -276,8 +276,11 @@ type stepAcc struct {
 // would make the compiler spill and reload the solver's state each time.
 func stepRange(acc *stepAcc, eta, q, x, rho, d, a2 []float64, lo, hi int, ds, ds1, chebyshev, logHalf float64) {
 	mq, maxStep, maxNormal, maxSub, clamped := acc.mq, acc.maxStep, acc.maxNormal, acc.maxSub, acc.clamped
-	for i := lo; i < hi; i++ {
-		if eta[i] == 0 {
+	// The same length for all (no bounds checks in the loop).
+	eta = eta[lo:hi]
+	q, x, rho, d, a2 = q[lo:hi][:len(eta)], x[lo:hi][:len(eta)], rho[lo:hi][:len(eta)], d[lo:hi][:len(eta)], a2[lo:hi][:len(eta)]
+	for i, e := range eta {
+		if e == 0 {
 			continue
 		}
 		dx0 := (rho[i] + ds) * d[i]
