@@ -330,7 +330,7 @@ func (it *exactIter) products(ranges [2][2]int) {
 	theory.Logs(rho, rho)
 	rho = rho[:len(eta)] // no bounds check in the loop
 	for i, e := range eta {
-		if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
+		if !(rho[i] > exactLogTMin) && e != 0 && !(comp && i == m) {
 			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
 			// factors are taken apart instead.
 			q := dst[i]
