@@ -27,6 +27,15 @@ func (n *neumaier) add(x float64) {
 
 func (n *neumaier) sum() float64 { return n.s + n.c }
 
+// plus returns the sum with x added, as add does; a loop that keeps its
+// sums as values (n = n.plus(x)) keeps them in registers, where the
+// pointer of add would keep them in memory.
+func (n neumaier) plus(x float64) neumaier {
+	t := n.s + x
+	bp := t - n.s
+	return neumaier{t, n.c + ((n.s - (t - bp)) + (x - bp))}
+}
+
 // resolvable reports whether a step dx in log v must hold up the stopping
 // rule: always for normal v; for subnormal v (fixed spacing 2^−1074, so a
 // relative resolution of 2^−1074/v) only while dx exceeds both twice that
@@ -155,54 +164,6 @@ func globalShift(ds float64, eta, x, rho, invd []float64, m int, comp bool, y, r
 	return gs
 }
 
-// sumLanes adds the entries of v into f, compensated, in four independent
-// lanes (neumaier.add written out on locals, which stay in registers): one
-// compensated sum is a chain of dependent additions, four run side by side.
-func sumLanes(f *neumaier, v []float64) {
-	var s0, s1, s2, s3, c0, c1, c2, c3 float64
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		x0, x1, x2, x3 := v[i], v[i+1], v[i+2], v[i+3]
-		t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
-		b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
-		c0 += (s0 - (t0 - b0)) + (x0 - b0)
-		c1 += (s1 - (t1 - b1)) + (x1 - b1)
-		c2 += (s2 - (t2 - b2)) + (x2 - b2)
-		c3 += (s3 - (t3 - b3)) + (x3 - b3)
-		s0, s1, s2, s3 = t0, t1, t2, t3
-	}
-	for _, x := range v[i:] {
-		f.add(x)
-	}
-	f.add(s0)
-	f.add(s1)
-	f.add(s2)
-	f.add(s3)
-	f.c += c0 + c1 + c2 + c3
-}
-
-// exactRisk returns W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i at the solver's
-// final iterate, using its log q_i (x_i, which the iteration keeps within
-// about an ulp of log q_i) instead of a logarithm per entry; the entry m,
-// which may be carried as its complement, is evaluated by
-// theory.LossTerm. The terms are within a few ulps of theory.Risk's, and
-// their sum is compensated.
-func exactRisk(q, eta, x []float64, m int, gamma float64) float64 {
-	pw := newPow1m(gamma)
-	var sum neumaier
-	for i, e := range eta {
-		if e == 0 {
-			continue
-		}
-		if i == m {
-			sum.add(e * theory.LossTerm(q[i], gamma))
-			continue
-		}
-		sum.add(-e * pw.of(q[i], 1-q[i]) * x[i])
-	}
-	return sum.sum()
-}
-
 // exactLanes carries the vector kernels' operands (each in four lanes)
 // and their lane accumulators (exact_amd64.s; the layout is fixed there).
 type exactLanes struct {
@@ -315,8 +276,11 @@ type stepAcc struct {
 // would make the compiler spill and reload the solver's state each time.
 func stepRange(acc *stepAcc, eta, q, x, rho, d, a2 []float64, lo, hi int, ds, ds1, chebyshev, logHalf float64) {
 	mq, maxStep, maxNormal, maxSub, clamped := acc.mq, acc.maxStep, acc.maxNormal, acc.maxSub, acc.clamped
-	for i := lo; i < hi; i++ {
-		if eta[i] == 0 {
+	// The same length for all (no bounds checks in the loop).
+	eta = eta[lo:hi]
+	q, x, rho, d, a2 = q[lo:hi][:len(eta)], x[lo:hi][:len(eta)], rho[lo:hi][:len(eta)], d[lo:hi][:len(eta)], a2[lo:hi][:len(eta)]
+	for i, e := range eta {
+		if e == 0 {
 			continue
 		}
 		dx0 := (rho[i] + ds) * d[i]
@@ -374,18 +338,25 @@ func newPow1m(p float64) pow1m {
 	return pow1m{p: p, n: n, int: float64(n) == p && n >= 0 && n <= 3}
 }
 
-// of returns (1−q)^p for q in [0, 1), given w = 1−q.
+// of returns (1−q)^p for q in [0, 1), given w = 1−q. It is small enough to
+// be inlined (powInt's loop is written out for that).
 func (pw pow1m) of(q, w float64) float64 {
 	if !pw.int {
 		return theory.Pow1m(q, pw.p)
 	}
-	switch pw.n {
-	case 0:
-		return 1
-	case 1:
-		return w
-	case 2:
-		return w * w
+	r := 1.0
+	for range pw.n {
+		r *= w
 	}
-	return w * w * w
+	return r
+}
+
+// powInt returns w^n for a small n ≥ 0 by multiplication: w·w·w for n = 3
+// and w·w for n = 2, as theory.Pow1m multiplies (1·w is exact).
+func powInt(w float64, n int) float64 {
+	r := 1.0
+	for range n {
+		r *= w
+	}
+	return r
 }

@@ -5,10 +5,10 @@ package numeric
 // mainPass (the Jacobian's diagonal and the sums of the step), shift (the
 // step's shift ds, exact in its sum far from the solution, with a
 // third-order correction near it), step (every log q_i moves) and the
-// stopping rule (exactStop). solve strings them together; residual
-// evaluates the KKT residual at the point returned. The portable loops
-// each step runs are in exact_kernels.go, their vector twins in
-// exact_amd64.s. (Over 500 lines: the steps read in the order the
+// stopping rule (exactStop). solve strings them together; final
+// evaluates the risk and the KKT residual at the point returned. The
+// portable loops each step runs are in exact_kernels.go, their vector twins
+// in exact_amd64.s. (Over 500 lines: the steps read in the order the
 // iteration runs them, each beside the constants its doc names.)
 
 import (
@@ -259,15 +259,16 @@ func (sv *ExactSolver) solve(dst, eta []float64, gamma float64, m int, unique bo
 			break
 		}
 	}
-	if res.Status != Failed {
-		// The residual above is that of the point before the last step:
-		// evaluate it at the point returned.
-		res.Residual = it.residual()
-	}
 	if it.comp {
 		dst[m] = 1 - it.delta
 	}
-	res.Risk = exactRisk(dst, eta, it.x, m, gamma)
+	// The residual above is that of the point before the last step: the
+	// final pass evaluates it at the point returned, with the risk.
+	risk, residual := it.final()
+	res.Risk = risk
+	if res.Status != Failed {
+		res.Residual = residual
+	}
 	return res
 }
 
@@ -321,8 +322,33 @@ func (it *exactIter) ranges() [2][2]int {
 // throughput of a Log call per entry).
 func (it *exactIter) products(ranges [2][2]int) {
 	eta, dst, x, rho, gamma, pw := it.eta, it.q, it.x, it.rho, it.gamma, it.pw
+	it.ts(ranges)
+	comp, m := it.comp, it.m
+	if comp {
+		rho[m] = 1
+	}
+	theory.Logs(rho, rho)
+	rho = rho[:len(eta)] // no bounds check in the loop
+	for i, e := range eta {
+		if !(rho[i] > exactLogTMin) && e != 0 && !(comp && i == m) {
+			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
+			// factors are taken apart instead.
+			q := dst[i]
+			om := 1 - q
+			rho[i] = logRatio(e, q) + theory.Log(pw.of(q, om)*(om-gamma*q*x[i]))
+		}
+	}
+}
+
+// ts forms the products t_i = (η_i/q_i)·φ(q_i) of the direct form into rho
+// (1 where η_i = 0), by the vector kernel where it applies.
+func (it *exactIter) ts(ranges [2][2]int) {
+	eta, dst, x, rho, gamma, pw := it.eta, it.q, it.x, it.rho, it.gamma, it.pw
 	vec, lanes := it.vec, it.lanes
 	for _, span := range ranges {
+		if span[0] == span[1] {
+			continue // the empty second range of the plain mode
+		}
 		i := span[0]
 		if vec && pw.int {
 			i += exactTVec(lanes, rho, eta, dst, x, span[0], span[1], pw.n)
@@ -335,20 +361,6 @@ func (it *exactIter) products(ranges [2][2]int) {
 				om := 1 - q
 				rho[i] = e / q * (pw.of(q, om) * (om - gamma*q*x[i]))
 			}
-		}
-	}
-	comp, m := it.comp, it.m
-	if comp {
-		rho[m] = 1
-	}
-	theory.Logs(rho, rho)
-	for i, e := range eta {
-		if e != 0 && !(comp && i == m) && !(rho[i] > exactLogTMin) {
-			// t_i ≤ e^exactLogTMin: t_i may be subnormal, and its
-			// factors are taken apart instead.
-			q := dst[i]
-			om := 1 - q
-			rho[i] = logRatio(e, q) + theory.Log(pw.of(q, om)*(om-gamma*q*x[i]))
 		}
 	}
 }
@@ -365,6 +377,9 @@ func (it *exactIter) mainPass(sm *exactSums, ranges [2][2]int, sc float64, corr 
 	var f neumaier // Σ q_i − 1, compensated: at K = 1000 a plain sum
 	// is off by up to K ulps, which would shift every q_i by as much.
 	for _, span := range ranges {
+		if span[0] == span[1] {
+			continue // the empty second range of the plain mode
+		}
 		i := span[0]
 		if mainVec {
 			i += exactMainVec(lanes, eta, dst, x, rho, d, a2, span[0], span[1], corr)
@@ -472,6 +487,7 @@ func (it *exactIter) shift(sm *exactSums, fs, sc float64, corr bool) (ds, ds1, c
 	// C'·e³ for the cost of a pass of a few flops, which saves an
 	// iteration on most inputs.
 	var acc float64
+	dst, rho, d, a2 = dst[:len(eta)], rho[:len(eta)], d[:len(eta)], a2[:len(eta)] // no bounds checks in the loop
 	for i, e := range eta {
 		if e != 0 && !(comp && i == m) {
 			dx0 := (rho[i] + ds) * d[i]
@@ -578,113 +594,152 @@ func (st *exactStop) done(sa *stepAcc, cubic bool) bool {
 	return maxStep <= exactStepTol || predicted <= exactPredictTol || st.polish > exactPolishSteps || st.subStall > exactSubnormalSteps
 }
 
-// residual returns the KKT residual max(max_i |ρ_i|, |Σ q_i − 1|) of the
-// current point, evaluated as mainPass evaluates it, over the entries that
-// are normal numbers; rho is scratch space from here. In the direct form
-// ρ_i = log t_i + s, and log is increasing, so the largest |ρ_i| is that of
-// the smallest or the largest t_i: two logarithms instead of one per entry,
-// which keeps this pass a small part of a solve.
-func (it *exactIter) residual() float64 {
-	eta, q, x, rho := it.eta, it.q, it.x, it.rho
-	gamma, gm1, s, pw, direct := it.gamma, it.gm1, it.s, it.pw, it.direct
-	var f neumaier
+// final returns the risk W(q; η) = −Σ_i η_i (1−q_i)^γ log q_i and the KKT
+// residual max(max_i |ρ_i|, |Σ q_i − 1|) of the point returned: the
+// products t_i (ts) and, beyond the small integer γ, the powers (1−q_i)^γ
+// first, then one pass (finalRange) that sums the risk and Σ q_i and finds
+// the extreme t_i, so that the residual costs a solve little more than the
+// risk alone.
+//
+// The risk uses the iterate's log q_i (x_i, which the iteration keeps within
+// about an ulp of log q_i) instead of a logarithm per entry; the entry m,
+// which may be carried as its complement, is evaluated by theory.LossTerm
+// (dst[m] is set before this pass). The terms are within a few ulps of
+// theory.Risk's, and their sum is compensated.
+//
+// The residual is evaluated as mainPass evaluates ρ_i, over the entries
+// that are normal numbers. In the direct form ρ_i = log t_i + s, and log is
+// increasing, so the largest |ρ_i| is that of the smallest or the largest
+// t_i: two logarithms instead of one per entry, which keeps this pass a
+// small part of a solve.
+func (it *exactIter) final() (risk, residual float64) {
+	eta, q, x, rho, d, m, comp := it.eta, it.q, it.x, it.rho, it.d, it.m, it.comp
+	gamma, s, direct := it.gamma, it.s, it.direct
+	k := len(eta)
+	if direct {
+		it.ts(it.ranges()) // rho is scratch space from here
+	}
+	pw := newPow1m(gamma)
+	if !pw.int {
+		// (1−q_i)^γ into d (scratch space from here), so that the loop of
+		// finalRange makes no call.
+		for i, qi := range q {
+			if i != m && eta[i] != 0 {
+				d[i] = theory.Pow1m(qi, gamma)
+			}
+		}
+	}
+	acc := finalAcc{tmin: math.Inf(1)}
+	finalRange(&acc, eta, q, x, rho, d, 0, m, pw, direct)
+	// The top entry: its risk term by theory.LossTerm, in its place in the
+	// sum; carried as its complement, its residual is formed from δ below.
+	acc.risk.add(eta[m] * theory.LossTerm(q[m], gamma))
+	if !comp {
+		if t := rho[m]; q[m] >= minNormal && direct && t > exactTSmall {
+			acc.tmin, acc.tmax = min(acc.tmin, t), max(acc.tmax, t)
+		} else if q[m] >= minNormal {
+			acc.slow = true
+		}
+		acc.f.add(q[m])
+	}
+	finalRange(&acc, eta, q, x, rho, d, m+1, k, pw, direct)
 	mx := 0.0
-	tmin, tmax := math.Inf(1), 0.0
-	tSmall := math.Exp(exactLogTMin)
-	// split returns |ρ_i| in the split form: beyond exactDirectMaxGamma,
-	// or for a t_i that may be subnormal (see products).
-	split := func(i int) float64 {
-		qi := q[i]
-		om := 1 - qi
-		if direct {
-			return math.Abs(logRatio(eta[i], qi) + theory.Log(pw.of(qi, om)*(om-gamma*qi*x[i])) + s)
-		}
-		return math.Abs(logRatio(eta[i], qi) + s + theory.Log(om-gamma*qi*x[i]) + gm1*math.Log1p(-qi))
+	if acc.tmax > 0 {
+		mx = max(math.Abs(theory.Log(acc.tmin)+s), math.Abs(theory.Log(acc.tmax)+s))
 	}
-	for _, span := range it.ranges() {
-		// The products t_i of [span[0], n), as in products (1 where
-		// η_i = 0); the second loop forms the others.
-		n := span[0]
-		if direct && it.vec && pw.int {
-			n += exactTVec(it.lanes, rho, eta, q, x, span[0], span[1], pw.n)
-		}
-		if n == span[0] {
-			sumLanes(&f, q[span[0]:span[1]])
-		}
-		// Over [span[0], n), n − span[0] a multiple of 4, Σ q_i is summed
-		// here as sumLanes sums it (the same lanes, then the rest of the
-		// range, then the lanes into f), in the pass that reads q_i anyway.
-		var s0, s1, s2, s3, c0, c1, c2, c3 float64
-		for i := span[0]; i < n; i += 4 {
-			x0, x1, x2, x3 := q[i], q[i+1], q[i+2], q[i+3]
-			t0, t1, t2, t3 := s0+x0, s1+x1, s2+x2, s3+x3
-			b0, b1, b2, b3 := t0-s0, t1-s1, t2-s2, t3-s3
-			c0 += (s0 - (t0 - b0)) + (x0 - b0)
-			c1 += (s1 - (t1 - b1)) + (x1 - b1)
-			c2 += (s2 - (t2 - b2)) + (x2 - b2)
-			c3 += (s3 - (t3 - b3)) + (x3 - b3)
-			s0, s1, s2, s3 = t0, t1, t2, t3
-			for j := i; j < i+4; j++ {
-				t := rho[j]
-				if q[j] >= minNormal && t > tSmall { // not η_j = 0 (q_j = 0)
-					if t < tmin {
-						tmin = t
-					}
-					if t > tmax {
-						tmax = t
-					}
-				} else if q[j] >= minNormal {
-					if r := split(j); !(r <= mx) {
-						mx = r // NaN stays
-					}
+	if acc.slow {
+		// The entries whose ρ_i is formed with the factors' logarithms
+		// taken apart: beyond exactDirectMaxGamma, or for a t_i that may
+		// be subnormal (see products).
+		for i, e := range eta {
+			if e != 0 && q[i] >= minNormal && !(comp && i == m) && !(direct && rho[i] > exactTSmall) {
+				if r := it.splitResidual(i); !(r <= mx) {
+					mx = r // NaN stays
 				}
 			}
 		}
-		if n > span[0] {
-			for _, qi := range q[n:span[1]] {
-				f.add(qi)
-			}
-			f.add(s0)
-			f.add(s1)
-			f.add(s2)
-			f.add(s3)
-			f.c += c0 + c1 + c2 + c3
-		}
-		for i := n; i < span[1]; i++ {
-			qi := q[i]
-			if qi < minNormal { // or 0, exactly where η_i = 0
-				continue
-			}
-			if direct {
-				om := 1 - qi
-				if t := eta[i] / qi * (pw.of(qi, om) * (om - gamma*qi*x[i])); t > tSmall {
-					tmin, tmax = min(tmin, t), max(tmax, t)
-					continue
-				}
-			}
-			if r := split(i); !(r <= mx) {
-				mx = r
-			}
-		}
 	}
-	if tmax > 0 {
-		mx = max(mx, math.Abs(theory.Log(tmin)+s), math.Abs(theory.Log(tmax)+s))
-	}
-	if it.comp {
+	if comp {
 		delta := it.delta
 		qm := 1 - delta
 		lq := math.Log1p(-delta)
 		gd := 1 - gamma*qm*(lq/delta)
-		rm := logRatio(eta[it.m], qm) + s + theory.Log(gd) + gamma*it.y
+		rm := logRatio(eta[m], qm) + s + theory.Log(gd) + gamma*it.y
 		if ar := math.Abs(rm); !(ar <= mx) {
 			mx = ar
 		}
-		f.add(-delta)
+		acc.f.add(-delta)
 	} else {
-		f.add(-1)
+		acc.f.add(-1)
 	}
-	if fs := math.Abs(f.sum()); !(fs <= mx) {
+	if fs := math.Abs(acc.f.sum()); !(fs <= mx) {
 		mx = fs
 	}
-	return mx
+	return acc.risk.sum(), mx
 }
+
+// finalAcc is what final gathers: the risk and Σ q_i (compensated), the
+// smallest and largest t_i of the direct form, and whether some entry's ρ_i
+// must be formed in the split form.
+type finalAcc struct {
+	risk, f    neumaier
+	tmin, tmax float64
+	slow       bool
+}
+
+// finalRange adds the risk terms −η_i (1−q_i)^γ log q_i of the entries
+// lo..hi−1 with η_i ≠ 0 (the power by powInt, or from pows beyond the
+// small integers) and their q_i into acc, and takes their t_i (in rho)
+// into its extremes, or marks acc.slow. Its loop makes no call, so that
+// the sums stay in registers.
+func finalRange(acc *finalAcc, eta, q, x, rho, pows []float64, lo, hi int, pw pow1m, direct bool) {
+	risk, f, tmin, tmax, slow := acc.risk, acc.f, acc.tmin, acc.tmax, acc.slow
+	tSmall := exactTSmall
+	// The same length for all (no bounds checks in the loop).
+	eta = eta[lo:hi]
+	q, x, rho, pows = q[lo:hi][:len(eta)], x[lo:hi][:len(eta)], rho[lo:hi][:len(eta)], pows[lo:hi][:len(eta)]
+	for i, e := range eta {
+		if e == 0 {
+			continue // q_i = 0: no term, no residual
+		}
+		qi := q[i]
+		var p float64
+		if pw.int {
+			p = powInt(1-qi, pw.n)
+		} else {
+			p = pows[i]
+		}
+		risk = risk.plus(-e * p * x[i])
+		f = f.plus(qi)
+		if qi < minNormal {
+			continue
+		}
+		if t := rho[i]; direct && t > tSmall {
+			if t < tmin {
+				tmin = t
+			}
+			if t > tmax {
+				tmax = t
+			}
+		} else {
+			slow = true
+		}
+	}
+	acc.risk, acc.f, acc.tmin, acc.tmax, acc.slow = risk, f, tmin, tmax, slow
+}
+
+// splitResidual returns |ρ_i| with the factors' logarithms taken apart:
+// beyond exactDirectMaxGamma, or for a t_i that may be subnormal (see
+// products).
+func (it *exactIter) splitResidual(i int) float64 {
+	e, qi, gamma := it.eta[i], it.q[i], it.gamma
+	om := 1 - qi
+	gi := om - gamma*qi*it.x[i]
+	if it.direct {
+		return math.Abs(logRatio(e, qi) + theory.Log(it.pw.of(qi, om)*gi) + it.s)
+	}
+	return math.Abs(logRatio(e, qi) + it.s + theory.Log(gi) + it.gm1*math.Log1p(-qi))
+}
+
+// exactTSmall is e^exactLogTMin: final takes ρ_i apart for t_i below it.
+var exactTSmall = math.Exp(exactLogTMin)
