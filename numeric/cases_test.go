@@ -77,21 +77,26 @@ type directGen struct {
 	gen  func(rng *rand.Rand, k int) []float64
 }
 
+// directDirichlet draws a Dirichlet(alpha, …, alpha) vector of length k,
+// from log-space Gamma variates so that small alpha does not underflow.
+func directDirichlet(rng *rand.Rand, k int, alpha float64) []float64 {
+	l := make([]float64, k)
+	m := math.Inf(-1)
+	for i := range l {
+		l[i] = directLogGamma(rng, alpha)
+		m = math.Max(m, l[i])
+	}
+	for i := range l {
+		l[i] = math.Exp(l[i] - m)
+	}
+	return directNormalize(l)
+}
+
 // directGens are the regimes of the accuracy claim (Direct, DirectTol).
 var directGens = []directGen{
 	{"dirichlet", func(rng *rand.Rand, k int) []float64 {
 		// Concentration log-uniform in [0.01, 100].
-		alpha := math.Pow(10, -2+4*rng.Float64())
-		l := make([]float64, k)
-		m := math.Inf(-1)
-		for i := range l {
-			l[i] = directLogGamma(rng, alpha)
-			m = math.Max(m, l[i])
-		}
-		for i := range l {
-			l[i] = math.Exp(l[i] - m)
-		}
-		return directNormalize(l)
+		return directDirichlet(rng, k, math.Pow(10, -2+4*rng.Float64()))
 	}},
 	{"log-uniform", func(rng *rand.Rand, k int) []float64 {
 		e := make([]float64, k)
