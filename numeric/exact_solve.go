@@ -263,7 +263,12 @@ func (sv *ExactSolver) solve(dst, eta []float64, gamma float64, m int, unique bo
 		dst[m] = 1 - it.delta
 	}
 	// The residual above is that of the point before the last step: the
-	// final pass evaluates it at the point returned, with the risk.
+	// final pass evaluates it at the point returned, with the risk, when
+	// the caller asks for it.
+	if !sv.FinalResidual {
+		res.Risk = it.risk()
+		return res
+	}
 	risk, residual := it.final()
 	res.Risk = risk
 	if res.Status != Failed {
@@ -676,6 +681,47 @@ func (it *exactIter) final() (risk, residual float64) {
 		mx = fs
 	}
 	return acc.risk.sum(), mx
+}
+
+// risk returns the risk at the point returned, as final does, without the
+// residual: the same terms in the same order, so that Result.Risk does not
+// depend on FinalResidual.
+func (it *exactIter) risk() float64 {
+	eta, q, x, d, m := it.eta, it.q, it.x, it.d, it.m
+	gamma := it.gamma
+	pw := newPow1m(gamma)
+	if !pw.int {
+		for i, qi := range q {
+			if i != m && eta[i] != 0 {
+				d[i] = theory.Pow1m(qi, gamma)
+			}
+		}
+	}
+	var r neumaier
+	r = riskRange(r, eta, q, x, d, 0, m, pw)
+	r.add(eta[m] * theory.LossTerm(q[m], gamma))
+	r = riskRange(r, eta, q, x, d, m+1, len(eta), pw)
+	return r.sum()
+}
+
+// riskRange adds the risk terms of the entries lo..hi−1 to r, as
+// finalRange does.
+func riskRange(r neumaier, eta, q, x, pows []float64, lo, hi int, pw pow1m) neumaier {
+	eta = eta[lo:hi]
+	q, x, pows = q[lo:hi][:len(eta)], x[lo:hi][:len(eta)], pows[lo:hi][:len(eta)]
+	for i, e := range eta {
+		if e == 0 {
+			continue
+		}
+		var p float64
+		if pw.int {
+			p = powInt(1-q[i], pw.n)
+		} else {
+			p = pows[i]
+		}
+		r = r.plus(-e * p * x[i])
+	}
+	return r
 }
 
 // finalAcc is what final gathers: the risk and Σ q_i (compensated), the

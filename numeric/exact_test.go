@@ -162,7 +162,7 @@ func TestExactResidualAtQ(t *testing.T) {
 			cases = append(cases, dirichlet1(rng, k))
 		}
 	}
-	var sv ExactSolver
+	sv := ExactSolver{FinalResidual: true}
 	for n, eta := range cases {
 		for _, gamma := range []float64{0.1, 0.5, 1, 2, 5, 17, 20, 50} {
 			r, err := sv.Minimize(make([]float64, len(eta)), eta, gamma)
@@ -188,6 +188,40 @@ func TestExactResidualAtQ(t *testing.T) {
 			if !(r.Residual >= rInd-tol && r.Residual <= 2*rInd+tol) {
 				t.Errorf("case %d (K=%d), γ = %v: Residual = %.3g, but the residual at Q is %.3g (spread/2; tolerance %.2g); rerun with FOCAL_SEED=%d",
 					n, len(eta), gamma, r.Residual, rInd, tol, seed)
+			}
+		}
+	}
+}
+
+// TestExactFinalResidualOnlyResidual checks that FinalResidual changes
+// Result.Residual alone: Q, Risk, Status and Iterations are bit for bit
+// those of a solve without it (the risk has its own pass then, which must
+// add the same terms in the same order), on the regimes of the accuracy
+// table: complemented top entries, ties, zeros and non-integer γ.
+func TestExactFinalResidualOnlyResidual(t *testing.T) {
+	seed := directSeed(t)
+	rng := rand.New(rand.NewPCG(seed, 0xf1a1))
+	cases := [][]float64{{0.7, 0.2, 0.1}, {0.999999, 5e-7, 5e-7}, {0.5, 0.25, 0.25, 0}, {1 - 0x1p-52, 0x1p-53, 0x1p-53}}
+	for _, k := range []int{2, 10, 1000} {
+		for range 4 {
+			cases = append(cases, dirichlet1(rng, k))
+		}
+	}
+	on, off := ExactSolver{FinalResidual: true}, ExactSolver{}
+	for n, eta := range cases {
+		for _, gamma := range []float64{0.5, 1, 2, 2.5, 7, 50} {
+			a, errA := on.Minimize(make([]float64, len(eta)), eta, gamma)
+			b, errB := off.Minimize(make([]float64, len(eta)), eta, gamma)
+			if errA != nil || errB != nil {
+				t.Fatalf("case %d, γ = %v: %v, %v", n, gamma, errA, errB)
+			}
+			same := a.Status == b.Status && a.Iterations == b.Iterations && math.Float64bits(a.Risk) == math.Float64bits(b.Risk)
+			for i := range a.Q {
+				same = same && math.Float64bits(a.Q[i]) == math.Float64bits(b.Q[i])
+			}
+			if !same {
+				t.Errorf("case %d (K=%d), γ = %v: with FinalResidual %v risk %v; without %v risk %v; rerun with FOCAL_SEED=%d",
+					n, len(eta), gamma, a.Status, a.Risk, b.Status, b.Risk, seed)
 			}
 		}
 	}

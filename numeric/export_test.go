@@ -8,7 +8,7 @@ package numeric
 // ExactPortable is Exact with the portable loops alone (exact_kernels.go),
 // the code every platform without the vector kernels runs.
 func ExactPortable(eta []float64, gamma float64) (Result, error) {
-	var s ExactSolver
+	s := ExactSolver{FinalResidual: true}
 	return s.minimize(make([]float64, len(eta)), eta, gamma, portableKernels)
 }
 
@@ -19,7 +19,7 @@ func ExactVecBitForBit(eta []float64, gamma float64) (Result, error) {
 	if !exactVecOK {
 		return ExactPortable(eta, gamma)
 	}
-	var s ExactSolver
+	s := ExactSolver{FinalResidual: true}
 	return s.minimize(make([]float64, len(eta)), eta, gamma, vecExactKernels)
 }
 
