@@ -31,29 +31,34 @@ const (
 	layerDriver
 	layerCLI
 	layerCommand
-	layerTests // proptest: test files only
+	// layerTests: proptest (test files only) and the helpers only tests
+	// import; above every other layer, so that no package's non-test code
+	// can import them.
+	layerTests
 )
 
 // layers maps each package (relative to the module root) to its layer.
 // loss and certify are not written yet; their rows hold their place.
 var layers = map[string]int{
-	"theory":           layerFoundation,
-	"hiprec":           layerFoundation,
-	"outfile":          layerFoundation,
-	"jsonfloat":        layerFoundation,
-	"loss":             layerLoss,
-	"numeric":          layerEngine,
-	"matio":            layerEngine,
-	"gen":              layerGen,
-	"verify":           layerDriver,
-	"calibrate":        layerDriver,
-	"experiments":      layerDriver,
-	"report":           layerDriver,
-	"certify":          layerDriver,
-	"cli":              layerCLI,
-	"cmd/verify":       layerCommand,
-	"scripts/memcheck": layerCommand,
-	"proptest":         layerTests,
+	"theory":            layerFoundation,
+	"hiprec":            layerFoundation,
+	"outfile":           layerFoundation,
+	"jsonfloat":         layerFoundation,
+	"loss":              layerLoss,
+	"numeric":           layerEngine,
+	"matio":             layerEngine,
+	"gen":               layerGen,
+	"verify":            layerDriver,
+	"calibrate":         layerDriver,
+	"experiments":       layerDriver,
+	"report":            layerDriver,
+	"certify":           layerDriver,
+	"cli":               layerCLI,
+	"cmd/verify":        layerCommand,
+	"scripts/memcheck":  layerCommand,
+	"proptest":          layerTests,
+	"internal/fuzzvec":  layerTests,
+	"internal/acctable": layerTests,
 }
 
 // sameLayer lists the imports allowed inside a layer.

@@ -1,11 +1,11 @@
 package numeric_test
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"testing"
 
+	"github.com/focaltk/focal/internal/fuzzvec"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
 )
@@ -18,59 +18,13 @@ import (
 // f.Add calls and testdata/fuzz/<target>/; CI runs each target briefly
 // (.ci/run).
 
-// fuzzSpecials are the edges of style.md: 0, the smallest subnormal, the
-// smallest normal, 1 − 2^−53, 1, and values at the thresholds.
-var fuzzSpecials = []float64{
-	0, 0x1p-1074, 0x1p-1022, 1e-300, 1e-16, 0.1353352832366127, 0.36787944117144233,
-	0.2, 0.25, 1.0 / 3, 0.5, 0.5 + 0x1p-53, 1 - 0x1p-53, 1 - 1e-12, 1,
-}
-
-// fuzzVec decodes b into at most maxK values, 9 bytes each: a mode byte and
-// 8 bytes of payload u (the same decoding as theory's fuzz tests): any bit
-// pattern, uniform, log-uniform down to the subnormals, within 2^−53 of 1,
-// fuzzSpecials, exact ties with an earlier entry, 0, and multiples of 1/1000.
-func fuzzVec(b []byte, maxK int) []float64 {
-	var v []float64
-	for len(b) >= 9 && len(v) < maxK {
-		mode, u := b[0], binary.LittleEndian.Uint64(b[1:9])
-		b = b[9:]
-		var x float64
-		switch mode % 8 {
-		case 0:
-			x = math.Float64frombits(u)
-		case 1:
-			x = float64(u>>11) * 0x1p-53
-		case 2:
-			x = math.Ldexp(1+float64(u>>12)*0x1p-52, -1-int(u%1075))
-		case 3:
-			x = 1 - math.Ldexp(float64(u>>11)*0x1p-53, -int(u%54))
-		case 4:
-			x = fuzzSpecials[u%uint64(len(fuzzSpecials))]
-		case 5:
-			if len(v) > 0 {
-				x = v[u%uint64(len(v))]
-			} else {
-				x = 0.5
-			}
-		case 6:
-			x = 0
-		case 7:
-			x = float64(u%1001) / 1000
-		}
-		v = append(v, x)
-	}
-	return v
-}
-
-// fuzzBytes encodes values for fuzzVec (mode 0: the bits themselves).
-func fuzzBytes(v ...float64) []byte {
-	var b []byte
-	for _, x := range v {
-		b = append(b, 0)
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
-	}
-	return b
-}
+// fuzzVec and fuzzBytes are the decoding shared with the other package's
+// fuzz targets (internal/fuzzvec), so that a seed means the same vector in
+// both.
+var (
+	fuzzVec   = fuzzvec.Decode
+	fuzzBytes = fuzzvec.Encode
+)
 
 // toSimplex divides v by its sum when every entry is in [0, 1] and the sum
 // is positive (numeric.Normalize), so that most fuzz inputs are valid η.

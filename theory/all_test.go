@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/focaltk/focal/hiprec"
+	"github.com/focaltk/focal/internal/acctable"
 	"github.com/focaltk/focal/theory"
 )
 
@@ -335,8 +336,8 @@ func TestLogSubnormal(t *testing.T) {
 // PsiRows, not in place and in place, meets Psi's accuracy contract row by
 // row against the independent oracle hiprec.Psi (a shifted softmax of ln h
 // in 233-bit arithmetic, written from Eq. 12–13 without this package),
-// through checkErr's tolerances (strictRelTol where every γ·|log(1−v_i)| ≤
-// 10, amplifiedULPsPerA ulps per unit beyond), and gives NaN exactly where
+// through acctable.Check's tolerances (acctable.StrictRelTol where every
+// γ·|log(1−v_i)| ≤ 10, acctable.ULPsPerA ulps per unit beyond), and gives NaN exactly where
 // the oracle does; rows with special cases are included, for several γ and
 // more rows than one block. It is also Psi of each row bit for bit, as its
 // doc promises.
@@ -352,7 +353,7 @@ func TestPsiRowsMatchesPsi(t *testing.T) {
 			v = append(v, r...)
 		}
 	}
-	var tab accTable
+	var tab acctable.Table
 	for _, g := range []float64{0, 0.5, 1, 2, 3, 17, 17.5, 100} {
 		got := theory.PsiRows(make([]float64, len(v)), v, k, g)
 		same := append([]float64(nil), v...)
@@ -361,7 +362,7 @@ func TestPsiRowsMatchesPsi(t *testing.T) {
 			want := hiprec.Psi(r, g)
 			a := 0.0
 			for _, x := range r {
-				a = math.Max(a, amp(x, g))
+				a = math.Max(a, acctable.Amp(x, g))
 			}
 			psi := theory.Psi(make([]float64, k), r, g)
 			for c := range copies {
@@ -378,13 +379,13 @@ func TestPsiRowsMatchesPsi(t *testing.T) {
 							}
 							continue
 						}
-						if hiprec.Float(want[j]) < psiMinComponent {
-							if d := math.Abs(x - hiprec.Float(want[j])); d > psiMinComponent {
+						if hiprec.Float(want[j]) < acctable.MinComponent {
+							if d := math.Abs(x - hiprec.Float(want[j])); d > acctable.MinComponent {
 								t.Fatalf("%s: %s = %v, want %s", where, name, x, want[j])
 							}
 							continue
 						}
-						checkErr(t, &tab, name, x, want[j], a, where)
+						acctable.Check(t, &tab, name, x, want[j], a, where)
 					}
 				}
 			}
