@@ -59,6 +59,7 @@ var layers = map[string]int{
 	"proptest":          layerTests,
 	"internal/fuzzvec":  layerTests,
 	"internal/acctable": layerTests,
+	"internal/npyraw":   layerTests,
 }
 
 // sameLayer lists the imports allowed inside a layer.

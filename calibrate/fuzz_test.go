@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/focaltk/focal/calibrate"
+	"github.com/focaltk/focal/internal/npyraw"
 	"github.com/focaltk/focal/matio"
 )
 
@@ -31,16 +32,6 @@ import (
 // few columns, and a float32 output adds half an ulp of float32 per entry
 // (2^−24·K); 1e-5 covers K ≤ 64 with a margin.
 const fuzzRowSumTol = 1e-5
-
-// npyBytes returns a .npy v1.0 file with the given dict and data.
-func npyBytes(dict string, data []byte) []byte {
-	total := 10 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := dict + strings.Repeat(" ", pad) + "\n"
-	b := []byte("\x93NUMPY\x01\x00")
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
-	return append(append(b, h...), data...)
-}
 
 func f64s(v ...float64) []byte {
 	var b []byte
@@ -162,13 +153,13 @@ func FuzzCalibrateInput(f *testing.F) {
 	f.Add([]byte(""), false, uint8(0))
 	f.Add([]byte("\"unterminated\n"), false, uint8(0))
 	f.Add([]byte("2,2\n0,0\n"), false, uint8(3))
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f64s(0.5, 0.5, 0.9, 0.1)), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", f64s(0.5, 0.5, 0.9, 0.1)), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", []byte("\x00\x00\x00\x3f\x00\x00\x00\x3f")), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }", nil), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1000000), }", nil), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", f64s(0, 1)), true, uint8(0))
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f64s(0.2, 0.9)), true, uint8(2))
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", f64s(0.5, 0.5, 0.9, 0.1)), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", f64s(0.5, 0.5, 0.9, 0.1)), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }", []byte("\x00\x00\x00\x3f\x00\x00\x00\x3f")), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }", nil), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1000000), }", nil), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 2), }", f64s(0, 1)), true, uint8(0))
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f64s(0.2, 0.9)), true, uint8(2))
 	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff"), true, uint8(0))
 	f.Add([]byte("\x93NUMPY\x01\x00\x08\x00{}     \n"), true, uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, npy bool, mode uint8) {
@@ -200,11 +191,11 @@ func FuzzCalibrateLabels(f *testing.F) {
 	f.Add([]byte("0\n2\n2\n1\n"), false, []byte("0\n1\n2\n3\n"), true)
 	f.Add([]byte("0\n2\n2\n1\n"), false, []byte("x\ny\n"), true)
 	f.Add([]byte("0\n2\n2\n1\n"), false, []byte("0.5"), true)
-	f.Add(npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", f64s(0, 0, 0, 0)), true, []byte(""), false)
-	f.Add(npyBytes("{'descr': '<u1', 'fortran_order': False, 'shape': (4,), }", []byte{0, 2, 2, 1}), true, []byte(""), false)
-	f.Add(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", f64s(0, 2, 2, 1.5)), true, []byte(""), false)
-	f.Add(npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (4, 2), }", f64s(0, 2, 2, 1)), true, []byte(""), false)
-	f.Add(npyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }", []byte{0, 0, 0}), true, []byte(""), false)
+	f.Add(npyraw.File("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }", f64s(0, 0, 0, 0)), true, []byte(""), false)
+	f.Add(npyraw.File("{'descr': '<u1', 'fortran_order': False, 'shape': (4,), }", []byte{0, 2, 2, 1}), true, []byte(""), false)
+	f.Add(npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", f64s(0, 2, 2, 1.5)), true, []byte(""), false)
+	f.Add(npyraw.File("{'descr': '<i8', 'fortran_order': False, 'shape': (4, 2), }", f64s(0, 2, 2, 1)), true, []byte(""), false)
+	f.Add(npyraw.File("{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }", []byte{0, 0, 0}), true, []byte(""), false)
 	f.Fuzz(func(t *testing.T, labels []byte, npy bool, val []byte, useVal bool) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in.csv")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/focaltk/focal/internal/npyraw"
 )
 
 // The bad-input matrix: for every command, malformed flags, out-of-domain
@@ -31,16 +33,6 @@ type badCase struct {
 	want string // a substring of the stderr line, naming the problem ("$D" replaced too)
 }
 
-// npyFile returns a .npy v1.0 file with the given dictionary and data.
-func npyFile(dict string, data []byte) []byte {
-	total := 10 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := dict + strings.Repeat(" ", pad) + "\n"
-	b := []byte("\x93NUMPY\x01\x00")
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
-	return append(append(b, h...), data...)
-}
-
 func float64Bytes(v ...float64) []byte {
 	var b []byte
 	for _, x := range v {
@@ -55,13 +47,13 @@ func writeFixtures(t *testing.T, dir string) {
 	good := float64Bytes(0.7, 0.2, 0.1, 0.2, 0.5, 0.3)
 	files := map[string][]byte{
 		"good.csv":      []byte("a,b,c\n0.7,0.2,0.1\n0.2,0.5,0.3\n"),
-		"good.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good),
+		"good.npy":      npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good),
 		"y.csv":         []byte("y\n0\n2\n"),
 		"y3.csv":        []byte("y\n0\n2\n1\n"),
 		"ybad.csv":      []byte("y\n0\n7\n"),
 		"yfloat.csv":    []byte("y\n0\n1.5\n"),
 		"ytwo.csv":      []byte("y,z\n0,1\n2,1\n"),
-		"yf.npy":        npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", float64Bytes(0, 2.5)),
+		"yf.npy":        npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", float64Bytes(0, 2.5)),
 		"empty.csv":     nil,
 		"empty.npy":     nil,
 		"header.csv":    []byte("a,b,c\n"),
@@ -72,17 +64,17 @@ func writeFixtures(t *testing.T, dir string) {
 		"sum.csv":       []byte("0.7,0.2,0.1\n0.2,0.5,0.2\n"),
 		"neg.csv":       []byte("0.7,0.2,0.1\n-0.2,0.7,0.5\n"),
 		"onecol.csv":    []byte("1\n1\n"),
-		"trunc.npy":     npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }", good),
-		"trunchdr.npy":  npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good)[:40],
+		"trunc.npy":     npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 3), }", good),
+		"trunchdr.npy":  npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", good)[:40],
 		"magic.npy":     append([]byte("\x93NUMPX\x01\x00\x10\x00"), good...),
-		"baddict.npy":   npyFile("{'shape': (2, 3), 'descr': '<f8', 'fortran_order': False, }", good),
+		"baddict.npy":   npyraw.File("{'shape': (2, 3), 'descr': '<f8', 'fortran_order': False, }", good),
 		"v2huge.npy":    []byte("\x93NUMPY\x02\x00\xff\xff\xff\x7f"),
-		"complex.npy":   npyFile("{'descr': '<c16', 'fortran_order': False, 'shape': (2, 3), }", append(good, good...)),
-		"ints.npy":      npyFile("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", good),
-		"fortran.npy":   npyFile("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", good),
-		"threed.npy":    npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3), }", good),
-		"wide.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }", nil),
-		"zero.npy":      npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", nil),
+		"complex.npy":   npyraw.File("{'descr': '<c16', 'fortran_order': False, 'shape': (2, 3), }", append(good, good...)),
+		"ints.npy":      npyraw.File("{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", good),
+		"fortran.npy":   npyraw.File("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", good),
+		"threed.npy":    npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 3), }", good),
+		"wide.npy":      npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }", nil),
+		"zero.npy":      npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3), }", nil),
 		"garbage.npy":   []byte("this is not a NumPy file at all\n"),
 		"report.json":   nil, // filled below: a valid shard report
 		"notjson.json":  []byte("{\"version\": 1, \"results\": [\n"),

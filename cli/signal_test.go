@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/focaltk/focal/internal/npyraw"
 )
 
 // Signal tests: the verify binary, built here, is started on work big
@@ -213,9 +215,9 @@ func writeBigNpy(t *testing.T, dir string, n, k int) (string, string) {
 		labels = binary.LittleEndian.AppendUint64(labels, uint64(i%k))
 	}
 	in := filepath.Join(dir, "big.npy")
-	must(t, os.WriteFile(in, npyFile(fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", n, k), data), 0o644))
+	must(t, os.WriteFile(in, npyraw.File(fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", n, k), data), 0o644))
 	y := filepath.Join(dir, "y.npy")
-	must(t, os.WriteFile(y, npyFile(fmt.Sprintf("{'descr': '<i8', 'fortran_order': False, 'shape': (%d,), }", n), labels), 0o644))
+	must(t, os.WriteFile(y, npyraw.File(fmt.Sprintf("{'descr': '<i8', 'fortran_order': False, 'shape': (%d,), }", n), labels), 0o644))
 	return in, y
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/focaltk/focal/internal/npyraw"
 	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
@@ -40,33 +41,23 @@ func floatBytes(v ...float64) []byte {
 	return b
 }
 
-// npyHeader returns a .npy v1.0 header with the given dict.
-func npyHeader(dict string) []byte {
-	total := 10 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := dict + strings.Repeat(" ", pad) + "\n"
-	b := []byte("\x93NUMPY\x01\x00")
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
-	return append(b, h...)
-}
-
 // fuzzMaxCols bounds the column count FuzzNpyReader reads data for: a
 // header may declare any shape, and the reader must refuse or read it in
 // blocks, but the test's own buffer must stay small.
 const fuzzMaxCols = 1 << 12
 
 func FuzzNpyReader(f *testing.F) {
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"), []byte(strings.Repeat("\x00\x00\x00\x00\x00\x00\xe0\x3f", 4)))
-	f.Add(npyHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"), []byte("\x00\x00\x80\x3f\x00\x00\x00\x00"))
-	f.Add(npyHeader("{'descr': '>i8', 'fortran_order': False, 'shape': (1, 1), }"), []byte("\x00\x00\x00\x00\x00\x00\x00\x02"))
-	f.Add(npyHeader("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }"), []byte("\x01\x00"))
-	f.Add(npyHeader("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }"), []byte("\xff\xff\xff\xff\xff\xff\xff\xff"))
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }"), []byte{})
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }"), []byte{})
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }"), []byte{})
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 2), }"), []byte{})
-	f.Add(npyHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }"), []byte{})
-	f.Add(npyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"), []byte(strings.Repeat("\x00\x00\x00\x00\x00\x00\xe0\x3f", 4)))
+	f.Add(npyraw.Header("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"), []byte("\x00\x00\x80\x3f\x00\x00\x00\x00"))
+	f.Add(npyraw.Header("{'descr': '>i8', 'fortran_order': False, 'shape': (1, 1), }"), []byte("\x00\x00\x00\x00\x00\x00\x00\x02"))
+	f.Add(npyraw.Header("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }"), []byte("\x01\x00"))
+	f.Add(npyraw.Header("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }"), []byte("\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 10000000), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 9223372036854775807), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 2), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }"), []byte{})
+	f.Add(npyraw.Header("{'descr': '<f8', 'fortran_order': False, 'shape': (), }"), []byte{})
 	f.Add([]byte("\x93NUMPY\x02\x00\x10\x00\x00\x00"), []byte{})
 	f.Add([]byte("\x93NUM"), []byte{})
 	f.Add([]byte{}, []byte{})

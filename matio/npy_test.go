@@ -12,6 +12,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 
+	"github.com/focaltk/focal/internal/npyraw"
 	"github.com/focaltk/focal/matio"
 	"github.com/focaltk/focal/numeric"
 )
@@ -180,7 +181,7 @@ func TestNpyHeaderMessages(t *testing.T) {
 		"{'descr': '<f8', 'fortran_order': False, 'shape': (a, 2), }":                    "npy: header's 'shape': (a, 2) is not a tuple of integers below 2^63",
 		"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }": "npy: header's 'shape': (99999999999999999999, 2) is not a tuple of integers below 2^63",
 	} {
-		_, err := matio.NewNpyReader(bytes.NewReader(npyHeader(dict)))
+		_, err := matio.NewNpyReader(bytes.NewReader(npyraw.Header(dict)))
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %q", dict, err, want)
 		}
