@@ -11,7 +11,7 @@
 // flags and starting work (the files a subcommand reads and writes, the
 // signal handlers); output.go how results reach stdout or an --out file;
 // then one file per
-// subcommand (search.go, merge.go, boundary.go, tau.go, minimize.go,
+// subcommand (search.go, merge.go, boundary.go, tau.go, gammatau.go, minimize.go,
 // psi.go, calibrate.go, report.go), each with its usage text.
 package cli
 
@@ -146,6 +146,7 @@ var subcommands = []subcommand{
 	{"", (*CLI).search},
 	{"merge", (*CLI).merge},
 	{"tau", (*CLI).tau},
+	{"gamma-for-tau", (*CLI).gammaForTau},
 	{"minimize", (*CLI).minimize},
 	{"psi", (*CLI).psi},
 	{"boundary", (*CLI).boundary},
@@ -203,6 +204,7 @@ Usage:
   verify merge [flags] FILE...        combine the JSON reports of --shard runs
   verify boundary --K K | --gamma G   the over-confidence boundary
   verify tau --gamma G                the thresholds τ_oc, τ_uc of Thm 8
+  verify gamma-for-tau --p P          the γ with τ_uc^γ = P (the inverse of τ_uc)
   verify minimize --gamma G --eta a,b,c [--solver exact|direct]
   verify psi --gamma G --q a,b,c      the recovery transform Ψ (Eq. 12)
   verify calibrate --gamma G FILE     recover class posteriors from model outputs
