@@ -23,29 +23,33 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, ts, f
 			return err
 		}
 		if t != i {
-			copy(b.raw[t*kc:(t+1)*kc], b.raw[i*kc:(i+1)*kc])
-			copy(b.rec[t*kc:(t+1)*kc], b.rec[i*kc:(i+1)*kc])
+			for _, x := range [][]float64{b.raw, b.rec, b.lraw, b.lrec} {
+				copy(x[t*kc:(t+1)*kc], x[i*kc:(i+1)*kc])
+			}
 			b.ints[t] = b.ints[i]
 		}
 		t++
 	}
 	raw, rec, labels := b.raw[:t*kc], b.rec[:t*kc], b.ints[:t]
+	lraw, lrec := b.lraw[:t*kc], b.lrec[:t*kc]
 	var wg sync.WaitGroup
-	add := func(a *Accumulator, probs []float64) {
+	add := func(a *Accumulator, probs, logp []float64) {
 		defer wg.Done()
-		a.Add(probs, labels)
+		a.AddLog(probs, logp, labels)
 	}
 	if ts != nil {
-		tsp, ftsp := tsBuf[:t*kc], ftsBuf[:t*kc]
-		ScaleTemperature(tsp, LogRows(tsp, raw), kc, ts.T, p.workers)
-		ScaleTemperature(ftsp, LogRows(ftsp, rec), kc, fts.T, p.workers)
+		n := t * kc
+		tsp, ftsp := tsBuf[:n], ftsBuf[:n]
+		tsl, ftsl := tsBuf[n:2*n], ftsBuf[n:2*n]
+		scaleLogTemperature(tsp, tsl, lraw, kc, ts.T, p.workers)
+		scaleLogTemperature(ftsp, ftsl, lrec, kc, fts.T, p.workers)
 		wg.Add(2)
-		go add(accs[2], tsp)
-		go add(accs[3], ftsp)
+		go add(accs[2], tsp, tsl)
+		go add(accs[3], ftsp, ftsl)
 	}
 	wg.Add(2)
-	go add(accs[0], raw)
-	add(accs[1], rec)
+	go add(accs[0], raw, lraw)
+	add(accs[1], rec, lrec)
 	wg.Wait()
 	return nil
 }

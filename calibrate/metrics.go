@@ -109,9 +109,15 @@ func (a *Accumulator) Grow(n int) { a.conf = slices.Grow(a.conf, n) }
 // Add adds the rows of the N×K matrix probs with their labels, which must
 // be in [0, K) (Add panics otherwise, and if len(probs) != K·len(labels)).
 // Rows are taken as given: they should be probability vectors.
-func (a *Accumulator) Add(probs []float64, labels []int) {
+func (a *Accumulator) Add(probs []float64, labels []int) { a.AddLog(probs, nil, labels) }
+
+// AddLog is Add with the logarithms of the probabilities given (logp, of
+// the length of probs, or nil to take them from probs): the NLL is then
+// −log p read from logp, finite for a probability that underflowed to 0
+// in probs but not in the log domain (a recovery from logits).
+func (a *Accumulator) AddLog(probs, logp []float64, labels []int) {
 	k := a.k
-	if len(probs) != k*len(labels) {
+	if len(probs) != k*len(labels) || logp != nil && len(logp) != len(probs) {
 		panic("calibrate: shape mismatch")
 	}
 	for i, y := range labels {
@@ -148,7 +154,11 @@ func (a *Accumulator) Add(probs []float64, labels []int) {
 			a.errs++
 			a.conf = append(a.conf, -c)
 		}
-		a.nll -= theory.Log(row[y])
+		if logp != nil {
+			a.nll -= logp[i*k+y]
+		} else {
+			a.nll -= theory.Log(row[y])
+		}
 		a.bri += brier
 	}
 	a.n += len(labels)

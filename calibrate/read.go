@@ -127,8 +127,8 @@ func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
 			return err
 		}
 	}
-	vs.logq = append(vs.logq, LogRows(b.raw[:m*kc], b.raw[:m*kc])...)
-	vs.loge = append(vs.loge, LogRows(b.rec[:m*kc], b.rec[:m*kc])...)
+	vs.logq = append(vs.logq, b.lraw[:m*kc]...)
+	vs.loge = append(vs.loge, b.lrec[:m*kc]...)
 	vs.labels = append(vs.labels, b.ints[:m]...)
 	return nil
 }

@@ -336,7 +336,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	b := p.newBlock()
 	var tsBuf, ftsBuf []float64
 	if ts != nil {
-		tsBuf, ftsBuf = make([]float64, len(b.raw)), make([]float64, len(b.raw))
+		tsBuf, ftsBuf = make([]float64, 2*len(b.raw)), make([]float64, 2*len(b.raw)) // probabilities, then their logs
 	}
 	prog := p.progress("calibrating", n)
 	row := 0

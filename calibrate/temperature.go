@@ -207,6 +207,18 @@ func ScaleTemperature(dst, z []float64, k int, t float64, workers int) []float64
 	return dst
 }
 
+// scaleLogTemperature writes softmax(z_i/T) of each row of z into dst and
+// its logarithm into logDst (neither aliasing z), the logarithm formed in
+// the log domain (numeric.LogPsiLogitsRows at γ = 0, a log-softmax), so
+// that a probability that underflows keeps a finite log-likelihood.
+func scaleLogTemperature(dst, logDst, z []float64, k int, t float64, workers int) {
+	ScaleTemperature(dst, z, k, t, workers)
+	for i, x := range z {
+		logDst[i] = x / t
+	}
+	numeric.LogPsiLogitsRows(logDst, logDst, k, nil, 0, workers)
+}
+
 // LogRows writes log p of each entry into dst (which may alias p), with
 // theory.Log so that subnormal probabilities keep their logarithm, and 0
 // giving −Inf. It returns dst.

@@ -2,7 +2,7 @@
 // Class-Posterior Probability Estimation: A Theoretical Perspective"
 // (Charoenphakdee et al., CVPR 2021) to at least Digits significant decimal
 // digits: φ^γ (Eq. 10), ln h^γ (Eq. 13), the recovery transform Ψ^γ
-// (Eq. 12), the thresholds τ_oc^γ and τ_uc^γ (Thm 8), the focal risk W
+// (Eq. 12), also from logits (PsiLogits), the thresholds τ_oc^γ and τ_uc^γ (Thm 8), the focal risk W
 // (Eq. 7) and its minimizer q^{γ,*} over the simplex, and the
 // over-confidence margin and gap that confirm package verify's boundary
 // search (OCMargin, OCGap, NearUniformGap).

@@ -258,3 +258,24 @@ func ParallelChunks(n, workers, minChunk int, fn func(lo, hi int)) {
 	}
 	wg.Wait()
 }
+
+// PsiLogitsRows writes Ψ^γ(softmax(z)) of each row of logits src into dst,
+// formed from the logits (theory.PsiLogitsRows): with alpha (of length k)
+// not nil, the α-balanced recovery.
+func PsiLogitsRows(dst, src []float64, k int, alpha []float64, gamma float64, workers int) []float64 {
+	n := checkRows(dst, src, k)
+	parallelGrains(n, workers, minRowsPerWorker, grainEntries/k, func(lo, hi int) {
+		theory.PsiLogitsRows(dst[lo*k:hi*k], src[lo*k:hi*k], k, alpha, gamma)
+	})
+	return dst
+}
+
+// LogPsiLogitsRows writes log Ψ^γ(softmax(z)) of each row of logits src
+// into dst (theory.LogPsiLogitsRows), finite wherever the true value is.
+func LogPsiLogitsRows(dst, src []float64, k int, alpha []float64, gamma float64, workers int) []float64 {
+	n := checkRows(dst, src, k)
+	parallelGrains(n, workers, minRowsPerWorker, grainEntries/k, func(lo, hi int) {
+		theory.LogPsiLogitsRows(dst[lo*k:hi*k], src[lo*k:hi*k], k, alpha, gamma)
+	})
+	return dst
+}

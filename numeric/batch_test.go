@@ -32,7 +32,8 @@ func TestBatchMatchesScalar(t *testing.T) {
 		}
 		alpha := []float64{0.25, 1, 2, 0.5, 4}
 		for _, gamma := range []float64{0, 2, 2.5, 30} {
-			want := map[string][]float64{"psi": make([]float64, n*k), "bal": make([]float64, n*k), "sig": make([]float64, n*k), "sigz": make([]float64, n*k)}
+			want := map[string][]float64{"psi": make([]float64, n*k), "bal": make([]float64, n*k), "sig": make([]float64, n*k), "sigz": make([]float64, n*k),
+				"psiz": make([]float64, n*k), "logpsiz": make([]float64, n*k), "balz": make([]float64, n*k), "logbalz": make([]float64, n*k)}
 			for r := range n {
 				row, d := src[r*k:(r+1)*k], want["psi"][r*k:(r+1)*k]
 				theory.Psi(d, row, gamma)
@@ -47,12 +48,23 @@ func TestBatchMatchesScalar(t *testing.T) {
 			for i, p := range src {
 				logits[i] = p*10 - 5
 			}
+			for r := range n {
+				row, lo, hi := logits[r*k:(r+1)*k], r*k, (r+1)*k
+				theory.PsiLogits(want["psiz"][lo:hi], row, gamma)
+				theory.LogPsiLogits(want["logpsiz"][lo:hi], row, gamma)
+				theory.PsiBalancedLogits(want["balz"][lo:hi], row, alpha, gamma)
+				theory.LogPsiBalancedLogits(want["logbalz"][lo:hi], row, alpha, gamma)
+			}
 			for _, w := range []int{1, 2, 3, 0, 64} {
 				got := map[string][]float64{
-					"psi":  numeric.PsiRows(make([]float64, n*k), src, k, gamma, w),
-					"bal":  numeric.PsiBalancedRows(make([]float64, n*k), src, k, alpha, gamma, w),
-					"sig":  numeric.SigmoidRows(make([]float64, n*k), src, k, []float64{0.25}, gamma, w),
-					"sigz": numeric.SigmoidLogitRows(make([]float64, n*k), logits, k, alpha, gamma, w),
+					"psi":     numeric.PsiRows(make([]float64, n*k), src, k, gamma, w),
+					"bal":     numeric.PsiBalancedRows(make([]float64, n*k), src, k, alpha, gamma, w),
+					"sig":     numeric.SigmoidRows(make([]float64, n*k), src, k, []float64{0.25}, gamma, w),
+					"sigz":    numeric.SigmoidLogitRows(make([]float64, n*k), logits, k, alpha, gamma, w),
+					"psiz":    numeric.PsiLogitsRows(make([]float64, n*k), logits, k, nil, gamma, w),
+					"logpsiz": numeric.LogPsiLogitsRows(make([]float64, n*k), logits, k, nil, gamma, w),
+					"balz":    numeric.PsiLogitsRows(make([]float64, n*k), logits, k, alpha, gamma, w),
+					"logbalz": numeric.LogPsiLogitsRows(make([]float64, n*k), logits, k, alpha, gamma, w),
 				}
 				for name, g := range got {
 					if i := sameBits(g, want[name]); i >= 0 {
