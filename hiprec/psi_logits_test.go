@@ -35,4 +35,3 @@ func TestPsiLogitsAgainstPsiDecimal(t *testing.T) {
 		t.Errorf("PsiLogits(50,0,0)_1 = %v", v)
 	}
 }
-
