@@ -38,7 +38,7 @@ const (
 )
 
 // layers maps each package (relative to the module root) to its layer.
-// loss and certify are not written yet; their rows hold their place.
+// certify is not written yet; its row holds its place.
 var layers = map[string]int{
 	"theory":            layerFoundation,
 	"hiprec":            layerFoundation,
