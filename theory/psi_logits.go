@@ -22,10 +22,11 @@ import "math"
 // as mantissa and power of two, so nothing underflows before the final
 // division, and the terms are normalized by a compensated sum.
 //
-// Accuracy (against package hiprec): a relative error of a few ulps in every
-// component ≥ 1e-300 wherever γ·|log(1 − v_m)| ≤ 10; beyond that it grows
-// like γ·|log(1 − v_m)| ulps, as Psi's does (docs/numerics.md), for logits of
-// any finite size and gaps.
+// Accuracy (against package hiprec): the contract of docs/numerics.md in
+// every component ≥ 1e-300, for logits of any finite size and gaps: a
+// relative error ≤ 1e-14 wherever a = γ·|log(1 − v_m)| ≤ 10, ≤ 16·a ulps
+// beyond (the float64 logarithm's error amplified by the exponent, as in
+// Psi).
 //
 // Special cases are:
 //
