@@ -20,13 +20,25 @@ def psi(q, gamma):
     return h / h.sum(axis=1, keepdims=True)
 
 
-def main():
+def args():
+    """N, K and gamma from the command line (bench/psi_torch.py shares them)."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     k = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     gamma = float(sys.argv[3]) if len(sys.argv) > 3 else 2.0
+    return n, k, gamma
+
+
+def inputs(n, k):
+    """The seeded N x K rows of probabilities both baselines time."""
     rng = np.random.default_rng(1)
     q = rng.exponential(size=(n, k))
     q /= q.sum(axis=1, keepdims=True)
+    return q
+
+
+def main():
+    n, k, gamma = args()
+    q = inputs(n, k)
     times = []
     for _ in range(5):
         t = time.perf_counter()

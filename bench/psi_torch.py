@@ -11,11 +11,11 @@ normalization), converted to a float64 tensor once before timing. It prints
 the median of 5 timings in elements per second.
 """
 import os
-import sys
 import time
 
-import numpy as np
 import torch
+
+import psi_numpy  # the same arguments and inputs
 
 
 def psi(q, gamma):
@@ -27,12 +27,8 @@ def psi(q, gamma):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    k = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    gamma = float(sys.argv[3]) if len(sys.argv) > 3 else 2.0
-    rng = np.random.default_rng(1)
-    q = rng.exponential(size=(n, k))
-    q /= q.sum(axis=1, keepdims=True)
+    n, k, gamma = psi_numpy.args()
+    q = psi_numpy.inputs(n, k)
     t = torch.from_numpy(q)  # float64, shares q's memory
     torch.set_num_threads(os.cpu_count() or 1)
     threads = torch.get_num_threads()
