@@ -26,6 +26,7 @@ var minimalArgs = map[string][]string{
 	"merge":         {"$D/report.json", "$D/report2.json"},
 	"tau":           {"--gamma", "1"},
 	"gamma-for-tau": {"--p", "0.2"},
+	"loss":          {"ce"},
 	"minimize":      {"--gamma", "1", "--eta", "0.5,0.5"},
 	"psi":           {"--gamma", "1", "--q", "0.5,0.5"},
 	"boundary":      {"--K", "3"},

@@ -12,7 +12,7 @@
 // signal handlers); output.go how results reach stdout or an --out file;
 // then one file per
 // subcommand (search.go, merge.go, boundary.go, tau.go, gammatau.go, minimize.go,
-// psi.go, calibrate.go, report.go), each with its usage text.
+// psi.go, calibrate.go, report.go, loss.go), each with its usage text.
 package cli
 
 import (
@@ -147,6 +147,7 @@ var subcommands = []subcommand{
 	{"merge", (*CLI).merge},
 	{"tau", (*CLI).tau},
 	{"gamma-for-tau", (*CLI).gammaForTau},
+	{"loss", (*CLI).loss},
 	{"minimize", (*CLI).minimize},
 	{"psi", (*CLI).psi},
 	{"boundary", (*CLI).boundary},
@@ -205,6 +206,7 @@ Usage:
   verify boundary --K K | --gamma G   the over-confidence boundary
   verify tau --gamma G                the thresholds τ_oc, τ_uc of Thm 8
   verify gamma-for-tau --p P          the γ with τ_uc^γ = P (the inverse of τ_uc)
+  verify loss SPEC                    the derived facts of a loss (h_g, recovery, properness)
   verify minimize --gamma G --eta a,b,c [--solver exact|direct]
   verify psi --gamma G --q a,b,c      the recovery transform Ψ (Eq. 12)
   verify calibrate --gamma G FILE     recover class posteriors from model outputs
