@@ -124,7 +124,7 @@ func runFuzz(t *testing.T, dir string, o calibrate.Options, inputs ...string) {
 			t.Fatalf("output row %d sums to %v", r, sum)
 		}
 	}
-	if o.Labels != "" && !bytes.Contains(report.Bytes(), []byte(`"version": 1`)) {
+	if o.Labels != "" && !bytes.Contains(report.Bytes(), []byte(`"version": 2`)) {
 		t.Fatalf("no JSON report with labels: %q", report.String())
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // accumulate adds the test rows of a block to the accumulators of the raw,
-// recovered and (with ts) temperature-scaled probabilities, concurrently.
-func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, ts, fts *TemperatureFit, tsBuf, ftsBuf []float64) error {
+// recovered and temperature-scaled probabilities (accs[2+i] of scaled[i]),
+// concurrently.
+func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, scaled []scaledVariant) error {
 	kc := p.kc
 	t := 0
 	for i := range m {
@@ -37,15 +38,12 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, ts, f
 		defer wg.Done()
 		a.AddLog(probs, logp, labels)
 	}
-	if ts != nil {
+	for i, v := range scaled {
 		n := t * kc
-		tsp, ftsp := tsBuf[:n], ftsBuf[:n]
-		tsl, ftsl := tsBuf[n:2*n], ftsBuf[n:2*n]
-		scaleLogTemperature(tsp, tsl, lraw, kc, ts.T, p.workers)
-		scaleLogTemperature(ftsp, ftsl, lrec, kc, fts.T, p.workers)
-		wg.Add(2)
-		go add(accs[2], tsp, tsl)
-		go add(accs[3], ftsp, ftsl)
+		probs, logs := v.buf[:n], v.buf[n:2*n]
+		v.apply(probs, logs, lraw, lrec)
+		wg.Add(1)
+		go add(accs[2+i], probs, logs)
 	}
 	wg.Add(2)
 	go add(accs[0], raw, lraw)

@@ -55,6 +55,10 @@ type Options struct {
 	// a file of row indices (.npy integers or one per line). Metrics are
 	// then reported on the other rows. Requires Labels.
 	Val string
+	// FitGamma, with Val, fits the γ' of the focal map of the
+	// ts_then_focal variant together with its temperature (Komisarenko &
+	// Kull's tuned map) instead of using Gamma. Softmax loss only.
+	FitGamma bool
 	// Bins and Edges configure the binned metrics (Settings).
 	Bins  int
 	Edges Edges
@@ -125,6 +129,10 @@ func (o *Options) normalize() error {
 		return usagef("Bootstrap", "{Bootstrap} must be >= 0")
 	case o.Labels == "" && (o.Val != "" || o.Bootstrap > 0 || o.Plot != ""):
 		return usagef("Labels", "{Val}, {Bootstrap} and {Plot} need {Labels}")
+	case o.FitGamma && o.Val == "":
+		return usagef("FitGamma", "{FitGamma} fits the focal map's γ on the validation rows: it needs {Val}")
+	case o.FitGamma && o.Loss != LossSoftmax:
+		return usagef("FitGamma", "{FitGamma} applies to the softmax loss only (its focal map Ψ^γ)")
 	case o.Renormalize && (o.Loss != LossSoftmax || o.InputKind != InputProbs):
 		return usagef("Renormalize", "{Renormalize} applies to softmax probabilities only")
 	case o.SumTol < 0 || math.IsNaN(o.SumTol):

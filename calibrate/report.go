@@ -1,7 +1,7 @@
 package calibrate
 
 // This file holds the report of Calibrate (Report, Variant) and its two
-// renderings, text and JSON (version 1).
+// renderings, text and JSON (version 2).
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 	"github.com/focaltk/focal/jsonfloat"
 )
 
-// Report is the metrics report of Calibrate, also its JSON output (version 1).
+// Report is the metrics report of Calibrate, also its JSON output (version 2).
 type Report struct {
 	Version   int       `json:"version"`
 	Input     string    `json:"input"`
@@ -35,8 +35,10 @@ type Report struct {
 	TestRows int `json:"test_rows"`
 	// Variants are the metrics of each set of probabilities: "raw" (the
 	// model's), the recovery transform ("psi", "psi_balanced" or
-	// "sigmoid"), and with Val "ts" (temperature scaling) and "focal_ts"
-	// (temperature scaling of the recovered probabilities).
+	// "sigmoid"), and with Val "ts" (temperature scaling, softmax(z/T)),
+	// "focal_then_ts" (the recovered probabilities temperature-scaled,
+	// softmax(log Ψ^γ(p)/T)) and, for the softmax loss, "ts_then_focal"
+	// (Komisarenko & Kull's focal temperature scaling, Ψ^γ'(softmax(z/T))).
 	Variants []Variant `json:"variants,omitempty"`
 	// ValNLL compares the validation NLL of the raw and the recovered
 	// probabilities (nil without Options.Val).
@@ -83,7 +85,7 @@ type Variant struct {
 	Metrics     Metrics         `json:"metrics"`
 }
 
-const reportVersion = 1
+const reportVersion = 2
 
 func numericWorkers() int { return runtime.GOMAXPROCS(0) }
 
@@ -110,7 +112,7 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// WriteJSON writes the report as indented JSON (version 1), one object
+// WriteJSON writes the report as indented JSON (version 2), one object
 // and a newline.
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -131,8 +133,10 @@ func variantLabel(v Variant) string {
 		return "sigmoid recovery"
 	case "ts":
 		return fmt.Sprintf("TS (T = %.4g)", v.Temperature.T)
-	case "focal_ts":
-		return fmt.Sprintf("focal TS (T = %.4g)", v.Temperature.T)
+	case VariantFocalThenTS:
+		return fmt.Sprintf("Ψ^γ then TS (T = %.4g)", v.Temperature.T)
+	case VariantTSThenFocal:
+		return fmt.Sprintf("TS then Ψ^γ' (T = %.4g, γ' = %.4g)", v.Temperature.T, *v.Temperature.Gamma)
 	}
 	return v.Name
 }

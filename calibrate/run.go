@@ -102,7 +102,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err := p.checkValIndices(n); err != nil {
 		return nil, err
 	}
-	var ts, fts *TemperatureFit
+	var scaled []scaledVariant
 	if p.val != nil {
 		if len(vs.labels) == 0 {
 			return nil, usagef("Val", "{Val} selects no row of the %d input rows", n)
@@ -110,15 +110,9 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		if len(vs.labels) == n {
 			return nil, usagef("Val", "{Val} selects all %d input rows: no row is left for the metrics", n)
 		}
-		a, err := FitTemperature(vs.logq, p.kc, vs.labels, p.workers)
-		if err != nil {
-			return nil, fmt.Errorf("temperature scaling: %w", err)
+		if scaled, err = p.fitScaled(&vs); err != nil {
+			return nil, err
 		}
-		b, err := FitTemperature(vs.loge, p.kc, vs.labels, p.workers)
-		if err != nil {
-			return nil, fmt.Errorf("focal temperature scaling: %w", err)
-		}
-		ts, fts = &a, &b
 	}
 	// The output files are one outfile.Set: each is written in full
 	// before any is renamed into place, so a failure (or a signal) while
@@ -142,7 +136,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err := checkStamp(o.Input, src.f, p.inStamp); err != nil {
 		return nil, err
 	}
-	rep, rels, err := p.pass2(ctx, src, n, out, ts, fts, &files)
+	rep, rels, err := p.pass2(ctx, src, n, out, scaled, &files)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +291,7 @@ func (p *pipeline) setup(src *floatSource) error {
 }
 
 // pass2 transforms and writes the input and accumulates the metrics.
-func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, ts, fts *TemperatureFit, files *outfile.Set) (Report, []Reliability, error) {
+func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io.Writer, scaled []scaledVariant, files *outfile.Set) (Report, []Reliability, error) {
 	o := &p.o
 	rep := Report{Version: reportVersion, Input: o.Input, Output: o.Output, Rows: n, Classes: p.k, Loss: o.Loss,
 		InputKind: o.InputKind, Gamma: o.Gamma, Alpha: o.Alpha, Transform: p.transformName, Bins: o.Bins, Edges: o.Edges.String()}
@@ -323,20 +317,15 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		if err := checkStamp(o.Labels, lab.f, p.labStamp); err != nil {
 			return fail(err)
 		}
-		nv := 2
-		if ts != nil {
-			nv = 4
-		}
-		for range nv {
+		for range 2 + len(scaled) {
 			a := NewAccumulator(p.kc, set)
 			a.Grow(n - p.nVal)
 			accs = append(accs, a)
 		}
 	}
 	b := p.newBlock()
-	var tsBuf, ftsBuf []float64
-	if ts != nil {
-		tsBuf, ftsBuf = make([]float64, 2*len(b.raw)), make([]float64, 2*len(b.raw)) // probabilities, then their logs
+	for i := range scaled {
+		scaled[i].buf = make([]float64, 2*len(b.raw)) // probabilities, then their logs
 	}
 	prog := p.progress("calibrating", n)
 	row := 0
@@ -361,7 +350,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 			return fail(err)
 		}
 		if lab != nil {
-			if err := p.accumulate(b, m, row, accs, ts, fts, tsBuf, ftsBuf); err != nil {
+			if err := p.accumulate(b, m, row, accs, scaled); err != nil {
 				return fail(err)
 			}
 		}
@@ -394,8 +383,11 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		return rep, nil, err
 	}
 	var rels []Reliability
-	names := []string{"raw", p.transformName, "ts", "focal_ts"}
-	temps := []*TemperatureFit{nil, nil, ts, fts}
+	names := []string{"raw", p.transformName}
+	temps := []*TemperatureFit{nil, nil}
+	for _, v := range scaled {
+		names, temps = append(names, v.name), append(temps, v.fit)
+	}
 	for i, m := range ms {
 		rep.Variants = append(rep.Variants, Variant{Name: names[i], Temperature: temps[i], Metrics: m})
 		rels = append(rels, m.Reliability)

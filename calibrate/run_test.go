@@ -390,7 +390,7 @@ func TestRunMetricsReport(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
 	}
-	if rep.Version != 1 || rep.Rows != n || rep.ValRows+rep.TestRows != n || len(rep.Variants) != 4 {
+	if rep.Version != 2 || rep.Rows != n || rep.ValRows+rep.TestRows != n || len(rep.Variants) != 5 {
 		t.Fatalf("report: %s", stdout)
 	}
 	// valFracTol: the hashed split of 20000 rows has a binomial standard

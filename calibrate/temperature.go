@@ -1,7 +1,6 @@
 package calibrate
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -25,6 +24,40 @@ type TemperatureFit struct {
 	Skipped int `json:"val_rows_skipped"`
 	// Status is the optimizer's stopping status.
 	Status string `json:"status"`
+	// Gamma is the γ' of the focal map of FitTSThenFocal (the model's γ,
+	// or fitted); nil for the fits without a map.
+	Gamma *float64 `json:"map_gamma,omitempty"`
+}
+
+// checkFit validates the arguments of a temperature fit (named fn in the
+// errors) and says which rows it uses: those whose true class has a
+// logit other than −Inf.
+func checkFit(z []float64, k int, labels []int, fn string) (TemperatureFit, []bool, error) {
+	var fit TemperatureFit
+	if k < 1 || len(z) != k*len(labels) {
+		return fit, nil, fmt.Errorf("calibrate: %s: shape mismatch", fn)
+	}
+	use := make([]bool, len(labels))
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return fit, nil, fmt.Errorf("calibrate: %s: label %d of row %d out of range", fn, y, i)
+		}
+		for j, x := range z[i*k : (i+1)*k] {
+			if math.IsNaN(x) || math.IsInf(x, 1) {
+				return fit, nil, &numeric.RowError{Row: i, Col: j, Value: x, Reason: "logit is NaN or +Inf"}
+			}
+		}
+		use[i] = !math.IsInf(z[i*k+y], -1)
+		if use[i] {
+			fit.Used++
+		} else {
+			fit.Skipped++
+		}
+	}
+	if fit.Used == 0 {
+		return fit, nil, fmt.Errorf("calibrate: %s: no validation row with a positive true-class probability", fn)
+	}
+	return fit, use, nil
 }
 
 // Limits of the fitted temperature: the fit searches [minTemperature,
@@ -56,37 +89,18 @@ const (
 // validation rows of the N×K logit matrix z against labels, over log T with
 // gonum/optimize (BFGS, analytic gradient, from T = 1). Entries z_ij = −Inf
 // are probabilities 0 and stay 0 at every T. For probabilities p, pass
-// z = log p (softmax(log p / T) ∝ p^{1/T}); for focal temperature scaling
-// (Komisarenko & Kull, ECAI 2024), z = log Ψ^γ(p). The NLL is summed in a
+// z = log p (softmax(log p / T) ∝ p^{1/T}); for the recovered probabilities
+// temperature-scaled (the report's focal_then_ts), z = log Ψ^γ(p).
+// Komisarenko & Kull's order, Ψ^γ(softmax(z/T)), is FitTSThenFocal. The NLL is summed in a
 // fixed number of chunks, in parallel with workers goroutines (≤ 0:
 // GOMAXPROCS), so the fit does not depend on workers.
 //
 // It returns an error for inconsistent shapes, a label out of range, a NaN
 // or +Inf logit, or no usable row.
 func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureFit, error) {
-	if k < 1 || len(z) != k*len(labels) {
-		return TemperatureFit{}, errors.New("calibrate: FitTemperature: shape mismatch")
-	}
-	var fit TemperatureFit
-	use := make([]bool, len(labels))
-	for i, y := range labels {
-		if y < 0 || y >= k {
-			return fit, fmt.Errorf("calibrate: FitTemperature: label %d of row %d out of range", y, i)
-		}
-		for j, x := range z[i*k : (i+1)*k] {
-			if math.IsNaN(x) || math.IsInf(x, 1) {
-				return fit, &numeric.RowError{Row: i, Col: j, Value: x, Reason: "logit is NaN or +Inf"}
-			}
-		}
-		use[i] = !math.IsInf(z[i*k+y], -1)
-		if use[i] {
-			fit.Used++
-		} else {
-			fit.Skipped++
-		}
-	}
-	if fit.Used == 0 {
-		return fit, errors.New("calibrate: FitTemperature: no validation row with a positive true-class probability")
+	fit, use, err := checkFit(z, k, labels, "FitTemperature")
+	if err != nil {
+		return fit, err
 	}
 	// nllGrad returns the mean NLL at β = 1/T and its derivative in
 	// u = log T: NLL = mean_i [lse(β z_i) − β z_iy], dNLL/du =

@@ -28,8 +28,11 @@ C order) or CSV (any other extension; an optional header line). The
 transformed N×K matrix goes to --out (.npy, same float type, or CSV),
 written atomically, or as CSV to stdout. With --labels, a calibration report
 (error, NLL, Brier, ECE over equal-width and equal-mass bins, MCE, classwise
-ECE; with --val also temperature scaling and focal temperature scaling) goes
-to stdout, or to stderr when the matrix itself goes to stdout.
+ECE; with --val also three temperature-scaled variants: ts = softmax(z/T),
+focal_then_ts = softmax(log Ψ^γ(p)/T), and, for the softmax loss,
+ts_then_focal = Ψ^γ'(softmax(z/T)) (Komisarenko & Kull's focal temperature
+scaling; γ' = --gamma, or fitted with --fit-gamma)) goes to stdout, or to
+stderr when the matrix itself goes to stdout.
 
 Bad input (a NaN, a negative probability, a row not summing to 1, a wrong
 column count, a label out of range, fewer or more labels than rows) stops the
@@ -52,6 +55,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	input := fs.String("input", calibrate.InputProbs, "what FILE holds: probs or logits")
 	format := fs.String("format", "text", "metrics report format: text or json")
 	val := fs.String("val", "", "validation rows for temperature scaling: a fraction in (0, 1) or a `FILE` of row indices")
+	fitGamma := fs.Bool("fit-gamma", false, "with --val, fit the focal map's γ' of ts_then_focal together with T (softmax loss)")
 	bins := fs.Int("bins", calibrate.DefaultBins, "number of bins of the binned metrics")
 	edges := fs.String("bin-edges", "right", "equal-width bins: right ((lo, hi], Guo et al.) or left ([lo, hi) and {1}, as torchmetrics)")
 	bootstrap := fs.Int("bootstrap", 0, "bootstrap resamples for a 95% interval of the ECE (0: none)")
@@ -91,7 +95,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	o := calibrate.Options{
 		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
-		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
+		Val: *val, FitGamma: *fitGamma, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
 	}
 	if c.showProgress() {
@@ -152,7 +156,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 var calibrateFlags = map[string]string{
 	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col",
 	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
-	"Val": "--val", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
+	"Val": "--val", "FitGamma": "--fit-gamma", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
 	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",
 }
 

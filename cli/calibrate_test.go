@@ -35,7 +35,7 @@ func TestCalibrateCommand(t *testing.T) {
 	out := filepath.Join(dir, "out.csv")
 
 	code, stdout, err := runCalibrate(t, "--gamma", "2", "--labels", lab, "--out", out, "--format", "json", "--bins", "5", in)
-	if code != ExitOK || err != nil || !strings.Contains(stdout, `"version": 1`) {
+	if code != ExitOK || err != nil || !strings.Contains(stdout, `"version": 2`) {
 		t.Fatalf("code %d, err %v, stdout %s", code, err, stdout)
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "a,b,c\n") {
