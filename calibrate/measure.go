@@ -17,7 +17,7 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, scale
 	kc := p.kc
 	t := 0
 	for i := range m {
-		if p.val.isVal(first + i) {
+		if p.val.isVal(first+i) || b.ints[i] == ignored {
 			continue
 		}
 		if err := p.checkClasses(b, i, first); err != nil {

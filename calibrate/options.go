@@ -36,6 +36,12 @@ type Options struct {
 	// reports calibration metrics; without, it only transforms.
 	Labels      string
 	LabelColumn string
+	// IgnoreIndex is the label of rows left out of the metrics and of the
+	// temperature fits (as ignore_index of torch.nn.CrossEntropyLoss):
+	// nil means DefaultIgnoreIndex. The rows stay in the output,
+	// transformed like every other row, in their place. A label equal to
+	// it may lie inside [0, K): that class's rows are then ignored.
+	IgnoreIndex *int64
 	// Gamma is the focal loss parameter γ ≥ 0 the model was trained with.
 	Gamma float64
 	// Alpha is the focal loss weighting: nil for none; for the softmax
@@ -87,6 +93,9 @@ type Options struct {
 	// caller other than the command line show progress its own way.
 	OnProgress func(phase string, done, total int)
 }
+
+// DefaultIgnoreIndex is the default Options.IgnoreIndex, PyTorch's.
+const DefaultIgnoreIndex = -100
 
 // DefaultBlockRows is the default block size per worker: 8192 rows of 10
 // float64 columns are 640 KB per buffer; the pipeline holds about eight
@@ -162,6 +171,10 @@ func (o *Options) normalize() error {
 	}
 	if o.Bins == 0 {
 		o.Bins = DefaultBins
+	}
+	if o.IgnoreIndex == nil {
+		ig := int64(DefaultIgnoreIndex)
+		o.IgnoreIndex = &ig
 	}
 	if o.BlockRows <= 0 {
 		o.BlockRows = DefaultBlockRows

@@ -20,6 +20,8 @@ import (
 type valRows struct {
 	logq, loge []float64
 	labels     []int
+	// ignored counts the rows of every kind left out for their label.
+	ignored int
 }
 
 // pass1 validates the input and labels, counts the rows and collects the
@@ -65,6 +67,11 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 			if err := p.readLabels(lab, b, n, row); err != nil {
 				return vs, 0, err
 			}
+			for _, y := range b.ints[:n] {
+				if y == ignored {
+					vs.ignored++
+				}
+			}
 			if p.val != nil {
 				if err := p.collectVal(b, n, row, &vs); err != nil {
 					return vs, 0, err
@@ -90,15 +97,23 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 	return vs, row, nil
 }
 
-// readLabels reads and checks the labels of rows first.. first+n−1.
+// ignored is the label of b.ints of a row whose label is the ignore index.
+const ignored = -1
+
+// readLabels reads and checks the labels of rows first.. first+n−1; a
+// label equal to Options.IgnoreIndex becomes ignored.
 func (p *pipeline) readLabels(lab *intSource, b *block, n, first int) error {
 	if err := lab.readFull(b.labels[:n], first); err != nil {
 		return err
 	}
 	for i, y := range b.labels[:n] {
+		if y == *p.o.IgnoreIndex {
+			b.ints[i] = ignored
+			continue
+		}
 		if y < 0 || y >= int64(p.kc) {
 			return &InputError{File: p.o.Labels, Err: &numeric.RowError{Row: first + i, Col: -1, Value: float64(y),
-				Reason: fmt.Sprintf("label %d out of range [0, %d)", y, p.kc)}}
+				Reason: fmt.Sprintf("label %d out of range [0, %d) and not the ignore index %d", y, p.kc, *p.o.IgnoreIndex)}}
 		}
 		b.ints[i] = int(y)
 	}
@@ -111,7 +126,7 @@ func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
 	k := p.k
 	m := 0
 	for i := range n {
-		if p.val.isVal(first + i) {
+		if p.val.isVal(first+i) && b.ints[i] != ignored {
 			copy(b.in[m*k:(m+1)*k], b.in[i*k:(i+1)*k])
 			b.ints[m] = b.ints[i]
 			m++

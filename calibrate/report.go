@@ -33,6 +33,10 @@ type Report struct {
 	// scaling) and the rows the metrics are computed on.
 	ValRows  int `json:"val_rows"`
 	TestRows int `json:"test_rows"`
+	// IgnoreIndex is the label of the rows left out of the metrics and
+	// the fits, and IgnoredRows counts them (they are in the output).
+	IgnoreIndex int64 `json:"ignore_index"`
+	IgnoredRows int   `json:"ignored_rows"`
 	// Variants are the metrics of each set of probabilities: "raw" (the
 	// model's), the recovery transform ("psi", "psi_balanced" or
 	// "sigmoid"), and with Val "ts" (temperature scaling, softmax(z/T)),
@@ -159,6 +163,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(&b, "metrics on %d rows", r.TestRows)
+	if r.IgnoredRows > 0 {
+		fmt.Fprintf(&b, " (%d rows with label %d ignored)", r.IgnoredRows, r.IgnoreIndex)
+	}
 	if r.ValRows > 0 {
 		fmt.Fprintf(&b, " (%d validation rows held out for temperature scaling)", r.ValRows)
 	}

@@ -102,13 +102,20 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err := p.checkValIndices(n); err != nil {
 		return nil, err
 	}
+	if o.Labels != "" && vs.ignored == n {
+		return nil, &InputError{File: o.Labels, Err: fmt.Errorf("every label is the ignore index %d: no row is left for the metrics", *o.IgnoreIndex)}
+	}
 	var scaled []scaledVariant
 	if p.val != nil {
-		if len(vs.labels) == 0 {
-			return nil, usagef("Val", "{Val} selects no row of the %d input rows", n)
+		ign := ""
+		if vs.ignored > 0 {
+			ign = fmt.Sprintf(" whose label is not the ignore index %d", *o.IgnoreIndex)
 		}
-		if len(vs.labels) == n {
-			return nil, usagef("Val", "{Val} selects all %d input rows: no row is left for the metrics", n)
+		if len(vs.labels) == 0 {
+			return nil, usagef("Val", "{Val} selects no row%s of the %d input rows", ign, n)
+		}
+		if len(vs.labels)+vs.ignored == n {
+			return nil, usagef("Val", "{Val} selects all %d input rows%s: no row is left for the metrics", n-vs.ignored, ign)
 		}
 		if scaled, err = p.fitScaled(&vs); err != nil {
 			return nil, err
@@ -141,6 +148,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		return nil, err
 	}
 	rep.ValRows = len(vs.labels)
+	rep.IgnoreIndex, rep.IgnoredRows = *o.IgnoreIndex, vs.ignored
 	if p.val != nil {
 		raw, rec := meanNLL(vs.logq, p.kc, vs.labels), meanNLL(vs.loge, p.kc, vs.labels)
 		rep.ValNLL = &ValNLL{Raw: raw, Recovered: rec, Lowers: rec < raw}

@@ -51,6 +51,8 @@ func writeFixtures(t *testing.T, dir string) {
 		"y.csv":         []byte("y\n0\n2\n"),
 		"y3.csv":        []byte("y\n0\n2\n1\n"),
 		"ybad.csv":      []byte("y\n0\n7\n"),
+		"yneg.csv":      []byte("y\n0\n-5\n"),
+		"yignored.csv":  []byte("y\n-100\n-100\n"),
 		"yfloat.csv":    []byte("y\n0\n1.5\n"),
 		"ytwo.csv":      []byte("y,z\n0,1\n2,1\n"),
 		"yf.npy":        npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", float64Bytes(0, 2.5)),

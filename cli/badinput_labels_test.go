@@ -1,0 +1,28 @@
+package cli
+
+import "testing"
+
+// TestBadInputFitGamma: --fit-gamma needs the validation rows it fits on,
+// and the softmax loss's focal map.
+func TestBadInputFitGamma(t *testing.T) {
+	runMatrix(t, []badCase{
+		{[]string{"calibrate", "--gamma", "2", "--fit-gamma", "--labels", "$D/y.csv", "$D/good.csv"}, usage, "--fit-gamma fits the focal map's γ on the validation rows: it needs --val"},
+		{[]string{"calibrate", "--gamma", "2", "--fit-gamma", "$D/good.csv"}, usage, "needs --val"},
+		{[]string{"calibrate", "--gamma", "2", "--fit-gamma", "--loss", "sigmoid", "--alpha", "0.25", "--labels", "$D/y.csv", "--val", "0.5", "$D/good.csv"}, usage, "--fit-gamma applies to the softmax loss only"},
+	})
+}
+
+// TestBadInputIgnoreIndex: the ignore index is an integer; a negative
+// label that is not it is out of range, and labels that are all it leave
+// nothing to measure.
+func TestBadInputIgnoreIndex(t *testing.T) {
+	c := func(args ...string) []string { return append([]string{"calibrate", "--gamma", "2"}, args...) }
+	runMatrix(t, []badCase{
+		{c("--ignore-index", "x", "--labels", "$D/y.csv", "$D/good.csv"), usage, `bad --ignore-index "x": want an integer`},
+		{c("--ignore-index", "1.5", "--labels", "$D/y.csv", "$D/good.csv"), usage, `bad --ignore-index "1.5"`},
+		{c("--labels", "$D/yneg.csv", "$D/good.csv"), usage, "$D/yneg.csv: row 1: label -5 out of range [0, 3) and not the ignore index -100"},
+		{c("--ignore-index", "-5", "--labels", "$D/ybad.csv", "$D/good.csv"), usage, "label 7 out of range [0, 3) and not the ignore index -5"},
+		{c("--labels", "$D/yignored.csv", "$D/good.csv"), usage, "$D/yignored.csv: every label is the ignore index -100: no row is left for the metrics"},
+		{c("--labels", "$D/yneg.csv", "--ignore-index", "-5", "--val", "0.99999", "--seed", "3", "$D/good.csv"), usage, "whose label is not the ignore index -5"},
+	})
+}
