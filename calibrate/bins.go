@@ -193,7 +193,32 @@ func EqualMass(conf []float64, hit []bool, bins int) Reliability {
 		s[i] = ranked{c, uint32(i), hit[i]}
 	}
 	sortRanked(s)
-	return equalMassSorted(len(s), bins, func(i int) (float64, bool) { return s[i].conf, s[i].hit })
+	return equalMassSorted(len(s), bins, func(i int) (float64, float64) { return s[i].conf, b2f(s[i].hit) })
+}
+
+// EqualMassSoft is EqualMass of pairs whose hit is a number in [0, 1]
+// (the probability of the predicted class under a soft label).
+//
+// EqualMassSoft panics if len(conf) != len(hit).
+func EqualMassSoft(conf, hit []float64, bins int) Reliability {
+	if len(conf) != len(hit) {
+		panic("calibrate: length mismatch")
+	}
+	type pair struct {
+		conf, hit float64
+		idx       uint32
+	}
+	s := make([]pair, len(conf))
+	for i, c := range conf {
+		s[i] = pair{c, hit[i], uint32(i)}
+	}
+	slices.SortFunc(s, func(a, b pair) int {
+		if c := cmp.Compare(a.conf, b.conf); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
+	})
+	return equalMassSorted(len(s), bins, func(i int) (float64, float64) { return s[i].conf, s[i].hit })
 }
 
 // ranked is a sample for equal-mass binning: its confidence, its index
@@ -216,9 +241,19 @@ func sortRanked(s []ranked) {
 	})
 }
 
+// b2f is 1 for true and 0 for false: a hard label's hit.
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // equalMassSorted builds equal-mass bins from n samples given in increasing
-// order of confidence by at(i).
-func equalMassSorted(n, bins int, at func(int) (float64, bool)) Reliability {
+// order of confidence by at(i), which returns the confidence and the hit
+// (1 or 0 for a hard label, the label's probability of the predicted
+// class for a soft one).
+func equalMassSorted(n, bins int, at func(int) (float64, float64)) Reliability {
 	if bins <= 0 {
 		bins = DefaultBins
 	}
@@ -235,9 +270,7 @@ func equalMassSorted(n, bins int, at func(int) (float64, bool)) Reliability {
 			bin.Hi = c
 			bin.Count++
 			bin.SumConf += c
-			if h {
-				bin.SumHit++
-			}
+			bin.SumHit += h
 		}
 	}
 	return r
@@ -320,14 +353,21 @@ func BootstrapECE(ctx context.Context, conf []float64, hit []bool, bins int, e E
 			signed[i] = -c
 		}
 	}
-	return bootstrapSigned(ctx, signed, bins, e, reps, level, seed, workers)
+	return bootstrapPairs(ctx, signed, nil, bins, e, reps, level, seed, workers)
 }
 
-// bootstrapSigned is BootstrapECE of the confidences |c| of signed, with
-// hit when the sign bit of c is clear (the store of Accumulator: −0 is a
-// miss at confidence 0), for reps ≥ 1 and len(signed) > 0.
-func bootstrapSigned(ctx context.Context, signed []float64, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64, err error) {
-	n := len(signed)
+// bootstrapPairs is BootstrapECE of the store of Accumulator: the
+// confidences |c| of conf, with hit[i] the hit of row i, or, when hit is
+// nil, a hit when the sign bit of conf[i] is clear (−0 is a miss at
+// confidence 0), for reps ≥ 1 and len(conf) > 0.
+func bootstrapPairs(ctx context.Context, conf, hit []float64, bins int, e Edges, reps int, level float64, seed uint64, workers int) (lo, hi float64, err error) {
+	n := len(conf)
+	hitAt := func(i int) float64 {
+		if hit != nil {
+			return hit[i]
+		}
+		return b2f(!math.Signbit(conf[i]))
+	}
 	if bins <= 0 {
 		bins = DefaultBins
 	}
@@ -338,15 +378,12 @@ func bootstrapSigned(ctx context.Context, signed []float64, bins int, e Edges, r
 	idx := make([]int32, n)
 	cnt := make([]int, nb)
 	gap := make([]float64, nb) // Σ (hit − conf) per bin
-	for i, s := range signed {
+	for i, s := range conf {
 		c := math.Abs(s)
 		b := binIndex(c, bins, e)
 		idx[i] = int32(b)
 		cnt[b]++
-		gap[b] -= c
-		if !math.Signbit(s) {
-			gap[b]++
-		}
+		gap[b] += hitAt(i) - c
 	}
 	d := make([]float64, nb)    // d̂_b
 	sign := make([]float64, nb) // σ̂_b
@@ -378,9 +415,12 @@ func bootstrapSigned(ctx context.Context, signed []float64, bins int, e Edges, r
 				j := rng.IntN(n)
 				b := idx[j]
 				cnt[b]++
-				s := signed[j]
-				gap[b] -= math.Abs(s)
-				if !math.Signbit(s) {
+				// The hard-label store inline (the hot loop of long
+				// bootstraps), the soft one through hit.
+				s := conf[j]
+				if hit != nil {
+					gap[b] += hit[j] - s
+				} else if gap[b] -= math.Abs(s); !math.Signbit(s) {
 					gap[b]++
 				}
 			}

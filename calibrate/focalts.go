@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/focaltk/focal/numeric"
@@ -28,19 +27,17 @@ const (
 	// fitted: at γ = 0 the map is the identity and the bounded map onto
 	// [0, maxMapGamma] has a vanishing derivative there.
 	minStartGamma = 0.1
-	// ttfGradTol stops the fit when the central-difference gradient (in
-	// the unconstrained coordinates) falls below it. The NLL is a mean of
-	// O(1) terms; the difference quotient's error is about
-	// ε·f/h + h²·f‴ ≈ 1e-16/6e-6 + 4e-11 ≈ 6e-11 (gonum's default
-	// central step h = 6e-6), so 1e-8 is above that noise and far below
-	// any change that matters.
-	ttfGradTol = 1e-8
-	// ttfFuncTol: three iterations in a row changing the NLL by less than
-	// this also stop the fit, as tempFuncTol does for FitTemperature.
-	ttfFuncTol = 1e-13
-	// ttfMaxIter and ttfMaxEval bound the optimizer's work (each
-	// gradient costs 2 evaluations per coordinate).
-	ttfMaxIter = 200
+	// ttfFuncTol and ttfStall stop the fit when ttfStall iterations in a
+	// row lower the best NLL by less than ttfFuncTol in all: the NLL is a
+	// mean of O(1) terms whose rounding is ~1e-13, and near the optimum a
+	// change of 1e-12 is a change of ~1e-6 in the coordinates (the NLL is
+	// quadratic there with curvature O(1)). A Nelder–Mead iteration often
+	// leaves the best vertex in place while the simplex shrinks, hence
+	// the run of 10.
+	ttfFuncTol = 1e-12
+	ttfStall   = 10
+	// ttfMaxIter and ttfMaxEval bound the optimizer's work.
+	ttfMaxIter = 1000
 	ttfMaxEval = 3000
 )
 
@@ -54,10 +51,12 @@ const (
 // α-balanced map (theory.PsiBalancedLogits). For probabilities p, pass
 // z = log p.
 //
-// The search is gonum/optimize's BFGS over unconstrained coordinates
-// mapped smoothly onto log T ∈ [log minTemperature, log maxTemperature]
-// and γ' ∈ [0, maxMapGamma], with central-difference gradients
-// (gonum/diff/fd); it is 1-D without fitGamma and 2-D with it. The log
+// The search is gonum/optimize's Nelder–Mead over unconstrained
+// coordinates mapped smoothly onto log T ∈ [log minTemperature,
+// log maxTemperature] and γ' ∈ [0, maxMapGamma]; it is 1-D without fitGamma
+// and 2-D with it. (It is derivative-free: the NLL of Ψ^γ' has no cheap
+// analytic gradient in γ', and BFGS on difference quotients stalled in
+// its line search at the rounding level of the NLL.) The log
 // probabilities come from theory.LogPsiLogitsRows (log domain, so that the
 // NLL is finite for every finite logit); rows whose true class has logit
 // −Inf are left out and counted, as in FitTemperature. The NLL is summed
@@ -67,7 +66,13 @@ const (
 // recovered probabilities' own; a fit that does not lower it returns that
 // point. Errors are FitTemperature's.
 func FitTSThenFocal(z []float64, k int, labels []int, alpha []float64, gamma float64, fitGamma bool, workers int) (TemperatureFit, error) {
-	fit, use, err := checkFit(z, k, labels, "FitTSThenFocal")
+	return FitTSThenFocalTarget(z, k, Classes(labels), alpha, gamma, fitGamma, workers)
+}
+
+// FitTSThenFocalTarget is FitTSThenFocal against a Target: hard labels, or
+// soft ones, whose NLL is the cross-entropy −Σ_j t_j log p_j.
+func FitTSThenFocalTarget(z []float64, k int, tg Target, alpha []float64, gamma float64, fitGamma bool, workers int) (TemperatureFit, error) {
+	fit, use, err := checkFit(z, k, tg, "FitTSThenFocal")
 	if err != nil {
 		return fit, err
 	}
@@ -75,7 +80,7 @@ func FitTSThenFocal(z []float64, k int, labels []int, alpha []float64, gamma flo
 		return fit, errors.New("calibrate: FitTSThenFocal: alpha has the wrong length")
 	}
 	nll := func(t, g float64) float64 {
-		n := len(labels)
+		n := tg.rows(k)
 		var parts [tempChunks]float64
 		chunk := (n + tempChunks - 1) / tempChunks
 		numeric.ParallelChunks(tempChunks, workers, 1, func(clo, chi int) {
@@ -93,7 +98,7 @@ func FitTSThenFocal(z []float64, k int, labels []int, alpha []float64, gamma flo
 				var f float64
 				for i := lo; i < hi; i++ {
 					if use[i] {
-						f -= b[(i-lo)*k+labels[i]]
+						f -= tg.dot(b[(i-lo)*k:(i-lo+1)*k], i)
 					}
 				}
 				parts[c] = f
@@ -120,16 +125,11 @@ func FitTSThenFocal(z []float64, k int, labels []int, alpha []float64, gamma flo
 		x0 = append(x0, math.Log(g0/(maxMapGamma-g0)))
 	}
 	fit.NLL1 = nll(1, gamma)
-	prob := optimize.Problem{
-		Func: f,
-		Grad: func(grad, x []float64) { fd.Gradient(grad, f, x, &fd.Settings{Formula: fd.Central}) },
-	}
-	res, err := optimize.Minimize(prob, x0, &optimize.Settings{
-		GradientThreshold: ttfGradTol,
-		MajorIterations:   ttfMaxIter,
-		FuncEvaluations:   ttfMaxEval,
-		Converger:         &optimize.FunctionConverge{Absolute: ttfFuncTol, Iterations: 3},
-	}, &optimize.BFGS{})
+	res, err := optimize.Minimize(optimize.Problem{Func: f}, x0, &optimize.Settings{
+		MajorIterations: ttfMaxIter,
+		FuncEvaluations: ttfMaxEval,
+		Converger:       &optimize.FunctionConverge{Absolute: ttfFuncTol, Iterations: ttfStall},
+	}, &optimize.NelderMead{})
 	if res == nil {
 		return fit, fmt.Errorf("calibrate: FitTSThenFocal: %v", err)
 	}
@@ -189,11 +189,11 @@ const (
 // recovery has no such map to scale before).
 func (p *pipeline) fitScaled(vs *valRows) ([]scaledVariant, error) {
 	kc, w := p.kc, p.workers
-	ts, err := FitTemperature(vs.logq, kc, vs.labels, w)
+	ts, err := FitTemperatureTarget(vs.logq, kc, vs.tgt, w)
 	if err != nil {
 		return nil, fmt.Errorf("temperature scaling: %w", err)
 	}
-	fts, err := FitTemperature(vs.loge, kc, vs.labels, w)
+	fts, err := FitTemperatureTarget(vs.loge, kc, vs.tgt, w)
 	if err != nil {
 		return nil, fmt.Errorf("focal-then-TS temperature scaling: %w", err)
 	}
@@ -208,7 +208,7 @@ func (p *pipeline) fitScaled(vs *valRows) ([]scaledVariant, error) {
 	if p.o.Loss != LossSoftmax {
 		return out, nil
 	}
-	ttf, err := FitTSThenFocal(vs.logq, kc, vs.labels, p.alpha, p.o.Gamma, p.o.FitGamma, w)
+	ttf, err := FitTSThenFocalTarget(vs.logq, kc, vs.tgt, p.alpha, p.o.Gamma, p.o.FitGamma, w)
 	if err != nil {
 		return nil, fmt.Errorf("TS-then-focal temperature scaling: %w", err)
 	}

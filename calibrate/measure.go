@@ -5,10 +5,7 @@ package calibrate
 // skipping the validation rows. The metrics themselves are metrics.go's
 // and bins.go's. meanNLL measures the validation rows for the report.
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // accumulate adds the test rows of a block to the accumulators of the raw,
 // recovered and temperature-scaled probabilities (accs[2+i] of scaled[i]),
@@ -24,8 +21,10 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, scale
 			return err
 		}
 		if t != i {
-			for _, x := range [][]float64{b.raw, b.rec, b.lraw, b.lrec} {
-				copy(x[t*kc:(t+1)*kc], x[i*kc:(i+1)*kc])
+			for _, x := range [][]float64{b.raw, b.rec, b.lraw, b.lrec, b.soft} {
+				if x != nil {
+					copy(x[t*kc:(t+1)*kc], x[i*kc:(i+1)*kc])
+				}
 			}
 			b.ints[t] = b.ints[i]
 		}
@@ -36,7 +35,11 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, scale
 	var wg sync.WaitGroup
 	add := func(a *Accumulator, probs, logp []float64) {
 		defer wg.Done()
-		a.AddLog(probs, logp, labels)
+		if b.soft != nil {
+			a.AddSoft(probs, logp, b.soft[:t*kc])
+		} else {
+			a.AddLog(probs, logp, labels)
+		}
 	}
 	for i, v := range scaled {
 		n := t * kc
@@ -50,17 +53,4 @@ func (p *pipeline) accumulate(b *block, m, first int, accs []*Accumulator, scale
 	add(accs[1], rec, lrec)
 	wg.Wait()
 	return nil
-}
-
-// meanNLL returns −(1/N) Σ_i logp[i·k + labels[i]] (+Inf if a true class
-// has probability 0, NaN for no rows).
-func meanNLL(logp []float64, k int, labels []int) float64 {
-	if len(labels) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for i, y := range labels {
-		s -= logp[i*k+y]
-	}
-	return s / float64(len(labels))
 }

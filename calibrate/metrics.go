@@ -80,13 +80,16 @@ type Accumulator struct {
 	set  Settings
 	bins int
 	n    int
-	errs int
+	errs float64
 	nll  float64
 	bri  float64
 	top  []Bin
 	cls  []Bin // K × nb, row j for class j
 	nb   int
-	conf []float64 // +conf for a correct prediction, −conf otherwise
+	conf []float64 // +conf for a correct prediction, −conf otherwise (hard labels); conf (soft)
+	// hit is nil for hard labels (Add, AddLog); for soft ones (AddSoft)
+	// it holds each row's label probability of the predicted class.
+	hit []float64
 }
 
 // NewAccumulator returns an Accumulator for rows of k probabilities.
@@ -106,6 +109,68 @@ func NewAccumulator(k int, s Settings) *Accumulator {
 // by up to a quarter more than it holds).
 func (a *Accumulator) Grow(n int) { a.conf = slices.Grow(a.conf, n) }
 
+// AddSoft adds the rows of the N×K matrix probs (with their logarithms
+// logp, or nil) against soft labels: the N×K matrix target of label
+// distributions (one-hot rows are hard labels). Each metric is then its
+// expectation under the label distribution: the error is 1 − t_m at the
+// prediction m, the NLL the cross-entropy −Σ_j t_j log p_j (terms with
+// t_j = 0 contribute 0), the Brier score Σ_j (p_j − t_j)², and a bin's
+// accuracy sums t_m (top-label) or t_j (classwise). The store for the
+// equal-mass ECE and the bootstrap is then 16 bytes per row. With
+// one-hot targets, every metric equals Add's with the labels they encode
+// (TestAddSoftOneHot). An Accumulator takes hard or soft labels, not both:
+// AddSoft panics after Add (and Add after AddSoft), and on inconsistent
+// shapes. Targets are taken as given: they should be probability rows.
+func (a *Accumulator) AddSoft(probs, logp, target []float64) {
+	k := a.k
+	if len(probs) != len(target) || len(probs)%k != 0 || logp != nil && len(logp) != len(probs) {
+		panic("calibrate: shape mismatch")
+	}
+	if a.hit == nil && a.n > 0 {
+		panic("calibrate: AddSoft after Add")
+	}
+	if a.hit == nil {
+		a.hit = make([]float64, 0, cap(a.conf))
+	}
+	n := len(probs) / k
+	for i := range n {
+		row, tr := probs[i*k:(i+1)*k], target[i*k:(i+1)*k]
+		m := 0
+		var brier, nll float64
+		for j, p := range row {
+			if p > row[m] {
+				m = j
+			}
+			d := p - tr[j]
+			brier += d * d
+			cb := &a.cls[j*a.nb+binIndex(p, a.bins, a.set.Edges)]
+			cb.Count++
+			cb.SumConf += p
+			cb.SumHit += tr[j]
+			if tr[j] != 0 {
+				lp := 0.0
+				if logp != nil {
+					lp = logp[i*k+j]
+				} else {
+					lp = theory.Log(p)
+				}
+				nll -= tr[j] * lp
+			}
+		}
+		c, h := row[m], tr[m]
+		tb := &a.top[binIndex(c, a.bins, a.set.Edges)]
+		tb.Count++
+		tb.SumConf += c
+		tb.SumHit += h
+		a.errs += 1 - h
+		a.conf = append(a.conf, c)
+		a.hit = append(a.hit, h)
+		a.nll += nll
+		a.bri += brier
+	}
+	a.n += n
+}
+
 // Add adds the rows of the N×K matrix probs with their labels, which must
 // be in [0, K) (Add panics otherwise, and if len(probs) != K·len(labels)).
 // Rows are taken as given: they should be probability vectors.
@@ -119,6 +184,9 @@ func (a *Accumulator) AddLog(probs, logp []float64, labels []int) {
 	k := a.k
 	if len(probs) != k*len(labels) || logp != nil && len(logp) != len(probs) {
 		panic("calibrate: shape mismatch")
+	}
+	if a.hit != nil {
+		panic("calibrate: Add after AddSoft")
 	}
 	for i, y := range labels {
 		if y < 0 || y >= k {
@@ -175,7 +243,7 @@ func (a *Accumulator) Metrics() Metrics {
 // returns ctx's error.
 func (a *Accumulator) MetricsContext(ctx context.Context) (Metrics, error) {
 	n := float64(max(a.n, 1))
-	m := Metrics{N: a.n, Error: float64(a.errs) / n, NLL: a.nll / n, Brier: a.bri / n, ECELow: math.NaN(), ECEHigh: math.NaN()}
+	m := Metrics{N: a.n, Error: a.errs / n, NLL: a.nll / n, Brier: a.bri / n, ECELow: math.NaN(), ECEHigh: math.NaN()}
 	m.Reliability = Reliability{Bins: append([]Bin(nil), a.top...), N: a.n}
 	m.ECE, m.RMSCE, m.MCE = m.Reliability.ECE(), m.Reliability.RMSCE(), m.Reliability.MCE()
 	var cw float64
@@ -185,12 +253,16 @@ func (a *Accumulator) MetricsContext(ctx context.Context) (Metrics, error) {
 	m.ClasswiseECE = cw / float64(a.k)
 	if a.set.Bootstrap > 0 && a.n > 0 {
 		var err error
-		m.ECELow, m.ECEHigh, err = bootstrapSigned(ctx, a.conf, a.bins, a.set.Edges, a.set.Bootstrap, a.set.Level, a.set.Seed, a.set.Workers)
+		m.ECELow, m.ECEHigh, err = bootstrapPairs(ctx, a.conf, a.hit, a.bins, a.set.Edges, a.set.Bootstrap, a.set.Level, a.set.Seed, a.set.Workers)
 		if err != nil {
 			return Metrics{}, err
 		}
 	}
-	m.ECEMass = equalMassSigned(a.conf, a.bins).ECE()
+	if a.hit != nil {
+		m.ECEMass = EqualMassSoft(a.conf, a.hit, a.bins).ECE()
+	} else {
+		m.ECEMass = equalMassSigned(a.conf, a.bins).ECE()
+	}
 	return m, nil
 }
 
@@ -234,5 +306,5 @@ func equalMassSigned(conf []float64, bins int) Reliability {
 			}
 		}
 	}
-	return equalMassSorted(n, bins, func(i int) (float64, bool) { return math.Abs(s[i]), !math.Signbit(s[i]) })
+	return equalMassSorted(n, bins, func(i int) (float64, float64) { return math.Abs(s[i]), b2f(!math.Signbit(s[i])) })
 }

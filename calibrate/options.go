@@ -36,6 +36,14 @@ type Options struct {
 	// reports calibration metrics; without, it only transforms.
 	Labels      string
 	LabelColumn string
+	// LabelKind is LabelsClass (default: one class per row) or LabelsSoft:
+	// Labels is then an N×K matrix (.npy or CSV) of label distributions,
+	// one-hot or soft (mixup, label smoothing, annotator votes), each row
+	// summing to 1 within the input's tolerance for its type; the metrics
+	// are their expectations under those distributions
+	// (Accumulator.AddSoft) and the temperature fits minimize the
+	// cross-entropy.
+	LabelKind string
 	// IgnoreIndex is the label of rows left out of the metrics and of the
 	// temperature fits (as ignore_index of torch.nn.CrossEntropyLoss):
 	// nil means DefaultIgnoreIndex. The rows stay in the output,
@@ -125,6 +133,9 @@ func (o *Options) normalize() error {
 	if o.InputKind == "" {
 		o.InputKind = InputProbs
 	}
+	if o.LabelKind == "" {
+		o.LabelKind = LabelsClass
+	}
 	switch {
 	case o.Loss != LossSoftmax && o.Loss != LossSigmoid:
 		return usagef("Loss", "{Loss} must be softmax or sigmoid, not %q", o.Loss)
@@ -138,6 +149,10 @@ func (o *Options) normalize() error {
 		return usagef("Bootstrap", "{Bootstrap} must be >= 0")
 	case o.Labels == "" && (o.Val != "" || o.Bootstrap > 0 || o.Plot != ""):
 		return usagef("Labels", "{Val}, {Bootstrap} and {Plot} need {Labels}")
+	case o.LabelKind != LabelsClass && o.LabelKind != LabelsSoft:
+		return usagef("LabelKind", "{LabelKind} must be class or soft, not %q", o.LabelKind)
+	case o.LabelKind == LabelsSoft && o.LabelColumn != "":
+		return usagef("LabelColumn", "{LabelColumn} picks one column of class labels: soft labels use every column")
 	case o.FitGamma && o.Val == "":
 		return usagef("FitGamma", "{FitGamma} fits the focal map's γ on the validation rows: it needs {Val}")
 	case o.FitGamma && o.Loss != LossSoftmax:

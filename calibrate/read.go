@@ -8,7 +8,6 @@ package calibrate
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 
@@ -19,7 +18,7 @@ import (
 // probabilities, and labels.
 type valRows struct {
 	logq, loge []float64
-	labels     []int
+	tgt        Target
 	// ignored counts the rows of every kind left out for their label.
 	ignored int
 }
@@ -29,14 +28,14 @@ type valRows struct {
 func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, error) {
 	o := &p.o
 	var vs valRows
-	var lab *intSource
+	var lab *labelSource
 	if o.Labels != "" {
 		var err error
-		if lab, err = openInts(o.Labels, o.LabelColumn); err != nil {
+		if lab, err = p.openLabels(); err != nil {
 			return vs, 0, err
 		}
 		defer lab.Close()
-		if p.labStamp, err = stampOf(lab.f); err != nil {
+		if p.labStamp, err = stampOf(lab.file()); err != nil {
 			return vs, 0, err
 		}
 	}
@@ -86,12 +85,8 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 		return vs, 0, &InputError{File: o.Input, Err: errNoRows}
 	}
 	if lab != nil {
-		var one [1]int64
-		if n, err := lab.read(one[:]); n > 0 || (err != nil && err != io.EOF) {
-			if err == nil {
-				err = fmt.Errorf("more labels than the %d input rows", row)
-			}
-			return vs, 0, &InputError{File: o.Labels, Err: err}
+		if err := lab.checkNoMore(o.Labels, row); err != nil {
+			return vs, 0, err
 		}
 	}
 	return vs, row, nil
@@ -99,26 +94,6 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 
 // ignored is the label of b.ints of a row whose label is the ignore index.
 const ignored = -1
-
-// readLabels reads and checks the labels of rows first.. first+n−1; a
-// label equal to Options.IgnoreIndex becomes ignored.
-func (p *pipeline) readLabels(lab *intSource, b *block, n, first int) error {
-	if err := lab.readFull(b.labels[:n], first); err != nil {
-		return err
-	}
-	for i, y := range b.labels[:n] {
-		if y == *p.o.IgnoreIndex {
-			b.ints[i] = ignored
-			continue
-		}
-		if y < 0 || y >= int64(p.kc) {
-			return &InputError{File: p.o.Labels, Err: &numeric.RowError{Row: first + i, Col: -1, Value: float64(y),
-				Reason: fmt.Sprintf("label %d out of range [0, %d) and not the ignore index %d", y, p.kc, *p.o.IgnoreIndex)}}
-		}
-		b.ints[i] = int(y)
-	}
-	return nil
-}
 
 // collectVal transforms the validation rows of a block and keeps their
 // log-probabilities.
@@ -129,6 +104,9 @@ func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
 		if p.val.isVal(first+i) && b.ints[i] != ignored {
 			copy(b.in[m*k:(m+1)*k], b.in[i*k:(i+1)*k])
 			b.ints[m] = b.ints[i]
+			if b.soft != nil {
+				copy(b.soft[m*p.kc:(m+1)*p.kc], b.soft[i*p.kc:(i+1)*p.kc])
+			}
 			m++
 		}
 	}
@@ -144,7 +122,11 @@ func (p *pipeline) collectVal(b *block, n, first int, vs *valRows) error {
 	}
 	vs.logq = append(vs.logq, b.lraw[:m*kc]...)
 	vs.loge = append(vs.loge, b.lrec[:m*kc]...)
-	vs.labels = append(vs.labels, b.ints[:m]...)
+	if p.o.LabelKind == LabelsSoft {
+		vs.tgt.Soft = append(vs.tgt.Soft, b.soft[:m*kc]...)
+	} else {
+		vs.tgt.Labels = append(vs.tgt.Labels, b.ints[:m]...)
+	}
 	return nil
 }
 

@@ -37,6 +37,9 @@ type Report struct {
 	// the fits, and IgnoredRows counts them (they are in the output).
 	IgnoreIndex int64 `json:"ignore_index"`
 	IgnoredRows int   `json:"ignored_rows"`
+	// LabelKind is Options.LabelKind ("class" or "soft"; with soft labels
+	// every metric is its expectation under the label distributions).
+	LabelKind string `json:"label_kind,omitempty"`
 	// Variants are the metrics of each set of probabilities: "raw" (the
 	// model's), the recovery transform ("psi", "psi_balanced" or
 	// "sigmoid"), and with Val "ts" (temperature scaling, softmax(z/T)),
@@ -163,6 +166,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(&b, "metrics on %d rows", r.TestRows)
+	if r.LabelKind == LabelsSoft {
+		b.WriteString(" (soft labels: each metric its expectation under the label distributions)")
+	}
 	if r.IgnoredRows > 0 {
 		fmt.Fprintf(&b, " (%d rows with label %d ignored)", r.IgnoredRows, r.IgnoreIndex)
 	}

@@ -95,7 +95,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.nVal = len(vs.labels)
+	p.nVal = vs.tgt.rows(p.kc)
 	if afterPass1 != nil {
 		afterPass1()
 	}
@@ -111,10 +111,10 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		if vs.ignored > 0 {
 			ign = fmt.Sprintf(" whose label is not the ignore index %d", *o.IgnoreIndex)
 		}
-		if len(vs.labels) == 0 {
+		if vs.tgt.rows(p.kc) == 0 {
 			return nil, usagef("Val", "{Val} selects no row%s of the %d input rows", ign, n)
 		}
-		if len(vs.labels)+vs.ignored == n {
+		if vs.tgt.rows(p.kc)+vs.ignored == n {
 			return nil, usagef("Val", "{Val} selects all %d input rows%s: no row is left for the metrics", n-vs.ignored, ign)
 		}
 		if scaled, err = p.fitScaled(&vs); err != nil {
@@ -147,10 +147,13 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.ValRows = len(vs.labels)
+	rep.ValRows = vs.tgt.rows(p.kc)
 	rep.IgnoreIndex, rep.IgnoredRows = *o.IgnoreIndex, vs.ignored
+	if o.Labels != "" {
+		rep.LabelKind = o.LabelKind
+	}
 	if p.val != nil {
-		raw, rec := meanNLL(vs.logq, p.kc, vs.labels), meanNLL(vs.loge, p.kc, vs.labels)
+		raw, rec := meanNLL(vs.logq, p.kc, vs.tgt), meanNLL(vs.loge, p.kc, vs.tgt)
 		rep.ValNLL = &ValNLL{Raw: raw, Recovered: rec, Lowers: rec < raw}
 	}
 	if plot != nil {
@@ -314,15 +317,15 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		out.abort()
 		return rep, nil, err
 	}
-	var lab *intSource
+	var lab *labelSource
 	var accs []*Accumulator
 	set := Settings{Bins: o.Bins, Edges: o.Edges, Bootstrap: o.Bootstrap, Seed: o.Seed, Workers: p.workers}
 	if o.Labels != "" {
-		if lab, err = openInts(o.Labels, o.LabelColumn); err != nil {
+		if lab, err = p.openLabels(); err != nil {
 			return fail(err)
 		}
 		defer lab.Close()
-		if err := checkStamp(o.Labels, lab.f, p.labStamp); err != nil {
+		if err := checkStamp(o.Labels, lab.file(), p.labStamp); err != nil {
 			return fail(err)
 		}
 		for range 2 + len(scaled) {
@@ -449,12 +452,12 @@ var afterPass1 func()
 // checkUnchanged returns an InputError if the input or labels changed
 // since pass 1 opened them (checked at the end of pass 2, before the output
 // is committed).
-func (p *pipeline) checkUnchanged(src *floatSource, lab *intSource) error {
+func (p *pipeline) checkUnchanged(src *floatSource, lab *labelSource) error {
 	if err := checkStamp(p.o.Input, src.f, p.inStamp); err != nil {
 		return err
 	}
 	if lab != nil {
-		return checkStamp(p.o.Labels, lab.f, p.labStamp)
+		return checkStamp(p.o.Labels, lab.file(), p.labStamp)
 	}
 	return nil
 }

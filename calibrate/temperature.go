@@ -29,37 +29,6 @@ type TemperatureFit struct {
 	Gamma *float64 `json:"map_gamma,omitempty"`
 }
 
-// checkFit validates the arguments of a temperature fit (named fn in the
-// errors) and says which rows it uses: those whose true class has a
-// logit other than −Inf.
-func checkFit(z []float64, k int, labels []int, fn string) (TemperatureFit, []bool, error) {
-	var fit TemperatureFit
-	if k < 1 || len(z) != k*len(labels) {
-		return fit, nil, fmt.Errorf("calibrate: %s: shape mismatch", fn)
-	}
-	use := make([]bool, len(labels))
-	for i, y := range labels {
-		if y < 0 || y >= k {
-			return fit, nil, fmt.Errorf("calibrate: %s: label %d of row %d out of range", fn, y, i)
-		}
-		for j, x := range z[i*k : (i+1)*k] {
-			if math.IsNaN(x) || math.IsInf(x, 1) {
-				return fit, nil, &numeric.RowError{Row: i, Col: j, Value: x, Reason: "logit is NaN or +Inf"}
-			}
-		}
-		use[i] = !math.IsInf(z[i*k+y], -1)
-		if use[i] {
-			fit.Used++
-		} else {
-			fit.Skipped++
-		}
-	}
-	if fit.Used == 0 {
-		return fit, nil, fmt.Errorf("calibrate: %s: no validation row with a positive true-class probability", fn)
-	}
-	return fit, use, nil
-}
-
 // Limits of the fitted temperature: the fit searches [minTemperature,
 // maxTemperature] (a validation set on which every prediction is right
 // drives T → 0, one that is all wrong T → ∞).
@@ -98,15 +67,22 @@ const (
 // It returns an error for inconsistent shapes, a label out of range, a NaN
 // or +Inf logit, or no usable row.
 func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureFit, error) {
-	fit, use, err := checkFit(z, k, labels, "FitTemperature")
+	return FitTemperatureTarget(z, k, Classes(labels), workers)
+}
+
+// FitTemperatureTarget is FitTemperature against a Target: hard labels, or
+// soft ones, whose NLL is the cross-entropy −Σ_j t_j log p_j.
+func FitTemperatureTarget(z []float64, k int, t Target, workers int) (TemperatureFit, error) {
+	fit, use, err := checkFit(z, k, t, "FitTemperature")
 	if err != nil {
 		return fit, err
 	}
 	// nllGrad returns the mean NLL at β = 1/T and its derivative in
 	// u = log T: NLL = mean_i [lse(β z_i) − β z_iy], dNLL/du =
-	// −β·mean_i [E_{softmax(β z_i)}[z] − z_iy].
+	// −β·mean_i [E_{softmax(β z_i)}[z] − z_iy] (z_iy: Σ_j t_ij z_ij for
+	// soft labels).
 	nllGrad := func(beta float64) (float64, float64) {
-		n := len(labels)
+		n := t.rows(k)
 		var parts [tempChunks][2]float64
 		chunk := (n + tempChunks - 1) / tempChunks
 		numeric.ParallelChunks(tempChunks, workers, 1, func(clo, chi int) {
@@ -130,9 +106,12 @@ func FitTemperature(z []float64, k int, labels []int, workers int) (TemperatureF
 						s += e
 						sz += e * (x - m)
 					}
-					zy := row[labels[i]] - m
-					f += math.Log(s) - beta*zy
-					g += sz/s - zy
+					// With the label mass w = Σ_j t_j (1 for a hard
+					// label): NLL_i = w·lse(βz) − β Σ_j t_j z_j.
+					w := t.mass(i, k)
+					zy := t.dot(row, i) - w*m
+					f += w*math.Log(s) - beta*zy
+					g += w*sz/s - zy
 				}
 				parts[c] = [2]float64{f, g}
 			}

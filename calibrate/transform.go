@@ -16,16 +16,21 @@ type block struct {
 	lraw, lrec        []float64 // log raw and log recovered probs (kc)
 	labels            []int64
 	ints              []int
+	soft              []float64 // soft labels (kc; empty for hard ones)
 }
 
 func (p *pipeline) newBlock() *block {
 	n := p.o.BlockRows * p.workers
-	return &block{
+	b := &block{
 		in: make([]float64, n*p.k), raw: make([]float64, n*p.kc),
 		out: make([]float64, n*p.k), rec: make([]float64, n*p.kc),
 		lraw: make([]float64, n*p.kc), lrec: make([]float64, n*p.kc),
 		labels: make([]int64, n), ints: make([]int, n),
 	}
+	if p.o.LabelKind == LabelsSoft {
+		b.soft = make([]float64, n*p.kc)
+	}
+	return b
 }
 
 // transform fills b.raw, b.out, b.rec and their logarithms b.lraw, b.lrec

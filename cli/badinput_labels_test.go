@@ -26,3 +26,18 @@ func TestBadInputIgnoreIndex(t *testing.T) {
 		{c("--labels", "$D/yneg.csv", "--ignore-index", "-5", "--val", "0.99999", "--seed", "3", "$D/good.csv"), usage, "whose label is not the ignore index -5"},
 	})
 }
+
+// TestBadInputSoftLabels: soft labels are probability rows, one column per
+// class, one row per input row.
+func TestBadInputSoftLabels(t *testing.T) {
+	c := func(args ...string) []string { return append([]string{"calibrate", "--gamma", "2"}, args...) }
+	runMatrix(t, []badCase{
+		{c("--label-kind", "hard", "--labels", "$D/y.csv", "$D/good.csv"), usage, `--label-kind must be class or soft, not "hard"`},
+		{c("--label-kind", "soft", "--label-col", "1", "--labels", "$D/ysoft.csv", "$D/good.csv"), usage, "--label-col picks one column of class labels"},
+		{c("--label-kind", "soft", "--labels", "$D/ysoft2.csv", "$D/good.csv"), usage, "$D/ysoft2.csv: soft labels have 2 columns: want one per class, 3"},
+		{c("--label-kind", "soft", "--labels", "$D/ysoftsum.csv", "$D/good.csv"), usage, "$D/ysoftsum.csv: row 0"},
+		{c("--label-kind", "soft", "--labels", "$D/ysoftneg.csv", "$D/good.csv"), usage, "$D/ysoftneg.csv: row 1, column 0"},
+		{c("--label-kind", "soft", "--labels", "$D/ysoft3.csv", "$D/good.csv"), usage, "$D/ysoft3.csv: row 1: no label for this row"},
+		{c("--label-kind", "soft", "--labels", "$D/ysoft.csv", "$D/onecol.csv"), usage, "softmax loss needs K >= 2"},
+	})
+}

@@ -49,6 +49,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index)")
+	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row) or soft (N×K rows of label probabilities, one-hot or soft)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
@@ -98,7 +99,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		return 0, usagef("bad --bin-edges %q: want right or left", *edges)
 	}
 	o := calibrate.Options{
-		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol, IgnoreIndex: &ig,
+		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelKind: *labelKind, IgnoreIndex: &ig,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, FitGamma: *fitGamma, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
@@ -159,7 +160,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 // calibrateFlags maps the fields of calibrate.Options to the flags that
 // set them, for the messages of calibrate's UsageErrors.
 var calibrateFlags = map[string]string{
-	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "IgnoreIndex": "--ignore-index",
+	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "IgnoreIndex": "--ignore-index", "LabelKind": "--label-kind",
 	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
 	"Val": "--val", "FitGamma": "--fit-gamma", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
 	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",
