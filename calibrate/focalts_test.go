@@ -71,15 +71,15 @@ func refNLL(z []float64, k int, y []int, t, g float64) float64 {
 // FitTSThenFocal recovers the parameters of data drawn from its own model,
 // and its optimum is a minimum of the NLL computed by a second path.
 func TestFitTSThenFocalRecovers(t *testing.T) {
-	// statTol: with 20000 samples of 5 classes the maximum-likelihood
+	// statTol: with 8000 samples of 5 classes the maximum-likelihood
 	// estimate of T alone (γ' known) is within a few percent (measured
 	// ≤ 2%): 5%. Jointly, T and γ' trade off (both sharpen or flatten the
-	// map), so γ' is weakly determined: measured errors up to 25% in γ'
-	// at the MLE (which the probes below confirm is a minimum), 4% in T;
-	// the bounds are 40% and 10%. The probes and the second path are the
+	// map), so γ' is weakly determined: measured errors up to 36% in γ'
+	// at the MLE (which the probes below confirm is a minimum), 8% in T;
+	// the bounds are 60% and 15%. The probes and the second path are the
 	// sharp checks of the optimizer; these only catch a wrong order or
-	// parametrization.
-	const statTol2DT, statTol2DG, statTol1D = 0.10, 0.40, 0.05
+	// parametrization (γ' = 3 read as 1, T as 1/T).
+	const statTol2DT, statTol2DG, statTol1D = 0.15, 0.60, 0.05
 	// agreeTol: the fit's NLL and refNLL are the same mean by two paths
 	// (log-domain kernels vs Psi of probabilities, different summation
 	// order), agreeing to rounding on these well-conditioned rows.
