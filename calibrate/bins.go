@@ -77,8 +77,11 @@ type Bin struct {
 	// Count is the number of samples in the bin.
 	Count int
 	// SumConf is the sum of their confidences, SumHit the number of them
-	// whose outcome is positive (a correct prediction, or y = 1).
-	SumConf, SumHit float64
+	// whose outcome is positive (a correct prediction, or y = 1), or with
+	// soft labels the sum of the outcomes' probabilities; SumHit2 the sum
+	// of their squares (SumHit for hard labels), for the variance of the
+	// bin's accuracy.
+	SumConf, SumHit, SumHit2 float64
 }
 
 // Conf returns the mean confidence in the bin (NaN if empty).
@@ -119,6 +122,35 @@ func (r Reliability) RMSCE() float64 {
 		}
 	}
 	return math.Sqrt(s / float64(max(r.N, 1)))
+}
+
+// RMSCEDebiased returns the debiased root-mean-square calibration error
+// of Kumar, Liang and Ma (NeurIPS 2019, "Verified uncertainty
+// calibration"), torchmetrics' norm "l2" with debias=True: the plug-in
+// Σ_b (n_b/N)(acc_b − conf_b)² minus, per bin, the variance of acc_b as an
+// estimate of the bin's accuracy, s_b²/n_b with s_b² the sample variance of
+// the outcomes (acc_b(1 − acc_b)·n_b/(n_b − 1) for 0/1 outcomes), then the
+// square root of the result if it is positive and 0 otherwise. Bins with
+// fewer than 2 samples get no correction (torchmetrics' 0/0 → 0).
+func (r Reliability) RMSCEDebiased() float64 {
+	var s float64
+	for _, b := range r.Bins {
+		if b.Count == 0 {
+			continue
+		}
+		n := float64(b.Count)
+		d := b.Acc() - b.Conf()
+		s += n * d * d
+		if b.Count >= 2 {
+			a := b.Acc()
+			s -= (b.SumHit2 - n*a*a) / (n - 1)
+		}
+	}
+	s /= float64(max(r.N, 1))
+	if !(s > 0) {
+		return 0
+	}
+	return math.Sqrt(s)
 }
 
 // MCE returns the maximum calibration error max_b |acc_b − conf_b| over the
@@ -172,6 +204,7 @@ func EqualWidth(conf []float64, hit []bool, bins int, e Edges) Reliability {
 		b.SumConf += c
 		if hit[i] {
 			b.SumHit++
+			b.SumHit2++
 		}
 	}
 	return r
@@ -271,6 +304,7 @@ func equalMassSorted(n, bins int, at func(int) (float64, float64)) Reliability {
 			bin.Count++
 			bin.SumConf += c
 			bin.SumHit += h
+			bin.SumHit2 += h * h
 		}
 	}
 	return r

@@ -57,6 +57,13 @@ type Metrics struct {
 	ECE   float64 `json:"ece"`
 	RMSCE float64 `json:"rmsce"`
 	MCE   float64 `json:"mce"`
+	// RMSCEDebiased is the top-label RMSCE debiased as Kumar et al. (2019)
+	// and torchmetrics' debias=True (Reliability.RMSCEDebiased).
+	RMSCEDebiased float64 `json:"rmsce_debiased"`
+	// SmoothECE is the top-label smooth ECE of Błasiok and Nakkiran
+	// (2023) at its own bandwidth SmoothBandwidth (SmoothECE).
+	SmoothECE       float64 `json:"smooth_ece"`
+	SmoothBandwidth float64 `json:"smooth_ece_bandwidth"`
 	// ECEMass is the top-label ECE over equal-mass bins (EqualMass).
 	ECEMass float64 `json:"ece_equal_mass"`
 	// ClasswiseECE is the classwise ECE of Kull et al. (NeurIPS 2019):
@@ -147,6 +154,7 @@ func (a *Accumulator) AddSoft(probs, logp, target []float64) {
 			cb.Count++
 			cb.SumConf += p
 			cb.SumHit += tr[j]
+			cb.SumHit2 += tr[j] * tr[j]
 			if tr[j] != 0 {
 				lp := 0.0
 				if logp != nil {
@@ -162,6 +170,7 @@ func (a *Accumulator) AddSoft(probs, logp, target []float64) {
 		tb.Count++
 		tb.SumConf += c
 		tb.SumHit += h
+		tb.SumHit2 += h * h
 		a.errs += 1 - h
 		a.conf = append(a.conf, c)
 		a.hit = append(a.hit, h)
@@ -209,6 +218,7 @@ func (a *Accumulator) AddLog(probs, logp []float64, labels []int) {
 			cb.SumConf += p
 			if j == y {
 				cb.SumHit++
+				cb.SumHit2++
 			}
 		}
 		c := row[m]
@@ -217,6 +227,7 @@ func (a *Accumulator) AddLog(probs, logp []float64, labels []int) {
 		tb.SumConf += c
 		if m == y {
 			tb.SumHit++
+			tb.SumHit2++
 			a.conf = append(a.conf, c)
 		} else {
 			a.errs++
@@ -246,6 +257,8 @@ func (a *Accumulator) MetricsContext(ctx context.Context) (Metrics, error) {
 	m := Metrics{N: a.n, Error: a.errs / n, NLL: a.nll / n, Brier: a.bri / n, ECELow: math.NaN(), ECEHigh: math.NaN()}
 	m.Reliability = Reliability{Bins: append([]Bin(nil), a.top...), N: a.n}
 	m.ECE, m.RMSCE, m.MCE = m.Reliability.ECE(), m.Reliability.RMSCE(), m.Reliability.MCE()
+	m.RMSCEDebiased = m.Reliability.RMSCEDebiased()
+	m.SmoothECE, m.SmoothBandwidth = a.smoothECE()
 	var cw float64
 	for j := range a.k {
 		cw += Reliability{Bins: a.cls[j*a.nb : (j+1)*a.nb], N: a.n}.ECE()

@@ -178,20 +178,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "; %d bins, equal-width %s\n", r.Bins, r.Edges)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow) && r.ECEInterval != nil
-	fmt.Fprint(tw, "\terror\tNLL\tBrier\tECE\tECE (mass)\tRMSCE\tMCE\tclasswise ECE\t")
+	fmt.Fprint(tw, "\terror\tNLL\tBrier\tECE\tECE (mass)\tsmECE\tRMSCE\tdebiased\tMCE\tclasswise ECE\t")
 	if ci {
 		fmt.Fprintf(tw, "ECE %g%% interval\t", 100*r.ECEInterval.Level)
 	}
 	fmt.Fprintln(tw)
 	for _, v := range r.Variants {
 		m := v.Metrics
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t", variantLabel(v), m.Error, m.NLL, m.Brier, m.ECE, m.ECEMass, m.RMSCE, m.MCE, m.ClasswiseECE)
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t", variantLabel(v), m.Error, m.NLL, m.Brier,
+			m.ECE, m.ECEMass, m.SmoothECE, m.RMSCE, m.RMSCEDebiased, m.MCE, m.ClasswiseECE)
 		if ci {
 			fmt.Fprintf(tw, "[%.4f, %.4f]\t", m.ECELow, m.ECEHigh)
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	b.WriteString("ECE, ECE (mass), smECE (Błasiok & Nakkiran), RMSCE, debiased RMSCE (Kumar et al.), MCE: top-label; classwise ECE: Kull et al.\n")
 	if v := r.ValNLL; v != nil {
 		name := variantLabel(r.Variants[1])
 		if v.Lowers {
