@@ -19,6 +19,7 @@ import (
 const (
 	LabelsClass = "class"
 	LabelsSoft  = "soft"
+	LabelsMulti = "multi"
 )
 
 // labelSource is the open labels file: ints for hard labels, soft for
@@ -28,13 +29,15 @@ type labelSource struct {
 	soft *floatSource
 	// sumTol is the tolerance on a soft row's sum.
 	sumTol float64
+	// multi: soft holds multi-label targets (K columns in [0, 1]).
+	multi bool
 }
 
 // openLabels opens Options.Labels as its kind says, and checks a soft
 // file's columns against the classes.
 func (p *pipeline) openLabels() (*labelSource, error) {
 	o := &p.o
-	if o.LabelKind != LabelsSoft {
+	if o.LabelKind == LabelsClass {
 		s, err := openInts(o.Labels, o.LabelColumn)
 		if err != nil {
 			return nil, err
@@ -44,6 +47,13 @@ func (p *pipeline) openLabels() (*labelSource, error) {
 	s, err := openFloats(o.Labels)
 	if err != nil {
 		return nil, err
+	}
+	if o.LabelKind == LabelsMulti {
+		if c := s.cols(); c != p.k {
+			s.Close()
+			return nil, &InputError{File: o.Labels, Err: fmt.Errorf("multi-label targets have %d columns: want one per output, %d", c, p.k)}
+		}
+		return &labelSource{soft: s, multi: true}, nil
 	}
 	if c := s.cols(); c != p.kc {
 		s.Close()
@@ -72,6 +82,7 @@ func (p *pipeline) readLabels(lab *labelSource, b *block, n, first int) error {
 	if lab.soft != nil {
 		return p.readSoft(lab, b, n, first)
 	}
+	// (Hard labels.)
 	if err := lab.ints.readFull(b.labels[:n], first); err != nil {
 		return err
 	}
@@ -93,6 +104,9 @@ func (p *pipeline) readLabels(lab *labelSource, b *block, n, first int) error {
 // probability vector (within the input's sum tolerance for its type).
 func (p *pipeline) readSoft(lab *labelSource, b *block, n, first int) error {
 	kc := p.kc
+	if lab.multi {
+		kc = p.k
+	}
 	dst := b.soft[:n*kc]
 	got := 0
 	for got < n {
@@ -106,7 +120,11 @@ func (p *pipeline) readSoft(lab *labelSource, b *block, n, first int) error {
 		}
 		got += m
 	}
-	if err := numeric.ValidateRows(dst, kc, numeric.Simplex, lab.sumTol, first); err != nil {
+	kind := numeric.Simplex
+	if lab.multi {
+		kind = numeric.UnitEntries
+	}
+	if err := numeric.ValidateRows(dst, kc, kind, lab.sumTol, first); err != nil {
 		return &InputError{File: p.o.Labels, Err: err}
 	}
 	for i := range n {

@@ -42,7 +42,9 @@ type Options struct {
 	// summing to 1 within the input's tolerance for its type; the metrics
 	// are their expectations under those distributions
 	// (Accumulator.AddSoft) and the temperature fits minimize the
-	// cross-entropy.
+	// cross-entropy. LabelsMulti (sigmoid loss only): an N×K matrix of
+	// per-label outcomes in [0, 1] (multi-hot, or soft per label); the
+	// report then has the per-label binary metrics only.
 	LabelKind string
 	// IgnoreIndex is the label of rows left out of the metrics and of the
 	// temperature fits (as ignore_index of torch.nn.CrossEntropyLoss):
@@ -149,9 +151,13 @@ func (o *Options) normalize() error {
 		return usagef("Bootstrap", "{Bootstrap} must be >= 0")
 	case o.Labels == "" && (o.Val != "" || o.Bootstrap > 0 || o.Plot != ""):
 		return usagef("Labels", "{Val}, {Bootstrap} and {Plot} need {Labels}")
-	case o.LabelKind != LabelsClass && o.LabelKind != LabelsSoft:
-		return usagef("LabelKind", "{LabelKind} must be class or soft, not %q", o.LabelKind)
-	case o.LabelKind == LabelsSoft && o.LabelColumn != "":
+	case o.LabelKind != LabelsClass && o.LabelKind != LabelsSoft && o.LabelKind != LabelsMulti:
+		return usagef("LabelKind", "{LabelKind} must be class, soft or multi, not %q", o.LabelKind)
+	case o.LabelKind == LabelsMulti && o.Loss != LossSigmoid:
+		return usagef("LabelKind", "{LabelKind} multi (multi-label targets) needs {Loss} sigmoid: softmax outputs are one distribution per row")
+	case o.LabelKind == LabelsMulti && (o.Val != "" || o.Plot != ""):
+		return usagef("LabelKind", "{LabelKind} multi reports per-label metrics only: {Val} (temperature scaling of class probabilities) and {Plot} (the top-label diagram) do not apply")
+	case o.LabelKind != LabelsClass && o.LabelColumn != "":
 		return usagef("LabelColumn", "{LabelColumn} picks one column of class labels: soft labels use every column")
 	case o.FitGamma && o.Val == "":
 		return usagef("FitGamma", "{FitGamma} fits the focal map's γ on the validation rows: it needs {Val}")

@@ -89,7 +89,11 @@ type IntervalInfo struct {
 type Variant struct {
 	Name        string          `json:"name"`
 	Temperature *TemperatureFit `json:"temperature,omitempty"`
-	Metrics     Metrics         `json:"metrics"`
+	// Metrics are the class metrics (absent for multi-label targets).
+	Metrics Metrics `json:"metrics,omitzero"`
+	// PerLabel are the per-label binary metrics of sigmoid outputs (raw
+	// and recovered variants only; nil otherwise).
+	PerLabel *PerLabelMetrics `json:"per_label,omitempty"`
 }
 
 const reportVersion = 2
@@ -176,8 +180,33 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " (%d validation rows held out for temperature scaling)", r.ValRows)
 	}
 	fmt.Fprintf(&b, "; %d bins, equal-width %s\n", r.Bins, r.Edges)
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	ci := false
+	if r.Variants[0].Metrics.N > 0 {
+		ci = writeClassTable(&b, r)
+	}
+	writePerLabelTable(&b, r)
+	if v := r.ValNLL; v != nil {
+		name := variantLabel(r.Variants[1])
+		if v.Lowers {
+			fmt.Fprintf(&b, "validation NLL: raw %.4f, %s %.4f: the recovery lowers it\n", v.Raw, name, v.Recovered)
+		} else {
+			fmt.Fprintf(&b, "WARNING: %s does not lower the validation NLL (raw %.4f, %s %.4f): the model is probably not near the focal-risk minimizer the recovery assumes; prefer the raw or temperature-scaled probabilities\n",
+				name, v.Raw, name, v.Recovered)
+		}
+	}
+	if ci {
+		fmt.Fprintf(&b, "ECE interval: %g%% %s, %d resamples (covers the calibration error the ECE estimates; see docs/calibrate.md)\n",
+			100*r.ECEInterval.Level, r.ECEInterval.Method, r.ECEInterval.Resamples)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeClassTable writes the table of the class metrics of the variants
+// and says whether it has the ECE interval column.
+func writeClassTable(b *strings.Builder, r *Report) bool {
 	ci := !math.IsNaN(r.Variants[0].Metrics.ECELow) && r.ECEInterval != nil
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "\terror\tNLL\tBrier\tECE\tECE (mass)\tsmECE\tRMSCE\tdebiased\tMCE\tclasswise ECE\t")
 	if ci {
 		fmt.Fprintf(tw, "ECE %g%% interval\t", 100*r.ECEInterval.Level)
@@ -194,19 +223,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	tw.Flush()
 	b.WriteString("ECE, ECE (mass), smECE (Błasiok & Nakkiran), RMSCE, debiased RMSCE (Kumar et al.), MCE: top-label; classwise ECE: Kull et al.\n")
-	if v := r.ValNLL; v != nil {
-		name := variantLabel(r.Variants[1])
-		if v.Lowers {
-			fmt.Fprintf(&b, "validation NLL: raw %.4f, %s %.4f: the recovery lowers it\n", v.Raw, name, v.Recovered)
-		} else {
-			fmt.Fprintf(&b, "WARNING: %s does not lower the validation NLL (raw %.4f, %s %.4f): the model is probably not near the focal-risk minimizer the recovery assumes; prefer the raw or temperature-scaled probabilities\n",
-				name, v.Raw, name, v.Recovered)
+	return ci
+}
+
+// writePerLabelTable writes the per-label binary metrics of the variants
+// that have them (sigmoid outputs), if any.
+func writePerLabelTable(b *strings.Builder, r *Report) {
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', tabwriter.AlignRight)
+	any := false
+	for _, v := range r.Variants {
+		m := v.PerLabel
+		if m == nil {
+			continue
 		}
+		if !any {
+			fmt.Fprintf(b, "per-label binary metrics of the %d sigmoid outputs (each output against its own event):\n", m.Labels)
+			fmt.Fprintln(tw, "\tper-label ECE\tmax label ECE\tBCE\tBrier\t")
+			any = true
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.4f\t\n", variantLabel(v), m.ECE, m.MaxECE, m.NLL, m.Brier)
 	}
-	if ci {
-		fmt.Fprintf(&b, "ECE interval: %g%% %s, %d resamples (covers the calibration error the ECE estimates; see docs/calibrate.md)\n",
-			100*r.ECEInterval.Level, r.ECEInterval.Method, r.ECEInterval.Resamples)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	tw.Flush()
 }

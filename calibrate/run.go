@@ -319,6 +319,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	}
 	var lab *labelSource
 	var accs []*Accumulator
+	var per []*PerLabelAccumulator
 	set := Settings{Bins: o.Bins, Edges: o.Edges, Bootstrap: o.Bootstrap, Seed: o.Seed, Workers: p.workers}
 	if o.Labels != "" {
 		if lab, err = p.openLabels(); err != nil {
@@ -328,10 +329,15 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		if err := checkStamp(o.Labels, lab.file(), p.labStamp); err != nil {
 			return fail(err)
 		}
-		for range 2 + len(scaled) {
-			a := NewAccumulator(p.kc, set)
-			a.Grow(n - p.nVal)
-			accs = append(accs, a)
+		if o.LabelKind != LabelsMulti {
+			for range 2 + len(scaled) {
+				a := NewAccumulator(p.kc, set)
+				a.Grow(n - p.nVal)
+				accs = append(accs, a)
+			}
+		}
+		if o.Loss == LossSigmoid {
+			per = []*PerLabelAccumulator{NewPerLabelAccumulator(p.k, set), NewPerLabelAccumulator(p.k, set)}
 		}
 	}
 	b := p.newBlock()
@@ -361,7 +367,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 			return fail(err)
 		}
 		if lab != nil {
-			if err := p.accumulate(b, m, row, accs, scaled); err != nil {
+			if err := p.accumulate(b, m, row, accs, per, scaled); err != nil {
 				return fail(err)
 			}
 		}
@@ -403,6 +409,14 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 		rep.Variants = append(rep.Variants, Variant{Name: names[i], Temperature: temps[i], Metrics: m})
 		rels = append(rels, m.Reliability)
 		rep.TestRows = m.N
+	}
+	for i, a := range per {
+		pm := a.Metrics()
+		if len(rep.Variants) <= i {
+			rep.Variants = append(rep.Variants, Variant{Name: names[i]})
+			rep.TestRows = pm.Entries / pm.Labels
+		}
+		rep.Variants[i].PerLabel = &pm
 	}
 	return rep, rels, nil
 }

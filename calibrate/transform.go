@@ -27,8 +27,11 @@ func (p *pipeline) newBlock() *block {
 		lraw: make([]float64, n*p.kc), lrec: make([]float64, n*p.kc),
 		labels: make([]int64, n), ints: make([]int, n),
 	}
-	if p.o.LabelKind == LabelsSoft {
+	switch p.o.LabelKind {
+	case LabelsSoft:
 		b.soft = make([]float64, n*p.kc)
+	case LabelsMulti:
+		b.soft = make([]float64, n*p.k)
 	}
 	return b
 }

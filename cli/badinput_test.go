@@ -58,6 +58,8 @@ func writeFixtures(t *testing.T, dir string) {
 		"ysoftneg.csv":  []byte("0.5,0.5,0\n-0.5,0.5,1\n"),
 		"ysoft2.csv":    []byte("0.5,0.5\n1,0\n"),
 		"ysoft3.csv":    []byte("0.5,0.5,0\n"),
+		"ymulti.csv":    []byte("1,0,1\n0,1,1\n"),
+		"ymultibad.csv": []byte("1,0,2\n0,1,1\n"),
 		"yfloat.csv":    []byte("y\n0\n1.5\n"),
 		"ytwo.csv":      []byte("y,z\n0,1\n2,1\n"),
 		"yf.npy":        npyraw.File("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", float64Bytes(0, 2.5)),

@@ -49,7 +49,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index)")
-	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row) or soft (N×K rows of label probabilities, one-hot or soft)")
+	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row), soft (N×K rows of label probabilities, one-hot or soft) or multi (N×K per-label outcomes in [0, 1], sigmoid loss)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
