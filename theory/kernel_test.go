@@ -93,14 +93,31 @@ func TestPsiKernelLogIsLog(t *testing.T) {
 	}
 }
 
+// kernelGammas are the γ of the kernel tests: every integer of the direct
+// path (γ = 1 … 9 by binary powering, 10 … 17 by pow1mExp) and non-integers
+// from tiny to the direct path's limit (pow1mExp), among them AdaFocal's
+// continuous γ and the ends of the power's range.
+var kernelGammas = []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+	1e-9, 1e-6, 0.001, 0.3, 0.5, 0.999, 1 + 0x1p-52, 1.5, 2.5, 2.75, 3.3, 7.3, 8.999, 9.5, 12.25, 16.5, 17 - 0x1p-48}
+
 // The kernels take every row whose entries are all in [2^−1022, 1) and on
-// it give the general code's result bit for bit, for every integer γ they
-// serve (γ = 1 … 9), every row length, in place and not; and so do Psi and
-// PsiRows, which run them.
+// it give the general code's result bit for bit, for every γ of the direct
+// path they serve (kernelGammas), every row length, in place and not; and
+// so do Psi and PsiRows, which run them.
 func TestPsiKernelsMatchGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(kernelSeed, 2))
+	for _, gamma := range kernelGammas {
+		if !theory.PsiKernelGamma(gamma) {
+			t.Fatalf("the kernels do not serve γ = %v", gamma)
+		}
+	}
+	for _, g := range []float64{0, 17 + 0x1p-48, 17.5, 100, math.Inf(1), math.NaN(), -1} {
+		if theory.PsiKernelGamma(g) {
+			t.Errorf("the kernels serve γ = %v, outside the direct path (0, 17]", g)
+		}
+	}
 	for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 10, 31, 32, 33, 100, 1000} {
-		for gamma := 1.0; theory.PsiKernelGamma(gamma); gamma++ {
+		for _, gamma := range kernelGammas {
 			rows := max(4, 4000/k)
 			v := make([]float64, rows*k)
 			for i := range v {

@@ -12,8 +12,10 @@ import "math"
 //
 // Method: for γ ≤ 17, where no h^γ(v_i) can overflow, h^γ(v_i) is formed
 // directly (for integer γ ≤ 9 with the power (1−v)^{γ−1} by binary
-// powering, so that log v is the only logarithm) and the terms are divided
-// by their compensated sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
+// powering, so that log v is the only logarithm; at other γ as
+// exp((γ−1)·log1p(−v)) with both steps carried beyond float64, so that the
+// power adds about an ulp) and the terms are divided by their compensated
+// sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
 // is split as 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled
 // by the same exact power of two 2^{−max n}, so Ψ^γ never overflows, for any
 // γ, and small components lose no accuracy to the scaling.
@@ -184,7 +186,9 @@ const hChunk = 32
 
 // hTerms writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and v_i in
 // [0, 1) and returns their compensated sum (sum4, the order of the kernels),
-// formed in the same pass. It takes the logarithms of a chunk of v in one
+// formed in the same pass. The power (1−v)^{γ−1} is formed by binary
+// powering where γ − 1 is an integer in [0, maxIntPow], and as
+// exp((γ−1)·log1p(−v)) carried beyond float64 (pow1mExp) at every other γ. It takes the logarithms of a chunk of v in one
 // pass (logSlice) before using them, so that independent logarithms overlap
 // instead of each waiting for the division that consumed the previous one.
 // dst may alias v.
@@ -209,7 +213,7 @@ func hTerms(dst, v []float64, gamma float64) float64 {
 			var pw float64 // (1 − v)^{γ−1}
 			switch {
 			case !intPow:
-				pw = Pow1m(vj, p)
+				pw = pow1mExp(vj, p)
 			case n == 1: // γ = 2: powInt(w, 1) = w without the call
 				pw = w
 			default:

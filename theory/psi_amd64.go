@@ -71,6 +71,21 @@ var avx2K = [...][4]uint64{
 	{math.MaxUint64, math.MaxUint64, 0, 0},
 	{math.MaxUint64, math.MaxUint64, math.MaxUint64, 0},
 	lanes(0x7ff0000000000000 - psiKernelLo), // bits of +Inf − bits of 2^−1022
+	flanes(expInvLn2),
+	flanes(expLn2),
+	flanes(expLn2Lo),
+	flanes(expC2),
+	flanes(expC3),
+	flanes(expC4),
+	flanes(expC5),
+	flanes(expC6),
+	flanes(expC7),
+	flanes(expC8),
+	flanes(expC9),
+	flanes(expC10),
+	flanes(expC11),
+	flanes(expC12),
+	flanes(expC13),
 }
 
 func lanes(u uint64) [4]uint64 { return [4]uint64{u, u, u, u} }

@@ -25,6 +25,28 @@
 #define HALF    608(R9)
 #define TAILMASKS 640 // three masks: lanes < 1, < 2, < 3 (an offset in R9)
 #define LOGSPAN 736(R9)
+#define INVLN2  768(R9)
+#define LN2E    800(R9)
+#define LN2LOE  832(R9)
+#define EC2     864(R9)
+#define EC3     896(R9)
+#define EC4     928(R9)
+#define EC5     960(R9)
+#define EC6     992(R9)
+#define EC7     1024(R9)
+#define EC8     1056(R9)
+#define EC9     1088(R9)
+#define EC10    1120(R9)
+#define EC11    1152(R9)
+#define EC12    1184(R9)
+#define EC13    1216(R9)
+
+// psiRowAVX2's frame: the tail's store, then x, Log(x) and d of the block
+// and p = γ − 1 (four lanes) for pow1mExp.
+#define XSLOT  32(SP)
+#define LXSLOT 64(SP)
+#define DSLOT  96(SP)
+#define PSLOT  128(SP)
 
 // LOG4 sets Y10 = Log(Y0) in each lane whose pattern in Y0 is a positive
 // normal float64 (garbage in the others), with Log's operations in Log's
@@ -99,10 +121,123 @@
 	VADDPD Y1, Y9, Y9; \
 	VADDPD Y9, Y10, Y10
 
+// LOG1PM4 sets Y11 + Y9 = log(1−x) (hi, lo) in each lane from Y0 = w =
+// 1−x rounded and DSLOT = d = (1−x) − w, with log1pmParts' operations in
+// its order (pow1m_exp.go): LOG4's steps on w, with s = 2^−k = bits(1) −
+// (tmp & 0xfff<<52), r = FMA(d·s, invc, FMA(z, invc, −1)), and the last
+// addition split: t = lo + q, hi = h + t in Y11, lo = t − (hi − h) in Y9.
+// It needs R8 = &logTab, R9 = &avx2K, and clobbers Y1–Y12 and R11–R14.
+#define LOG1PM4 \
+	VPSUBQ  LOGOFF, Y0, Y1; \
+	VPSRLQ  $45, Y1, Y2; \
+	VPAND   IDXMASK, Y2, Y2; \
+	VPSLLQ  $1, Y2, Y3; \
+	VPADDQ  Y2, Y3, Y2; \
+	VPSLLQ  $3, Y2, Y2; \
+	VMOVQ   X2, R11; \
+	VPEXTRQ $1, X2, R12; \
+	VEXTRACTI128 $1, Y2, X3; \
+	VMOVQ   X3, R13; \
+	VPEXTRQ $1, X3, R14; \
+	VMOVUPD     (R8)(R11*1), X4; \
+	VINSERTF128 $1, (R8)(R13*1), Y4, Y4; \
+	VMOVUPD     (R8)(R12*1), X5; \
+	VINSERTF128 $1, (R8)(R14*1), Y5, Y5; \
+	VUNPCKHPD   Y5, Y4, Y12; \
+	VUNPCKLPD   Y5, Y4, Y4; \
+	VMOVSD      16(R8)(R11*1), X6; \
+	VMOVHPD     16(R8)(R12*1), X6, X6; \
+	VMOVSD      16(R8)(R13*1), X5; \
+	VMOVHPD     16(R8)(R14*1), X5, X5; \
+	VINSERTF128 $1, X5, Y6, Y6; \
+	VPXOR  SIGNBIT, Y1, Y7; \
+	VPSRLQ $52, Y7, Y7; \
+	VPADDQ MAGIC, Y7, Y7; \
+	VSUBPD MAGICK, Y7, Y7; \
+	VPAND  EXPMASK, Y1, Y8; \
+	VMOVDQU ONE, Y3; \
+	VPSUBQ Y8, Y3, Y3; \
+	VMULPD DSLOT, Y3, Y3; \
+	VPSUBQ Y8, Y0, Y8; \
+	VFMADD213PD NEGONE, Y4, Y8; \
+	VFMADD231PD Y3, Y4, Y8; \
+	VMULPD LN2HI, Y7, Y9; \
+	VADDPD Y12, Y9, Y9; \
+	VADDPD Y8, Y9, Y10; \
+	VSUBPD Y10, Y9, Y9; \
+	VADDPD Y8, Y9, Y9; \
+	VMULPD LN2LO, Y7, Y7; \
+	VADDPD Y6, Y7, Y7; \
+	VADDPD Y7, Y9, Y9; \
+	VMULPD Y8, Y8, Y11; \
+	VMULPD C3, Y8, Y1; \
+	VADDPD C2, Y1, Y1; \
+	VMULPD C5, Y8, Y2; \
+	VADDPD C4, Y2, Y2; \
+	VMULPD Y2, Y11, Y2; \
+	VADDPD Y2, Y1, Y1; \
+	VMULPD C7, Y8, Y2; \
+	VADDPD C6, Y2, Y2; \
+	VMULPD Y11, Y11, Y3; \
+	VMULPD Y2, Y3, Y2; \
+	VADDPD Y2, Y1, Y1; \
+	VMULPD Y1, Y11, Y1; \
+	VADDPD Y1, Y9, Y9; \
+	VADDPD Y9, Y10, Y11; \
+	VSUBPD Y10, Y11, Y10; \
+	VSUBPD Y10, Y9, Y9
+
+// EXP4 sets Y2 = e^{yh+yl} in each lane from Y0 = yh and Y2 = yl, with
+// expParts' operations in its order (pow1m_exp.go): t = FMA(yh, 1/ln2,
+// 1.5·2^52), k = t − 1.5·2^52, k·2^52 = bits(t) << 52; r1 = FMA(−k, ln2,
+// yh), r2 = FMA(−k, ln2lo, yl), r = r1 + r2, rl = (r1 − r) + r2; P by
+// Estrin's scheme; 1 + r split; the result's exponent field plus k.
+// It needs R9 = &avx2K and clobbers Y0–Y12.
+#define EXP4 \
+	VMOVDQU MAGIC, Y3; \
+	VFMADD231PD INVLN2, Y0, Y3; \
+	VSUBPD  MAGIC, Y3, Y4; \
+	VPSLLQ  $52, Y3, Y5; \
+	VFNMADD231PD LN2E, Y4, Y0; \
+	VFNMADD231PD LN2LOE, Y4, Y2; \
+	VADDPD  Y2, Y0, Y6; \
+	VSUBPD  Y6, Y0, Y7; \
+	VADDPD  Y2, Y7, Y7; \
+	VMULPD  Y6, Y6, Y8; \
+	VMULPD  Y8, Y8, Y9; \
+	VMOVUPD EC4, Y10; \
+	VFMADD231PD EC5, Y6, Y10; \
+	VMOVUPD EC2, Y11; \
+	VFMADD231PD EC3, Y6, Y11; \
+	VFMADD231PD Y10, Y8, Y11; \
+	VMOVUPD EC8, Y10; \
+	VFMADD231PD EC9, Y6, Y10; \
+	VMOVUPD EC6, Y12; \
+	VFMADD231PD EC7, Y6, Y12; \
+	VFMADD231PD Y10, Y8, Y12; \
+	VMOVUPD EC12, Y10; \
+	VFMADD231PD EC13, Y6, Y10; \
+	VMOVUPD EC10, Y1; \
+	VFMADD231PD EC11, Y6, Y1; \
+	VFMADD231PD Y10, Y8, Y1; \
+	VFMADD231PD Y12, Y9, Y11; \
+	VMULPD  Y9, Y9, Y9; \
+	VFMADD231PD Y1, Y9, Y11; \
+	VADDPD  ONE, Y6, Y10; \
+	VMOVUPD ONE, Y12; \
+	VSUBPD  Y10, Y12, Y12; \
+	VADDPD  Y6, Y12, Y12; \
+	VFMADD231PD Y11, Y8, Y7; \
+	VADDPD  Y7, Y12, Y12; \
+	VADDPD  Y12, Y10, Y10; \
+	VPADDQ  Y5, Y10, Y2
+
 // func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 //
 // psiKernel (psi_kernel.go) on the vector unit, four entries at a time:
-// out = Ψ^γ(row) for a row of k ≥ 1 entries and γ − 1 = pn, with the same
+// out = Ψ^γ(row) for a row of k ≥ 1 entries and γ − 1 = pn (pn ≥ 0: the
+// power by binary powering) or any γ of the direct path (pn < 0: the power
+// pow1mExp(x, γ − 1), LOG1PM4 and EXP4), with the same
 // operations in the same order as the portable code (multiplications and
 // additions rounded one by one, one FMA for Log's r), so bit for bit the
 // same: h^γ of each entry into out, their four-lane compensated sum (sum4:
@@ -117,13 +252,16 @@
 // Registers in the loop: Y13 the range flags, Y14 and Y15 the lane sums s
 // and c, Y0 x through the block, the rest scratch. DX is 0 in full blocks
 // and the address of the tail's mask in the last.
-TEXT ·psiRowAVX2(SB), NOSPLIT, $32-56
+TEXT ·psiRowAVX2(SB), NOSPLIT, $160-56
 	MOVQ out+0(FP), DI
 	MOVQ row+8(FP), SI
 	MOVQ k+24(FP), CX
 	MOVQ pn+32(FP), R10
 	LEAQ ·logTab(SB), R8
 	LEAQ ·avx2K(SB), R9
+	VBROADCASTSD gamma+40(FP), Y0
+	VSUBPD  ONE, Y0, Y0        // p = γ − 1
+	VMOVUPD Y0, PSLOT
 	VPXOR Y13, Y13, Y13
 	VPXOR Y14, Y14, Y14
 	VPXOR Y15, Y15, Y15
@@ -162,6 +300,9 @@ lvtail:
 h:
 	// h = x / (pw·(w − (γ·x)·log x)), w = 1 − x, pw = powNat(w, pn):
 	// r = 1; for each bit of pn, low first: if set, r *= w; then w *= w.
+	// For pn < 0, pw = pow1mExp(x, p) (frac).
+	TESTQ   R10, R10
+	JS      frac
 	VMOVUPD ONE, Y1
 	VSUBPD  Y0, Y1, Y1         // w
 	VMOVAPD Y1, Y2
@@ -184,6 +325,7 @@ square:
 	JMP    pow
 
 powdone:
+	// Y0 = x, Y1 = w, Y2 = pw, Y10 = Log(x).
 	VBROADCASTSD gamma+40(FP), Y4
 	VMULPD  Y0, Y4, Y4         // γ·x
 	VMULPD  Y10, Y4, Y4        // (γ·x)·log x
@@ -210,6 +352,31 @@ sum:
 	VMOVUPD Y4, (DI)(AX*8)
 	ADDQ    $4, AX
 	JMP     loop
+
+frac:
+	// pw = pow1mExp(x, p): w = 1 − x, d = (1 − w) − x, log(1−x) = hi + lo
+	// (LOG1PM4), yh = p·hi, yl = FMA(p, lo, FMA(p, hi, −yh)), e^{yh+yl}
+	// (EXP4); x and Log(x) wait in the frame.
+	VMOVUPD Y0, XSLOT
+	VMOVUPD Y10, LXSLOT
+	VMOVUPD ONE, Y1
+	VSUBPD  Y0, Y1, Y2         // w
+	VSUBPD  Y2, Y1, Y3         // 1 − w
+	VSUBPD  Y0, Y3, Y3         // d
+	VMOVUPD Y3, DSLOT
+	VMOVAPD Y2, Y0
+	LOG1PM4
+	VMOVUPD PSLOT, Y12
+	VMULPD  Y11, Y12, Y0       // yh = p·hi
+	VMOVAPD Y0, Y2
+	VFMSUB231PD Y11, Y12, Y2   // p·hi − yh
+	VFMADD231PD Y9, Y12, Y2    // yl
+	EXP4
+	VMOVUPD XSLOT, Y0
+	VMOVUPD LXSLOT, Y10
+	VMOVUPD ONE, Y1
+	VSUBPD  Y0, Y1, Y1         // w
+	JMP     powdone
 
 tailstore:
 	// A masked store is slow (microcoded on AMD Zen): the lanes go through
