@@ -109,8 +109,8 @@ func expParts(yh, yl float64) float64 {
 // arithmetic is exact).
 const (
 	expInvLn2 = 1 / math.Ln2
-	expLn2    = 0x1.62e42fefa39efp-01  // ln 2 rounded to float64
-	expLn2Lo  = 0x1.abc9e3b39803fp-56  // ln 2 − expLn2 rounded to float64
+	expLn2    = 0x1.62e42fefa39efp-01 // ln 2 rounded to float64
+	expLn2Lo  = 0x1.abc9e3b39803fp-56 // ln 2 − expLn2 rounded to float64
 	expShift  = 0x1.8p52
 	expC2     = 1.0 / 2
 	expC3     = expC2 / 3
