@@ -60,9 +60,16 @@ const kernelGuard = 4
 
 // Each kernel's logarithms are Log bit for bit on its whole domain, and it
 // writes nothing past the row, for every row length (the assembly's masked
-// tail included).
+// tail included), with the power by binary powering (γ = 2) and by
+// pow1mExp (γ = 2.5).
 func TestPsiKernelLogIsLog(t *testing.T) {
 	sentinel := math.Float64frombits(0x7ff8dead0000beef)
+	for _, gamma := range []float64{2, 2.5} {
+		testPsiKernelLogIsLog(t, sentinel, gamma)
+	}
+}
+
+func testPsiKernelLogIsLog(t *testing.T, sentinel, gamma float64) {
 	for name, kernel := range psiKernels() {
 		rng := rand.New(rand.NewPCG(kernelSeed, 1))
 		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1000, 1001} {
@@ -75,17 +82,17 @@ func TestPsiKernelLogIsLog(t *testing.T) {
 				for j := k; j < k+kernelGuard; j++ {
 					out[j], lv[j] = sentinel, sentinel
 				}
-				if !kernel(out[:k], row, lv[:k], 2) {
-					t.Fatalf("%s, seed %d: the kernel refused a row in [2^-1022, 1): %v", name, kernelSeed, row)
+				if !kernel(out[:k], row, lv[:k], gamma) {
+					t.Fatalf("%s, seed %d, γ=%v: the kernel refused a row in [2^-1022, 1): %v", name, kernelSeed, gamma, row)
 				}
 				for j, x := range row {
 					if want := theory.Log(x); math.Float64bits(lv[j]) != math.Float64bits(want) {
-						t.Fatalf("%s, seed %d, K=%d: kernel log(%v) = %v, Log = %v", name, kernelSeed, k, x, lv[j], want)
+						t.Fatalf("%s, seed %d, K=%d, γ=%v: kernel log(%v) = %v, Log = %v", name, kernelSeed, k, gamma, x, lv[j], want)
 					}
 				}
 				for j := k; j < k+kernelGuard; j++ {
 					if math.Float64bits(out[j]) != math.Float64bits(sentinel) || math.Float64bits(lv[j]) != math.Float64bits(sentinel) {
-						t.Fatalf("%s, K=%d: the kernel wrote past the row, at %d", name, k, j)
+						t.Fatalf("%s, K=%d, γ=%v: the kernel wrote past the row, at %d", name, k, gamma, j)
 					}
 				}
 			}

@@ -97,8 +97,14 @@ func flanes(x float64) [4]uint64 { return lanes(math.Float64bits(x)) }
 //go:noescape
 func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 
+// psiRowExpAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func psiRowExpAVX2(out, row, lv *float64, k int, gamma float64) (bad uint64)
+
 // archPsiKernel is psiKernel on the vector unit, bit for bit: out = Ψ^γ(row)
-// for γ − 1 = pn, and lv = Log(row) if lv is not nil (for the tests). It
+// for γ − 1 = pn (pn = psiExpPow: any γ of the direct path), and lv =
+// Log(row) if lv is not nil (for the tests). It
 // reports false if an entry of row is outside [2^−1022, 1) (or the sum of
 // the h too small to invert), out then holding garbage: it writes out
 // before it has seen the whole row, so out may be row only if the row is
@@ -111,6 +117,9 @@ func archPsiKernel(out, row, lv []float64, pn int, gamma float64) bool {
 		plv = &lv[0]
 	}
 	_ = out[len(row)-1]
+	if pn == psiExpPow {
+		return psiRowExpAVX2(&out[0], &row[0], plv, len(row), gamma)>>63 == 0
+	}
 	return psiRowAVX2(&out[0], &row[0], plv, len(row), pn, gamma)>>63 == 0
 }
 
