@@ -208,6 +208,52 @@ func TestPsiKernelsRefuse(t *testing.T) {
 	}
 }
 
+// PsiRows on matrices whose rows the kernels refuse here and there (an
+// entry outside [2^−1022, 1) in the first, a middle or the last row of a
+// chunk of the many-row kernel, or in every row) gives, row by row, the
+// general code's result, in place and not: the kernel leaves a refused row
+// to the general code and resumes after it.
+func TestPsiRowsRefusedRows(t *testing.T) {
+	special := []float64{0, 0x1p-1074, 1, math.NaN(), -0.5}
+	rng := rand.New(rand.NewPCG(kernelSeed, 4))
+	for _, gamma := range []float64{2, 2.5, 1e-9, 16.5} {
+		for _, k := range []int{1, 2, 3, 4, 5, 7, 10, 16, 31, 32, 33} {
+			rows := 3*64/k + 5
+			for trial := range 6 {
+				v := make([]float64, rows*k)
+				for i := range v {
+					v[i] = kernelEntry(rng)
+				}
+				switch trial {
+				case 5: // every row
+					for r := range rows {
+						v[r*k+rng.IntN(k)] = special[rng.IntN(len(special))]
+					}
+				default: // a few rows, the first and the last among them
+					for _, r := range []int{0, rows - 1, rng.IntN(rows), rng.IntN(rows), 64 / k, 64/k - 1} {
+						v[r*k+rng.IntN(k)] = special[rng.IntN(len(special))]
+					}
+				}
+				want := make([]float64, len(v))
+				for i := 0; i < len(v); i += k {
+					theory.PsiGeneral(want[i:i+k], v[i:i+k], gamma)
+				}
+				for name, got := range map[string][]float64{
+					"PsiRows":          theory.PsiRows(make([]float64, len(v)), v, k, gamma),
+					"PsiRows in place": psiRowsInPlace(v, k, gamma),
+				} {
+					for i := range got {
+						if !alike(got[i], want[i]) {
+							r := i / k * k
+							t.Fatalf("seed %d, K=%d γ=%v: %s entry %d of row %d = %v, general code %v (row %v)", kernelSeed, k, gamma, name, i-r, i/k, got[i], want[i], v[r:r+k])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // psiRowsInPlace returns PsiRows of a copy of v, transformed in place.
 func psiRowsInPlace(v []float64, k int, gamma float64) []float64 {
 	c := append([]float64(nil), v...)

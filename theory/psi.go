@@ -54,7 +54,15 @@ func PsiRows(dst, v []float64, k int, gamma float64) []float64 {
 		panic("theory: PsiRows shape mismatch")
 	}
 	n, kernel := psiKernelGamma(gamma)
+	rowsKernel := kernel && n == psiExpPow && haveArchKernels && k <= psiRowsMaxK
 	for lo := 0; lo < len(v); lo += k {
+		if rowsKernel {
+			// Short rows at any γ of the direct path: many rows per call,
+			// up to a row the kernel refuses, which goes on below.
+			if lo += k * archPsiRowsExp(dst[lo:], v[lo:], k, gamma); lo == len(v) {
+				break
+			}
+		}
 		out, row := dst[lo:lo+k:lo+k], v[lo:lo+k:lo+k]
 		if !kernel || !psiByKernel(out, row, n, gamma) {
 			psiGeneral(out, row, gamma)
@@ -62,6 +70,11 @@ func PsiRows(dst, v []float64, k int, gamma float64) []float64 {
 	}
 	return dst
 }
+
+// psiRowsMaxK is the longest row PsiRows gives to archPsiRowsExp (which
+// takes psiRowsChunk/k rows at a time, at least 2); longer rows waste
+// little of a vector on their end and go one by one.
+const psiRowsMaxK = 32
 
 // psiGeneral is Psi without the kernels: its special cases, then h^γ formed
 // directly (γ ≤ psiDirectMaxGamma) or scaled. The kernels give its results

@@ -102,6 +102,30 @@ func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 //go:noescape
 func psiRowExpAVX2(out, row, lv *float64, k int, gamma float64) (bad uint64)
 
+// psiRowsExpAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func psiRowsExpAVX2(out, src *float64, k, rows, per int, gamma float64) (done int)
+
+// psiRowsChunk is the number of entries psiRowsExpAVX2 takes in one chunk
+// of rows (its frame holds their x and h, XBUF and HBUF in psi_amd64.s).
+const psiRowsChunk = 64
+
+// archPsiRowsExp sets dst row r = Ψ^γ(v row r) for the rows of k entries
+// of v, with psiKernel's operations for n = psiExpPow (bit for bit), up to
+// the first row it refuses (an entry outside [2^−1022, 1), or the sum of
+// the h too small to invert), and returns the number of rows done before
+// it. A refused row, and the rows after it, are as they were (dst may be
+// v); dst and v have the same length, a multiple of k. Only if
+// haveArchKernels and 1 ≤ k ≤ psiRowsMaxK.
+func archPsiRowsExp(dst, v []float64, k int, gamma float64) int {
+	if len(v) == 0 {
+		return 0
+	}
+	_ = dst[len(v)-1]
+	return psiRowsExpAVX2(&dst[0], &v[0], k, len(v)/k, psiRowsChunk/k, gamma)
+}
+
 // archPsiKernel is psiKernel on the vector unit, bit for bit: out = Ψ^γ(row)
 // for γ − 1 = pn (pn = psiExpPow: any γ of the direct path), and lv =
 // Log(row) if lv is not nil (for the tests). It

@@ -51,6 +51,14 @@
 #define PSLOT     96(SP)
 #define PWBUF     128 // + 8·(entry − chunk start)
 
+// psiRowsExpAVX2's frame: DSLOT and PSLOT where psiRowExpAVX2 has them
+// (LOG1PM4 reads DSLOT), the rows done and left in the chunk, and the
+// chunk's x and h (64 entries and a block's overhang each).
+#define RDONE     128(SP)
+#define RROWS     136(SP)
+#define XBUF      160
+#define HBUF      736
+
 // LOG4 sets Y10 = Log(Y0) in each lane whose pattern in Y0 is a positive
 // normal float64 (garbage in the others), with Log's operations in Log's
 // order (Log in log.go, whose comments explain each step; the multiply–adds
@@ -739,6 +747,253 @@ refuse:
 	MOVQ    $0x8000000000000000, AX
 	MOVQ    AX, bad+40(FP)
 	RET
+
+// func psiRowsExpAVX2(out, src *float64, k, rows, per int, gamma float64) (done int)
+//
+// psiRowExpAVX2 over a matrix of rows of k entries, for short rows: out
+// row r = Ψ^γ(src row r), bit for bit, for rows 0, 1, … until the first row
+// it refuses, whose index it returns (rows if none). Rows go in chunks of
+// per rows (per·k ≤ 64 entries), each in three passes: A and B over the
+// chunk's entries as one flat array, in blocks of four that run across the
+// rows (no lane is wasted on a row's end): A copies x into XBUF, forms the
+// range flags and the powers into HBUF, B the logarithms and h in place of
+// the powers; C, row by row, the sum of the row's h in the lanes j mod 4
+// of the row (sum4), the total, 1/total and out. A chunk with an entry
+// outside [2^−1022, 1) is refused before anything of it is written: done is
+// then its first row; a row whose 1/total is not finite is refused before
+// it is written. out may be src: each chunk is read into XBUF before its
+// rows are written, and only its rows are.
+//
+// Registers: SI and DI the chunk in src and out, CX = k, BX the entry or
+// the row's entry, R10 the chunk's entries (A, B) or the row's start (C),
+// DX the address of a tail's mask; the rest in the frame.
+TEXT ·psiRowsExpAVX2(SB), $1312-56
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ k+16(FP), CX
+	LEAQ ·logTab(SB), R8
+	LEAQ ·avx2K(SB), R9
+	VBROADCASTSD gamma+40(FP), Y0
+	VSUBPD  ONE, Y0, Y0        // p = γ − 1
+	VMOVUPD Y0, PSLOT
+	MOVQ    $0, RDONE
+
+rchunk:
+	// R = min(per, rows − done) rows, E = R·k entries.
+	MOVQ rows+24(FP), AX
+	SUBQ RDONE, AX
+	JLE  rfinish
+	MOVQ per+32(FP), BX
+	CMPQ AX, BX
+	CMOVQGT BX, AX
+	MOVQ AX, RROWS
+	IMULQ CX, AX
+	MOVQ AX, R10
+	VPXOR Y13, Y13, Y13
+	XORQ BX, BX
+
+rpassA:
+	CMPQ BX, R10
+	JAE  rpassAdone
+	LEAQ 4(BX), R11
+	CMPQ R11, R10
+	JA   ratail
+	VMOVDQU (SI)(BX*8), Y0
+	JMP  rablock
+
+ratail:
+	// The chunk's last E mod 4 entries, loaded one by one, 0.5 in the
+	// other lanes.
+	MOVQ    R10, DX
+	SUBQ    BX, DX
+	MOVQ    DX, R12
+	SHLQ    $5, DX
+	LEAQ    (TAILMASKS-32)(R9)(DX*1), DX
+	LEAQ    (SI)(BX*8), R11
+	VMOVSD  (R11), X0
+	CMPQ    R12, $2
+	JLT     rapad
+	VMOVHPD 8(R11), X0, X0
+	JEQ     rapad
+	VMOVSD  16(R11), X1
+	VINSERTF128 $1, X1, Y0, Y0
+
+rapad:
+	VMOVDQU (DX), Y5
+	VPANDN  HALF, Y5, Y1
+	VPOR    Y1, Y0, Y0
+
+rablock:
+	VMOVUPD Y0, XBUF(SP)(BX*8)
+	VPSUBQ FASTLO, Y0, Y1
+	VPXOR  ALLONES, Y1, Y2
+	VPADDQ FASTSPAN, Y2, Y2
+	VPOR   Y1, Y13, Y13
+	VPOR   Y2, Y13, Y13
+	// pw = pow1mExp(x, p), as in psiRowExpAVX2.
+	VMOVUPD ONE, Y1
+	VSUBPD  Y0, Y1, Y2         // w
+	VSUBPD  Y2, Y1, Y3         // 1 − w
+	VSUBPD  Y0, Y3, Y3         // d
+	VMOVUPD Y3, DSLOT
+	VMOVAPD Y2, Y0
+	LOG1PM4
+	VMOVUPD PSLOT, Y12
+	VMULPD  Y11, Y12, Y0       // yh = p·hi
+	VMOVAPD Y0, Y2
+	VFMSUB231PD Y11, Y12, Y2   // p·hi − yh
+	VFMADD231PD Y9, Y12, Y2    // yl
+	EXP4
+	VMOVUPD Y2, HBUF(SP)(BX*8)
+	ADDQ    $4, BX
+	JMP     rpassA
+
+rpassAdone:
+	// Refuse the chunk if an entry is outside the domain.
+	VEXTRACTI128 $1, Y13, X0
+	VPOR    X0, X13, X0
+	VPSHUFD $0x4e, X0, X1
+	VPOR    X1, X0, X0
+	VMOVQ   X0, R11
+	TESTQ   R11, R11
+	JS      rfinish
+	XORQ    BX, BX
+
+rpassB:
+	// h = x / (pw·(w − (γ·x)·log x)), w = 1 − x, in place of pw.
+	CMPQ    BX, R10
+	JAE     rpassBdone
+	VMOVUPD XBUF(SP)(BX*8), Y0
+	LOG4
+	VMOVUPD HBUF(SP)(BX*8), Y2
+	VMOVUPD ONE, Y1
+	VSUBPD  Y0, Y1, Y1         // w
+	VBROADCASTSD gamma+40(FP), Y4
+	VMULPD  Y0, Y4, Y4         // γ·x
+	VMULPD  Y10, Y4, Y4        // (γ·x)·log x
+	VSUBPD  Y4, Y1, Y4         // w − …
+	VMULPD  Y4, Y2, Y4         // pw·(…)
+	VDIVPD  Y4, Y0, Y4         // h
+	VMOVUPD Y4, HBUF(SP)(BX*8)
+	ADDQ    $4, BX
+	JMP     rpassB
+
+rpassBdone:
+	XORQ R10, R10              // the row's start in the chunk
+
+rrow:
+	VPXOR Y14, Y14, Y14
+	VPXOR Y15, Y15, Y15
+	XORQ  BX, BX
+
+rcblock:
+	// The row's blocks: lane j mod 4 of the row; its last k mod 4 entries
+	// (read with what follows them in HBUF) masked to 0.
+	XORQ DX, DX
+	CMPQ BX, CX
+	JAE  rtotal
+	LEAQ (R10)(BX*1), R11
+	VMOVUPD HBUF(SP)(R11*8), Y4
+	LEAQ 4(BX), R12
+	CMPQ R12, CX
+	JBE  rcsum
+	MOVQ CX, DX
+	SUBQ BX, DX
+	SHLQ $5, DX
+	LEAQ (TAILMASKS-32)(R9)(DX*1), DX
+	VANDPD (DX), Y4, Y4
+
+rcsum:
+	VADDPD  Y4, Y14, Y5        // t
+	VSUBPD  Y14, Y5, Y6        // bp
+	VSUBPD  Y6, Y5, Y7         // t − bp
+	VSUBPD  Y7, Y14, Y7        // s − (t − bp)
+	VSUBPD  Y6, Y4, Y6         // h − bp
+	VADDPD  Y6, Y7, Y7
+	VADDPD  Y7, Y15, Y15
+	VMOVAPD Y5, Y14
+	ADDQ    $4, BX
+	JMP     rcblock
+
+rtotal:
+	// total = sum4.total(), as psiRowAVX2.
+	VEXTRACTF128 $1, Y14, X1 // s2 s3
+	VUNPCKLPD X1, X14, X2    // s0 s2
+	VUNPCKHPD X1, X14, X3    // s1 s3
+	VEXTRACTF128 $1, Y15, X1 // c2 c3
+	VUNPCKLPD X1, X15, X4    // c0 c2
+	VUNPCKHPD X1, X15, X5    // c1 c3
+	VADDPD    X3, X2, X6     // t = a + b
+	VSUBPD    X2, X6, X7     // bp = t − a
+	VSUBPD    X7, X6, X8     // t − bp
+	VSUBPD    X8, X2, X8     // a − (t − bp)
+	VSUBPD    X7, X3, X7     // b − bp
+	VADDPD    X7, X8, X8     // e
+	VADDPD    X5, X4, X4     // ca + cb
+	VADDPD    X8, X4, X4     // (ca + cb) + e: c01 c23
+	VUNPCKHPD X6, X6, X9     // s23
+	VADDSD    X9, X6, X10    // t = s01 + s23
+	VSUBSD    X6, X10, X11   // bp
+	VSUBSD    X11, X10, X12  // t − bp
+	VSUBSD    X12, X6, X12   // s01 − (t − bp)
+	VSUBSD    X11, X9, X11   // s23 − bp
+	VADDSD    X11, X12, X12  // e
+	VUNPCKHPD X4, X4, X5     // c23
+	VADDSD    X5, X4, X5     // c01 + c23
+	VADDSD    X12, X5, X5    // + e
+	VADDSD    X5, X10, X10   // total
+	VMOVSD  ONE, X0
+	VDIVSD  X10, X0, X0
+	VMOVQ   X0, R12
+	MOVQ    $0x7fefffffffffffff, R13
+	CMPQ    R12, R13
+	JHI     rrefuserow
+	// out row = h·(1/total): blocks of four, then the last k mod 4 one by
+	// one.
+	VBROADCASTSD X0, Y1
+	MOVQ    CX, R13
+	ANDQ    $-4, R13
+	ADDQ    R10, R13           // the end of the row's full blocks
+	MOVQ    R10, BX
+	ADDQ    R10, CX            // the row's end (CX = k again below)
+
+rscale:
+	CMPQ    BX, R13
+	JAE     rscaletail
+	VMULPD  HBUF(SP)(BX*8), Y1, Y2
+	VMOVUPD Y2, (DI)(BX*8)
+	ADDQ    $4, BX
+	JMP     rscale
+
+rscaletail:
+	CMPQ    BX, CX
+	JAE     rrowdone
+	VMULSD  HBUF(SP)(BX*8), X0, X2
+	VMOVSD  X2, (DI)(BX*8)
+	INCQ    BX
+	JMP     rscaletail
+
+rrowdone:
+	MOVQ    CX, R10            // the next row's start
+	MOVQ    k+16(FP), CX
+	INCQ    RDONE
+	DECQ    RROWS
+	JNZ     rrow
+	// The chunk is done: on to the next.
+	MOVQ    R10, AX
+	LEAQ    (SI)(AX*8), SI
+	LEAQ    (DI)(AX*8), DI
+	JMP     rchunk
+
+rrefuserow:
+	// done = this row (the rows before it in the chunk are written).
+
+rfinish:
+	VZEROUPPER
+	MOVQ    RDONE, AX
+	MOVQ    AX, done+48(FP)
+	RET
+
 
 // func logsAVX2(dst, x *float64, n int) (done int)
 //
