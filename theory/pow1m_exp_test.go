@@ -125,7 +125,7 @@ func TestLog1pmParts(t *testing.T) {
 
 func TestExpParts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(pow1mSeed, 2))
-	ys := []float64{0, -0.0, 0x1p-1074, -0x1p-60, 0.3465, -0.3466, 0.3467, math.Ln2 / 2, -math.Ln2 / 2, 1, -1,
+	ys := []float64{0, math.Copysign(0, -1), 0x1p-1074, -0x1p-60, 0.3465, -0.3466, 0.3467, math.Ln2 / 2, -math.Ln2 / 2, 1, -1,
 		36.7, -588, -700, 700, -708, 709}
 	for range 800 {
 		ys = append(ys, -600+640*rng.Float64(), (2*rng.Float64()-1)*math.Ln2, math.Ldexp(2*rng.Float64()-1, -rng.IntN(60)))
