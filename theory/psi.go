@@ -21,9 +21,10 @@ import "math"
 // γ, and small components lose no accuracy to the scaling.
 //
 // Accuracy (measured against package hiprec, docs/numerics.md): a relative
-// error of a few ulps in every component ≥ 1e-300 wherever γ·|log(1−v_i)| ≤
-// 10 for all i; beyond that it grows like γ·|log(1−v_i)| ulps, the float64
-// logarithm's error amplified by the exponent.
+// error of a few ulps in every component ≥ 1e-300, for every v where
+// γ ≤ 17 and, for larger γ, wherever γ·|log(1−v_i)| ≤ 10 for all i; beyond
+// that it grows like γ·|log(1−v_i)| ulps, the float64 logarithm's error
+// amplified by the exponent.
 //
 // Special cases are:
 //
@@ -200,9 +201,9 @@ const hChunk = 32
 // hTerms writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and v_i in
 // [0, 1) and returns their compensated sum (sum4, the order of the kernels),
 // formed in the same pass. The power (1−v)^{γ−1} is formed by binary
-// powering where γ − 1 is an integer in [0, maxIntPow], and as
-// exp((γ−1)·log1p(−v)) carried beyond float64 (pow1mExp) at every other γ. It takes the logarithms of a chunk of v in one
-// pass (logSlice) before using them, so that independent logarithms overlap
+// powering where γ − 1 is an integer in [0, maxIntPow], and by pow1mExp
+// at every other γ. It takes the logarithms of a chunk of v in one pass
+// (logSlice) before using them, so that independent logarithms overlap
 // instead of each waiting for the division that consumed the previous one.
 // dst may alias v.
 func hTerms(dst, v []float64, gamma float64) float64 {
