@@ -107,6 +107,60 @@ func TestAccuracy(t *testing.T) {
 	writeAccuracyTable(t, &tab)
 }
 
+// psiAnyGammas are the γ of TestPsiAccuracyAnyGamma: non-integers across
+// the direct path (0, 17], where the power (1−v)^{γ−1} is formed as
+// exp((γ−1)·log1p(−v)) (theory's pow1mExp), from tiny γ to its limit.
+var psiAnyGammas = []float64{1e-9, 1e-4, 0.25, 0.7, 1.3, 2.5, 3.75, 5.5, 8.2, 9.5, 11.1, 13.7, 16.25, 17 - 0x1p-48}
+
+// psiEdgeVectors are probability vectors with the entries the power is
+// most sensitive to: subnormal and smallest normal entries, tiny ones,
+// 1 − 2^−53 with its complement split, and ties near the top.
+func psiEdgeVectors() [][]float64 {
+	return [][]float64{
+		{0x1p-1074, 1e-310, 0.3, 0.7},
+		{0x1p-1022, 0.5, 0.5},
+		{1 - 0x1p-53, 0x1p-53},
+		{1 - 0x1p-53, 0x1p-54, 0x1p-54},
+		{1 - 0x1p-52, 0x1p-53, 0x1p-1074, 0x1p-53},
+		{1 - 1e-16, 1e-16},
+		{1 - 1e-12, 1e-12 - 1e-300, 1e-300},
+		{1e-300, 1e-200, 1e-100, 1e-20, 1 - 1e-20},
+		{0.5 - 0x1p-54, 0.5 + 0x1p-54},
+		{0.49, 0.51, 0},
+		{0x1p-55, 0x1p-54, 1 - 0x1.8p-54},
+	}
+}
+
+// Ψ at non-integer γ of the direct path, on acctable's vectors and on
+// psiEdgeVectors, against hiprec with the accuracy contract; its worst
+// errors are a row of their own in the table.
+func TestPsiAccuracyAnyGamma(t *testing.T) {
+	if testing.Short() {
+		t.Skip("accuracy sweep against hiprec: skipped with -short")
+	}
+	rng := rand.New(rand.NewPCG(20261203, 6))
+	var tab acctable.Table
+	const fn = "Psi, non-integer γ ≤ 17"
+	for _, g := range psiAnyGammas {
+		for _, v := range append(acctable.Vectors(rng), psiEdgeVectors()...) {
+			psi := theory.Psi(make([]float64, len(v)), v, g)
+			want := hiprec.Psi(v, g)
+			a := 0.0
+			for _, x := range v {
+				a = math.Max(a, acctable.Amp(x, g))
+			}
+			for i := range v {
+				if hiprec.Float(want[i]) < acctable.MinComponent {
+					continue
+				}
+				acctable.Check(t, &tab, fn, psi[i], want[i], a, fmt.Sprintf("v=%v i=%d γ=%v", v, i, g))
+			}
+		}
+	}
+	t.Logf("worst errors against hiprec:\n%s", tab.Markdown())
+	writeAccuracyTable(t, &tab)
+}
+
 // writeAccuracyTable merges tab into the file FOCAL_ACCURACY_OUT names, if
 // it is set (a missing file is an empty table).
 func writeAccuracyTable(t *testing.T, tab *acctable.Table) {

@@ -57,6 +57,13 @@ func FuzzPsi(f *testing.F) {
 	f.Add(fuzzBytes(0.1, 0.9), -1.0, false)
 	f.Add(fuzzBytes(1-0x1p-53, 1-0x1p-52, 0.5), 17.0, false)
 	f.Add(fuzzBytes(1-0x1p-53, 1-0x1p-52, 0.5), 17.5, false)
+	// Non-integer γ of the direct path (the power by pow1mExp), on rows the
+	// kernels take, of every length mod 4 and longer than a chunk.
+	f.Add(fuzzBytes(0.1, 0.2, 0.3, 0.05, 0.25, 0.1), 2.5, false)
+	f.Add(fuzzBytes(1-0x1p-53, 0x1p-1022, 0x1p-54, 0.5, 0.5-0x1p-54), 16.75, false)
+	f.Add(fuzzBytes(0.9, 1e-300, 1e-16, 0.3, 0.7, 0.2, 0.01), 1e-9, true)
+	f.Add(fuzzBytes(0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1,
+		0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3, 0.3, 0.3, 0.1, 0.3, 0.4, 0.5), 0.3, true)
 	f.Fuzz(func(t *testing.T, b []byte, gamma float64, simplex bool) {
 		v := fuzzVec(b, 64)
 		if len(v) == 0 {
@@ -72,6 +79,21 @@ func FuzzPsi(f *testing.F) {
 		for i := range want {
 			if !alike(got[i], want[i]) {
 				t.Fatalf("Psi differs from the general code at %d: %v vs %v (v = %v, γ = %v)", i, got[i], want[i], v, gamma)
+			}
+		}
+		// So does each kernel (the portable one and the assembly) called
+		// directly, where it serves γ and takes v.
+		if theory.PsiKernelGamma(gamma) {
+			for name, kernel := range psiKernels() {
+				out, lv := make([]float64, len(v)), make([]float64, len(v))
+				if !kernel(out, v, lv, gamma) {
+					continue
+				}
+				for i := range want {
+					if !alike(out[i], want[i]) {
+						t.Fatalf("the %s kernel differs from the general code at %d: %v vs %v (v = %v, γ = %v)", name, i, out[i], want[i], v, gamma)
+					}
+				}
 			}
 		}
 		// dst may alias v.

@@ -60,9 +60,16 @@ const kernelGuard = 4
 
 // Each kernel's logarithms are Log bit for bit on its whole domain, and it
 // writes nothing past the row, for every row length (the assembly's masked
-// tail included).
+// tail included), with the power by binary powering (γ = 2) and by
+// pow1mExp (γ = 2.5).
 func TestPsiKernelLogIsLog(t *testing.T) {
 	sentinel := math.Float64frombits(0x7ff8dead0000beef)
+	for _, gamma := range []float64{2, 2.5} {
+		testPsiKernelLogIsLog(t, sentinel, gamma)
+	}
+}
+
+func testPsiKernelLogIsLog(t *testing.T, sentinel, gamma float64) {
 	for name, kernel := range psiKernels() {
 		rng := rand.New(rand.NewPCG(kernelSeed, 1))
 		for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1000, 1001} {
@@ -75,17 +82,17 @@ func TestPsiKernelLogIsLog(t *testing.T) {
 				for j := k; j < k+kernelGuard; j++ {
 					out[j], lv[j] = sentinel, sentinel
 				}
-				if !kernel(out[:k], row, lv[:k], 2) {
-					t.Fatalf("%s, seed %d: the kernel refused a row in [2^-1022, 1): %v", name, kernelSeed, row)
+				if !kernel(out[:k], row, lv[:k], gamma) {
+					t.Fatalf("%s, seed %d, γ=%v: the kernel refused a row in [2^-1022, 1): %v", name, kernelSeed, gamma, row)
 				}
 				for j, x := range row {
 					if want := theory.Log(x); math.Float64bits(lv[j]) != math.Float64bits(want) {
-						t.Fatalf("%s, seed %d, K=%d: kernel log(%v) = %v, Log = %v", name, kernelSeed, k, x, lv[j], want)
+						t.Fatalf("%s, seed %d, K=%d, γ=%v: kernel log(%v) = %v, Log = %v", name, kernelSeed, k, gamma, x, lv[j], want)
 					}
 				}
 				for j := k; j < k+kernelGuard; j++ {
 					if math.Float64bits(out[j]) != math.Float64bits(sentinel) || math.Float64bits(lv[j]) != math.Float64bits(sentinel) {
-						t.Fatalf("%s, K=%d: the kernel wrote past the row, at %d", name, k, j)
+						t.Fatalf("%s, K=%d, γ=%v: the kernel wrote past the row, at %d", name, k, gamma, j)
 					}
 				}
 			}
@@ -93,14 +100,31 @@ func TestPsiKernelLogIsLog(t *testing.T) {
 	}
 }
 
+// kernelGammas are the γ of the kernel tests: every integer of the direct
+// path (γ = 1 … 9 by binary powering, 10 … 17 by pow1mExp) and non-integers
+// from tiny to the direct path's limit (pow1mExp), among them AdaFocal's
+// continuous γ and the ends of the power's range.
+var kernelGammas = []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+	1e-9, 1e-6, 0.001, 0.3, 0.5, 0.999, 1 + 0x1p-52, 1.5, 2.5, 2.75, 3.3, 7.3, 8.999, 9.5, 12.25, 16.5, 17 - 0x1p-48}
+
 // The kernels take every row whose entries are all in [2^−1022, 1) and on
-// it give the general code's result bit for bit, for every integer γ they
-// serve (γ = 1 … 9), every row length, in place and not; and so do Psi and
-// PsiRows, which run them.
+// it give the general code's result bit for bit, for every γ of the direct
+// path they serve (kernelGammas), every row length, in place and not; and
+// so do Psi and PsiRows, which run them.
 func TestPsiKernelsMatchGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(kernelSeed, 2))
+	for _, gamma := range kernelGammas {
+		if !theory.PsiKernelGamma(gamma) {
+			t.Fatalf("the kernels do not serve γ = %v", gamma)
+		}
+	}
+	for _, g := range []float64{0, 17 + 0x1p-48, 17.5, 100, math.Inf(1), math.NaN(), -1} {
+		if theory.PsiKernelGamma(g) {
+			t.Errorf("the kernels serve γ = %v, outside the direct path (0, 17]", g)
+		}
+	}
 	for _, k := range []int{1, 2, 3, 4, 5, 6, 7, 10, 31, 32, 33, 100, 1000} {
-		for gamma := 1.0; theory.PsiKernelGamma(gamma); gamma++ {
+		for _, gamma := range kernelGammas {
 			rows := max(4, 4000/k)
 			v := make([]float64, rows*k)
 			for i := range v {
@@ -177,6 +201,52 @@ func TestPsiKernelsRefuse(t *testing.T) {
 				for j := range got {
 					if !alike(got[j], want[j]) {
 						t.Fatalf("K=%d, entry %v: %s = %v, general code %v", k, x, name, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// PsiRows on matrices whose rows the kernels refuse here and there (an
+// entry outside [2^−1022, 1) in the first, a middle or the last row of a
+// chunk of the many-row kernel, or in every row) gives, row by row, the
+// general code's result, in place and not: the kernel leaves a refused row
+// to the general code and resumes after it.
+func TestPsiRowsRefusedRows(t *testing.T) {
+	special := []float64{0, 0x1p-1074, 1, math.NaN(), -0.5}
+	rng := rand.New(rand.NewPCG(kernelSeed, 4))
+	for _, gamma := range []float64{2, 2.5, 1e-9, 16.5} {
+		for _, k := range []int{1, 2, 3, 4, 5, 7, 10, 16, 31, 32, 33} {
+			rows := 3*64/k + 5
+			for trial := range 6 {
+				v := make([]float64, rows*k)
+				for i := range v {
+					v[i] = kernelEntry(rng)
+				}
+				switch trial {
+				case 5: // every row
+					for r := range rows {
+						v[r*k+rng.IntN(k)] = special[rng.IntN(len(special))]
+					}
+				default: // a few rows, the first and the last among them
+					for _, r := range []int{0, rows - 1, rng.IntN(rows), rng.IntN(rows), 64 / k, 64/k - 1} {
+						v[r*k+rng.IntN(k)] = special[rng.IntN(len(special))]
+					}
+				}
+				want := make([]float64, len(v))
+				for i := 0; i < len(v); i += k {
+					theory.PsiGeneral(want[i:i+k], v[i:i+k], gamma)
+				}
+				for name, got := range map[string][]float64{
+					"PsiRows":          theory.PsiRows(make([]float64, len(v)), v, k, gamma),
+					"PsiRows in place": psiRowsInPlace(v, k, gamma),
+				} {
+					for i := range got {
+						if !alike(got[i], want[i]) {
+							r := i / k * k
+							t.Fatalf("seed %d, K=%d γ=%v: %s entry %d of row %d = %v, general code %v (row %v)", kernelSeed, k, gamma, name, i-r, i/k, got[i], want[i], v[r:r+k])
+						}
 					}
 				}
 			}

@@ -12,16 +12,19 @@ import "math"
 //
 // Method: for γ ≤ 17, where no h^γ(v_i) can overflow, h^γ(v_i) is formed
 // directly (for integer γ ≤ 9 with the power (1−v)^{γ−1} by binary
-// powering, so that log v is the only logarithm) and the terms are divided
-// by their compensated sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
+// powering, so that log v is the only logarithm; at other γ as
+// exp((γ−1)·log1p(−v)) with both steps carried beyond float64, so that the
+// power adds about an ulp) and the terms are divided by their compensated
+// sum. For larger γ the big factor (1−v_i)^{−(γ−1)} = exp(E_i)
 // is split as 2^{n_i} exp(r_i) with |r_i| ≤ ln2/2 and every term is scaled
 // by the same exact power of two 2^{−max n}, so Ψ^γ never overflows, for any
 // γ, and small components lose no accuracy to the scaling.
 //
 // Accuracy (measured against package hiprec, docs/numerics.md): a relative
-// error of a few ulps in every component ≥ 1e-300 wherever γ·|log(1−v_i)| ≤
-// 10 for all i; beyond that it grows like γ·|log(1−v_i)| ulps, the float64
-// logarithm's error amplified by the exponent.
+// error of a few ulps in every component ≥ 1e-300, for every v where
+// γ ≤ 17 and, for larger γ, wherever γ·|log(1−v_i)| ≤ 10 for all i; beyond
+// that it grows like γ·|log(1−v_i)| ulps, the float64 logarithm's error
+// amplified by the exponent.
 //
 // Special cases are:
 //
@@ -52,7 +55,15 @@ func PsiRows(dst, v []float64, k int, gamma float64) []float64 {
 		panic("theory: PsiRows shape mismatch")
 	}
 	n, kernel := psiKernelGamma(gamma)
+	rowsKernel := kernel && n == psiExpPow && haveArchKernels && k <= psiRowsMaxK
 	for lo := 0; lo < len(v); lo += k {
+		if rowsKernel {
+			// Short rows at any γ of the direct path: many rows per call,
+			// up to a row the kernel refuses, which goes on below.
+			if lo += k * archPsiRowsExp(dst[lo:], v[lo:], k, gamma); lo == len(v) {
+				break
+			}
+		}
 		out, row := dst[lo:lo+k:lo+k], v[lo:lo+k:lo+k]
 		if !kernel || !psiByKernel(out, row, n, gamma) {
 			psiGeneral(out, row, gamma)
@@ -60,6 +71,11 @@ func PsiRows(dst, v []float64, k int, gamma float64) []float64 {
 	}
 	return dst
 }
+
+// psiRowsMaxK is the longest row PsiRows gives to archPsiRowsExp (which
+// takes psiRowsChunk/k rows at a time, at least 2); longer rows waste
+// little of a vector on their end and go one by one.
+const psiRowsMaxK = 32
 
 // psiGeneral is Psi without the kernels: its special cases, then h^γ formed
 // directly (γ ≤ psiDirectMaxGamma) or scaled. The kernels give its results
@@ -184,8 +200,10 @@ const hChunk = 32
 
 // hTerms writes h^γ(v_i) into dst for 0 < γ ≤ psiDirectMaxGamma and v_i in
 // [0, 1) and returns their compensated sum (sum4, the order of the kernels),
-// formed in the same pass. It takes the logarithms of a chunk of v in one
-// pass (logSlice) before using them, so that independent logarithms overlap
+// formed in the same pass. The power (1−v)^{γ−1} is formed by binary
+// powering where γ − 1 is an integer in [0, maxIntPow], and by pow1mExp
+// at every other γ. It takes the logarithms of a chunk of v in one pass
+// (logSlice) before using them, so that independent logarithms overlap
 // instead of each waiting for the division that consumed the previous one.
 // dst may alias v.
 func hTerms(dst, v []float64, gamma float64) float64 {
@@ -209,7 +227,7 @@ func hTerms(dst, v []float64, gamma float64) float64 {
 			var pw float64 // (1 − v)^{γ−1}
 			switch {
 			case !intPow:
-				pw = Pow1m(vj, p)
+				pw = pow1mExp(vj, p)
 			case n == 1: // γ = 2: powInt(w, 1) = w without the call
 				pw = w
 			default:

@@ -71,6 +71,21 @@ var avx2K = [...][4]uint64{
 	{math.MaxUint64, math.MaxUint64, 0, 0},
 	{math.MaxUint64, math.MaxUint64, math.MaxUint64, 0},
 	lanes(0x7ff0000000000000 - psiKernelLo), // bits of +Inf − bits of 2^−1022
+	flanes(expInvLn2),
+	flanes(expLn2),
+	flanes(expLn2Lo),
+	flanes(expC2),
+	flanes(expC3),
+	flanes(expC4),
+	flanes(expC5),
+	flanes(expC6),
+	flanes(expC7),
+	flanes(expC8),
+	flanes(expC9),
+	flanes(expC10),
+	flanes(expC11),
+	flanes(expC12),
+	flanes(expC13),
 }
 
 func lanes(u uint64) [4]uint64 { return [4]uint64{u, u, u, u} }
@@ -82,8 +97,38 @@ func flanes(x float64) [4]uint64 { return lanes(math.Float64bits(x)) }
 //go:noescape
 func psiRowAVX2(out, row, lv *float64, k, pn int, gamma float64) (bad uint64)
 
+// psiRowExpAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func psiRowExpAVX2(out, row, lv *float64, k int, gamma float64) (bad uint64)
+
+// psiRowsExpAVX2 is documented in psi_amd64.s.
+//
+//go:noescape
+func psiRowsExpAVX2(out, src *float64, k, rows, per int, gamma float64) (done int)
+
+// psiRowsChunk is the number of entries psiRowsExpAVX2 takes in one chunk
+// of rows (its frame holds their x and h, XBUF and HBUF in psi_amd64.s).
+const psiRowsChunk = 64
+
+// archPsiRowsExp sets dst row r = Ψ^γ(v row r) for the rows of k entries
+// of v, with psiKernel's operations for n = psiExpPow (bit for bit), up to
+// the first row it refuses (an entry outside [2^−1022, 1), or the sum of
+// the h too small to invert), and returns the number of rows done before
+// it. A refused row, and the rows after it, are as they were (dst may be
+// v); dst and v have the same length, a multiple of k. Only if
+// haveArchKernels and 1 ≤ k ≤ psiRowsMaxK.
+func archPsiRowsExp(dst, v []float64, k int, gamma float64) int {
+	if len(v) == 0 {
+		return 0
+	}
+	_ = dst[len(v)-1]
+	return psiRowsExpAVX2(&dst[0], &v[0], k, len(v)/k, psiRowsChunk/k, gamma)
+}
+
 // archPsiKernel is psiKernel on the vector unit, bit for bit: out = Ψ^γ(row)
-// for γ − 1 = pn, and lv = Log(row) if lv is not nil (for the tests). It
+// for γ − 1 = pn (pn = psiExpPow: any γ of the direct path), and lv =
+// Log(row) if lv is not nil (for the tests). It
 // reports false if an entry of row is outside [2^−1022, 1) (or the sum of
 // the h too small to invert), out then holding garbage: it writes out
 // before it has seen the whole row, so out may be row only if the row is
@@ -96,6 +141,9 @@ func archPsiKernel(out, row, lv []float64, pn int, gamma float64) bool {
 		plv = &lv[0]
 	}
 	_ = out[len(row)-1]
+	if pn == psiExpPow {
+		return psiRowExpAVX2(&out[0], &row[0], plv, len(row), gamma)>>63 == 0
+	}
 	return psiRowAVX2(&out[0], &row[0], plv, len(row), pn, gamma)>>63 == 0
 }
 

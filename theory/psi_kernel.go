@@ -2,8 +2,10 @@ package theory
 
 import "math"
 
-// The kernel of Psi and PsiRows, portable Go: integer γ in [1, 1+maxIntPow]
-// and rows whose entries are all in [2^−1022, 1), the common case.
+// The kernel of Psi and PsiRows, portable Go: γ in (0, psiDirectMaxGamma]
+// and rows whose entries are all in [2^−1022, 1), the common case. For
+// integer γ in [1, 1+maxIntPow] the power (1−x)^{γ−1} is formed by binary
+// powering, at every other γ by pow1mExp, as hTerms forms it.
 //
 // It computes what hTerms and scaleBy compute, bit for bit (the same
 // logarithms, products, quotients and sum), with fewer instructions: three
@@ -23,16 +25,23 @@ const (
 	psiKernelSpan = 0x3ff0000000000000 - psiKernelLo // bits of 1, minus psiKernelLo
 )
 
-// psiKernelGamma returns n = γ − 1 and true if it is an integer in [0,
-// maxIntPow], the γ the kernels serve.
+// psiKernelGamma reports whether the kernels serve γ, that is 0 < γ ≤
+// psiDirectMaxGamma, and returns n = γ − 1 if that is an integer in [0,
+// maxIntPow] (the power by binary powering), n = psiExpPow otherwise (the
+// power by pow1mExp).
 func psiKernelGamma(gamma float64) (n int, ok bool) {
-	p := gamma - 1
-	if !(p >= 0 && p <= maxIntPow) {
+	if !(gamma > 0 && gamma <= psiDirectMaxGamma) {
 		return 0, false
 	}
-	n = int(p)
-	return n, float64(n) == p
+	p := gamma - 1
+	if n = int(p); p >= 0 && p <= maxIntPow && float64(n) == p {
+		return n, true
+	}
+	return psiExpPow, true
 }
+
+// psiExpPow is the n of psiKernelGamma that selects pow1mExp.
+const psiExpPow = -1
 
 // psiKernelDomain reports whether every entry of row is in [2^−1022, 1).
 func psiKernelDomain(row []float64) bool {
@@ -44,8 +53,9 @@ func psiKernelDomain(row []float64) bool {
 	return bad>>63 == 0
 }
 
-// psiKernel writes Ψ^γ(row) into out for γ − 1 = n in [0, maxIntPow] if
-// every entry of row is in [2^−1022, 1), and reports whether they all are;
+// psiKernel writes Ψ^γ(row) into out for γ − 1 = n in [0, maxIntPow], or
+// any γ in (0, psiDirectMaxGamma] with n = psiExpPow, if every entry of
+// row is in [2^−1022, 1), and reports whether they all are;
 // if not, out holds garbage and lv the logarithms of a prefix, but row is
 // untouched unless out aliases it. lv receives Log(row) (len(row) entries;
 // it may be out itself when out does not alias row).
@@ -85,15 +95,25 @@ func psiKernel(out, row, lv []float64, n int, gamma float64) bool {
 	// Pass 2: h = x / ((1−x)^{γ−1}·((1−x) − γ x log x)) as hTerms forms
 	// it, and their four-lane compensated sum, as hTerms adds them.
 	var acc sum4
-	for j, x := range row {
-		w := 1 - x
-		pw := w
-		if n != 1 {
-			pw = powNat(w, n)
+	if n == psiExpPow {
+		p := gamma - 1
+		for j, x := range row {
+			w := 1 - x
+			h := x / (pow1mExp(x, p) * (w - gamma*x*lv[j]))
+			out[j] = h
+			acc.add(j, h)
 		}
-		h := x / (pw * (w - gamma*x*lv[j]))
-		out[j] = h
-		acc.add(j, h)
+	} else {
+		for j, x := range row {
+			w := 1 - x
+			pw := w
+			if n != 1 {
+				pw = powNat(w, n)
+			}
+			h := x / (pw * (w - gamma*x*lv[j]))
+			out[j] = h
+			acc.add(j, h)
+		}
 	}
 	// Pass 3: scaleBy. Every h is finite and about 2^−1022 or more, so the
 	// sum is normal and its reciprocal finite; were it not, scaleBy would

@@ -10,6 +10,10 @@ func archPsiKernel(out, row, lv []float64, pn int, gamma float64) bool {
 	panic("theory: archPsiKernel without haveArchKernels")
 }
 
+func archPsiRowsExp(dst, v []float64, k int, gamma float64) int {
+	panic("theory: archPsiRowsExp without haveArchKernels")
+}
+
 func archLogs(dst, x []float64) (done int) {
 	panic("theory: archLogs without haveArchKernels")
 }
