@@ -99,7 +99,7 @@ func Ln2() Interval {
 func logPoint(x *big.Float) Interval {
 	m := new(big.Float)
 	e := x.MantExp(m) // m ∈ [1/2, 1)
-	sq := new(big.Float).SetPrec(2*Prec + 2).Mul(m, m)
+	sq := new(big.Float).SetPrec(2*Prec+2).Mul(m, m)
 	if sq.Cmp(big.NewFloat(0.5)) < 0 {
 		m.SetMantExp(m, 1)
 		e--

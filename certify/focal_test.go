@@ -58,7 +58,7 @@ func TestPhiLogHAgainstHiprec(t *testing.T) {
 const logPhiFloor = 1e-36
 
 // dphiStep and dphiTol: the centred difference of hiprec's φ at step
-// 1e-12 has truncation error φ'''·h²/6, below 1e-20 relative on the grid
+// 1e-12 has truncation error φ”'·h²/6, below 1e-20 relative on the grid
 // (v ≥ 1e-3, away from the singular derivatives at 0 and 1), and
 // cancellation error 1e-40/1e-12 = 1e-28.
 const (
