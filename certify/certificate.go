@@ -109,33 +109,53 @@ func Read(r io.Reader) (*Certificate, error) {
 	return &c, nil
 }
 
-// Write encodes c as indented JSON, one box per line.
+// Write encodes c as JSON, one claim and one box per line.
 func (c *Certificate) Write(w io.Writer) error {
 	var b bytes.Buffer
-	head := *c
-	head.Boxes = nil
-	h, err := json.MarshalIndent(head, "", "  ")
-	if err != nil {
-		return err
-	}
-	// Replace the empty boxes list by one box per line.
-	h = bytes.TrimSuffix(h, []byte("\n}"))
-	h = bytes.TrimSuffix(h, []byte(",\n  \"boxes\": null"))
-	b.Write(h)
-	b.WriteString(",\n  \"boxes\": [")
-	for i, x := range c.Boxes {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		line, err := json.Marshal(x)
-		if err != nil {
+	val := func(v any) error {
+		var e bytes.Buffer
+		enc := json.NewEncoder(&e)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
 			return err
 		}
-		b.WriteString("\n    ")
-		b.Write(line)
+		b.Write(bytes.TrimSuffix(e.Bytes(), []byte("\n")))
+		return nil
 	}
-	b.WriteString("\n  ]\n}\n")
-	_, err = w.Write(b.Bytes())
+	b.WriteString("{\n")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"format", c.Format}, {"version", c.Version}, {"statement", c.Statement}, {"text", c.Text}, {"command", c.Command}, {"variables", c.Variables}} {
+		fmt.Fprintf(&b, "  %q: ", f.name)
+		if err := val(f.v); err != nil {
+			return err
+		}
+		b.WriteString(",\n")
+	}
+	list := func(name string, n int, item func(i int) any) error {
+		fmt.Fprintf(&b, "  %q: [", name)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n    ")
+			if err := val(item(i)); err != nil {
+				return err
+			}
+		}
+		b.WriteString("\n  ]")
+		return nil
+	}
+	if err := list("claims", len(c.Claims), func(i int) any { return c.Claims[i] }); err != nil {
+		return err
+	}
+	b.WriteString(",\n")
+	if err := list("boxes", len(c.Boxes), func(i int) any { return c.Boxes[i] }); err != nil {
+		return err
+	}
+	b.WriteString("\n}\n")
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

@@ -18,7 +18,7 @@ func produceSmall(t *testing.T) []*Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nu, err := ProduceGammaNu(ctx, 4, 6, "test")
+	nu, err := ProduceGammaNu(ctx, []int{4, 5, 6}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,8 +49,8 @@ func checkGammaNu(ctx context.Context, c *Certificate) error {
 	claims := map[float64]Claim{}
 	var ks []float64
 	for i, cl := range c.Claims {
-		if cl.Name != gammaNuClaim || len(cl.At) != 1 || cl.At[0] != math.Trunc(cl.At[0]) || cl.At[0] < 2 || cl.At[0] > 1e6 {
-			return fmt.Errorf("certify: %w: claim %d needs name %q and at = [K], K an integer in [2, 1e6]", ErrFormat, i, gammaNuClaim)
+		if cl.Name != gammaNuClaim || len(cl.At) != 1 || cl.At[0] != math.Trunc(cl.At[0]) || cl.At[0] < 2 || cl.At[0] > MaxGammaNuK {
+			return fmt.Errorf("certify: %w: claim %d needs name %q and at = [K], K an integer in [2, 1000000]", ErrFormat, i, gammaNuClaim)
 		}
 		if _, dup := claims[cl.At[0]]; dup {
 			return fmt.Errorf("certify: %w: claim %d repeats K = %s", ErrFormat, i, g17(cl.At[0]))
@@ -119,14 +119,20 @@ func checkGammaNu(ctx context.Context, c *Certificate) error {
 // is ~1e-35 wide, so the sign checks at the ends have margin).
 const gammaNuProduceHalf = 2e-13
 
-// ProduceGammaNu builds a "gamma-nu" certificate for K = kmin … kmax.
-func ProduceGammaNu(ctx context.Context, kmin, kmax int, command string) (*Certificate, error) {
-	if kmin < 2 || kmax < kmin || kmax > 1e6 {
-		return nil, fmt.Errorf("certify: K range [%d, %d] must lie in [2, 1e6]", kmin, kmax)
-	}
+// MaxGammaNuK is the largest K of a "gamma-nu" certificate.
+const MaxGammaNuK = 1_000_000
+
+// ProduceGammaNu builds a "gamma-nu" certificate for the given K (distinct,
+// in [2, MaxGammaNuK]).
+func ProduceGammaNu(ctx context.Context, ks []int, command string) (*Certificate, error) {
 	c := &Certificate{Format: Format, Version: Version, Statement: "gamma-nu", Text: GammaNuText, Command: command,
 		Variables: statements["gamma-nu"].variables}
-	for k := kmin; k <= kmax; k++ {
+	seen := map[int]bool{}
+	for _, k := range ks {
+		if k < 2 || k > MaxGammaNuK || seen[k] {
+			return nil, fmt.Errorf("certify: K = %d repeated or outside [2, %d]", k, MaxGammaNuK)
+		}
+		seen[k] = true
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
