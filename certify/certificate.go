@@ -84,7 +84,7 @@ func (e *UnsettledError) Error() string {
 	if e.Box >= 0 {
 		return fmt.Sprintf("certify: box %d is not settled: %s", e.Box, e.Reason)
 	}
-	return "certify: not proved: " + e.Reason
+	return "certify: " + e.Reason
 }
 
 func unsettled(box int, format string, args ...any) error {
@@ -176,8 +176,9 @@ type statement struct {
 }
 
 var statements = map[string]statement{
-	"tau":      {[]string{"gamma", "v"}, checkTau},
-	"gamma-nu": {[]string{"K", "gamma"}, checkGammaNu},
+	"tau":       {[]string{"gamma", "v"}, checkTau},
+	"gamma-nu":  {[]string{"K", "gamma"}, checkGammaNu},
+	"gamma-max": {[]string{"K", "gamma", "eps"}, checkGammaMax},
 }
 
 // Check verifies c from scratch and returns nil only if every box is

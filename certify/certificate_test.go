@@ -22,7 +22,11 @@ func produceSmall(t *testing.T) []*Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Certificate{tau, nu}
+	mx, err := ProduceGammaMax(ctx, []int{4, 5}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*Certificate{tau, nu, mx}
 }
 
 // roundTrip writes c and reads it back (as the checker of a file does).

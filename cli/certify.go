@@ -15,6 +15,7 @@ import (
 
 const certifyUsage = `Usage: verify certify tau [--gamma LIST] [--out FILE]
        verify certify gamma-nu [--K LIST] [--out FILE]
+       verify certify gamma-max [--K LIST] [--out FILE]
 
 Produces a certificate (docs/certificates/README.md): a JSON file of boxes,
 each settled by a rigorous interval enclosure (package certify, 128-bit
@@ -26,6 +27,10 @@ check-certificate FILE' re-verifies from scratch.
             (default: the γ of docs/findings.md's table)
   gamma-nu  γ_nu(K) = 1 + (K−1)(ln K − 2)/ln K, the near-uniform threshold,
             enclosed to 1e-12, for each K of --K (default 5:20)
+  gamma-max γ_max(K), the γ with τ_uc^γ = 1/(K−1), enclosed to 1e-12, and
+            certified ηOC witnesses at 8 γ below it, for each K ≥ 4 of --K
+            (default 4:12, 20, 50, 100); that no ηOC minimizer exists
+            above γ_max(K) is not certified
 
 The certificate goes to stdout or --out; a summary (boxes, time) to stderr.
 
@@ -37,18 +42,19 @@ Flags:
 const (
 	certifyTauGammas = "0.01,0.1,0.5,1,2,3,5,10,20,50,100"
 	certifyGammaNuK  = "5:20"
+	certifyGammaMaxK = "4,5,6,7,8,9,10,11,12,20,50,100"
 )
 
 func (c *CLI) certify(args []string) (int, error) {
 	fs := c.flagSet("verify certify", certifyUsage)
 	gF := fs.String("gamma", certifyTauGammas, "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h)")
-	kF := fs.String("K", certifyGammaNuK, "gamma-nu: the K to certify, in [2, 1000000], a `list` or range start:end[:step]")
+	kF := fs.String("K", "", "gamma-nu, gamma-max: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+")")
 	out := outFlag(fs, "certificate")
 	if err := c.parse(fs, args, true); err != nil {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
-		return 0, usagef("give one statement to certify: tau or gamma-nu")
+		return 0, usagef("give one statement to certify: tau, gamma-nu or gamma-max")
 	}
 	what := fs.Arg(0)
 	set := map[string]bool{}
@@ -69,15 +75,27 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --gamma: 0 has no thresholds (φ^0 ≡ 1); give γ > 0")
 			}
 		}
-	case "gamma-nu":
+	case "gamma-nu", "gamma-max":
 		if set["gamma"] {
-			return 0, usagef("--gamma applies to tau, not gamma-nu")
+			return 0, usagef("--gamma applies to tau, not %s", what)
 		}
-		if ks, err = getKList(*kF, certify.MaxGammaNuK); err != nil {
+		spec, maxK, minK := *kF, certify.MaxGammaNuK, 2
+		if what == "gamma-max" {
+			maxK, minK = certify.MaxGammaMaxK, 4
+		}
+		if spec == "" {
+			spec = map[string]string{"gamma-nu": certifyGammaNuK, "gamma-max": certifyGammaMaxK}[what]
+		}
+		if ks, err = getKList(spec, maxK); err != nil {
 			return 0, err
 		}
+		for _, k := range ks {
+			if k < minK {
+				return 0, usagef("bad --K: %d: %s needs K >= %d", k, what, minK)
+			}
+		}
 	default:
-		return 0, usagef("unknown statement %q: want tau or gamma-nu", what)
+		return 0, usagef("unknown statement %q: want tau, gamma-nu or gamma-max", what)
 	}
 	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
 	if err != nil {
@@ -86,10 +104,13 @@ func (c *CLI) certify(args []string) (int, error) {
 	command := "verify certify " + strings.Join(args, " ")
 	t0 := time.Now()
 	var cert *certify.Certificate
-	if what == "tau" {
+	switch what {
+	case "tau":
 		cert, err = certify.ProduceTau(ctx, gs, command)
-	} else {
+	case "gamma-nu":
 		cert, err = certify.ProduceGammaNu(ctx, ks, command)
+	default:
+		cert, err = certify.ProduceGammaMax(ctx, ks, command)
 	}
 	if err != nil {
 		return 0, err
