@@ -179,6 +179,7 @@ var statements = map[string]statement{
 	"tau":       {[]string{"gamma", "v"}, checkTau},
 	"gamma-nu":  {[]string{"K", "gamma"}, checkGammaNu},
 	"gamma-max": {[]string{"K", "gamma", "eps"}, checkGammaMax},
+	"mukhoti":   {[]string{"p"}, checkMukhoti},
 }
 
 // Check verifies c from scratch and returns nil only if every box is

@@ -16,6 +16,7 @@ import (
 const certifyUsage = `Usage: verify certify tau [--gamma LIST] [--out FILE]
        verify certify gamma-nu [--K LIST] [--out FILE]
        verify certify gamma-max [--K LIST] [--out FILE]
+       verify certify mukhoti [--out FILE]
 
 Produces a certificate (docs/certificates/README.md): a JSON file of boxes,
 each settled by a rigorous interval enclosure (package certify, 128-bit
@@ -31,6 +32,8 @@ check-certificate FILE' re-verifies from scratch.
             certified ηOC witnesses at 8 γ below it, for each K ≥ 4 of --K
             (default 4:12, 20, 50, 100); that no ηOC minimizer exists
             above γ_max(K) is not certified
+  mukhoti   H₂(p) − ln p·ln(1 − p) > 0 on (0, 1/2], the inequality behind
+            Mukhoti et al.'s bound L_FL ≥ KL − γH for every γ ≥ 0
 
 The certificate goes to stdout or --out; a summary (boxes, time) to stderr.
 
@@ -54,7 +57,7 @@ func (c *CLI) certify(args []string) (int, error) {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
-		return 0, usagef("give one statement to certify: tau, gamma-nu or gamma-max")
+		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max or mukhoti")
 	}
 	what := fs.Arg(0)
 	set := map[string]bool{}
@@ -94,8 +97,12 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --K: %d: %s needs K >= %d", k, what, minK)
 			}
 		}
+	case "mukhoti":
+		if set["gamma"] || set["K"] {
+			return 0, usagef("mukhoti takes neither --gamma nor --K")
+		}
 	default:
-		return 0, usagef("unknown statement %q: want tau, gamma-nu or gamma-max", what)
+		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max or mukhoti", what)
 	}
 	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
 	if err != nil {
@@ -109,8 +116,10 @@ func (c *CLI) certify(args []string) (int, error) {
 		cert, err = certify.ProduceTau(ctx, gs, command)
 	case "gamma-nu":
 		cert, err = certify.ProduceGammaNu(ctx, ks, command)
-	default:
+	case "gamma-max":
 		cert, err = certify.ProduceGammaMax(ctx, ks, command)
+	default:
+		cert, err = certify.ProduceMukhoti(ctx, command)
 	}
 	if err != nil {
 		return 0, err
