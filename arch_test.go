@@ -38,7 +38,6 @@ const (
 )
 
 // layers maps each package (relative to the module root) to its layer.
-// certify is not written yet; its row holds its place.
 var layers = map[string]int{
 	"theory":            layerFoundation,
 	"hiprec":            layerFoundation,

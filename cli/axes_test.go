@@ -22,16 +22,18 @@ import (
 // minimalArgs is a cheap valid invocation of each subcommand ($D: the
 // fixtures of writeFixtures).
 var minimalArgs = map[string][]string{
-	"":              {"--gamma", "1", "--K", "3", "--budget", "5"},
-	"merge":         {"$D/report.json", "$D/report2.json"},
-	"tau":           {"--gamma", "1"},
-	"gamma-for-tau": {"--p", "0.2"},
-	"loss":          {"ce"},
-	"minimize":      {"--gamma", "1", "--eta", "0.5,0.5"},
-	"psi":           {"--gamma", "1", "--q", "0.5,0.5"},
-	"boundary":      {"--K", "3"},
-	"calibrate":     {"--gamma", "2", "--labels", "$D/y.csv", "$D/good.csv"},
-	"report":        {"--out-dir", "$D", "--only", "tau-table", "--check"},
+	"":                  {"--gamma", "1", "--K", "3", "--budget", "5"},
+	"merge":             {"$D/report.json", "$D/report2.json"},
+	"tau":               {"--gamma", "1"},
+	"gamma-for-tau":     {"--p", "0.2"},
+	"loss":              {"ce"},
+	"minimize":          {"--gamma", "1", "--eta", "0.5,0.5"},
+	"psi":               {"--gamma", "1", "--q", "0.5,0.5"},
+	"boundary":          {"--K", "3"},
+	"calibrate":         {"--gamma", "2", "--labels", "$D/y.csv", "$D/good.csv"},
+	"report":            {"--out-dir", "$D", "--only", "tau-table", "--check"},
+	"certify":           {"gamma-nu", "--K", "5"},
+	"check-certificate": {"../docs/certificates/gamma-nu.json"},
 }
 
 // helpFlag is one flag line of a usage text: "  -name type" and its help.

@@ -12,7 +12,8 @@
 // signal handlers); output.go how results reach stdout or an --out file;
 // then one file per
 // subcommand (search.go, merge.go, boundary.go, tau.go, gammatau.go, minimize.go,
-// psi.go, calibrate.go, report.go, loss.go), each with its usage text.
+// psi.go, calibrate.go, report.go, loss.go, certify.go, checkcertificate.go), each
+// with its usage text.
 package cli
 
 import (
@@ -153,6 +154,8 @@ var subcommands = []subcommand{
 	{"boundary", (*CLI).boundary},
 	{"calibrate", (*CLI).calibrate},
 	{"report", (*CLI).report},
+	{"certify", (*CLI).certify},
+	{"check-certificate", (*CLI).checkCertificate},
 }
 
 func lookup(name string) (subcommand, bool) {
@@ -168,7 +171,7 @@ func lookup(name string) (subcommand, bool) {
 // ("verify: cannot merge: …", "report: no line …", encoding/json's
 // "json: unknown field …"); after "verify SUB: "
 // they would say again where the message comes from.
-var packagePrefixes = []string{"verify: ", "jsonfloat: ", "report: ", "calibrate: ", "numeric: ", "json: "}
+var packagePrefixes = []string{"verify: ", "jsonfloat: ", "report: ", "calibrate: ", "numeric: ", "certify: ", "json: "}
 
 // message returns err as one line for "verify SUB: <message>". An error
 // of a package below loses its packagePrefixes; a usage error built here
@@ -211,6 +214,8 @@ Usage:
   verify psi --gamma G --q a,b,c      the recovery transform Ψ (Eq. 12)
   verify calibrate --gamma G FILE     recover class posteriors from model outputs
   verify report [--seed N] [--out-dir docs]   regenerate docs/findings.md and its figures
+  verify certify tau|gamma-nu|gamma-max|mukhoti [--out FILE]  produce a certificate (a computer-assisted proof)
+  verify check-certificate FILE...            re-verify certificates from scratch
 
 Each subcommand takes -h. Flags may be written -flag or --flag.
 
