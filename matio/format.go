@@ -102,6 +102,7 @@ func Sniff(head []byte, name string) (Format, error) {
 	}
 	return FormatUnknown, &UnknownFormatError{}
 }
+
 // looksLikeText reports whether head is the start of a text file: valid
 // UTF-8 (a sequence cut at the end of head is allowed) without NUL or
 // control bytes other than \t, \n, \v, \f, \r.
