@@ -1,8 +1,9 @@
 package calibrate
 
-// This file holds the file formats of the pipeline: the error types naming
-// a file, the input and label sources (.npy or CSV, read in blocks), the
-// --val index file, and the output matrix written atomically.
+// This file holds the files of the pipeline: the error types naming a
+// file, the stamps of the files read twice, the --val index file, and the
+// output matrix written atomically. The input and label sources are
+// source.go's.
 
 import (
 	"bufio"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/focaltk/focal/matio"
-	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/outfile"
 )
 
@@ -94,7 +94,8 @@ func openError(path string, err error) error {
 	return &InputError{File: path, Err: err}
 }
 
-// isNpy reports whether path names a .npy file.
+// isNpy reports whether path names a .npy file (the output's format is
+// chosen by its name).
 func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
 
 // fileStamp identifies a version of a file: the pipeline reads its input
@@ -126,182 +127,20 @@ func checkStamp(path string, f *os.File, want fileStamp) error {
 	return nil
 }
 
-// floatSource is an open matrix file read in row blocks.
-type floatSource struct {
-	path   string
-	f      *os.File
-	npy    *matio.NpyReader
-	csv    *matio.CSVReader
-	f32    bool
-	oneD   bool
-	header []string
-}
-
-func openFloats(path string) (*floatSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	s := &floatSource{path: path, f: f}
-	if isNpy(path) {
-		r, err := matio.NewNpyReader(f)
-		if err != nil {
-			f.Close()
-			return nil, &InputError{File: path, Err: err}
-		}
-		if !r.IsFloat() {
-			f.Close()
-			return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float32 or float64 probabilities or logits", r.Descr())}
-		}
-		s.npy, s.f32, s.oneD = r, r.Descr()[2] == '4', r.OneD()
-		return s, nil
-	}
-	r, err := matio.NewCSVReader(f)
-	if err != nil {
-		f.Close()
-		return nil, &InputError{File: path, Err: err}
-	}
-	s.csv, s.header = r, r.Header()
-	return s, nil
-}
-
-func (s *floatSource) cols() int {
-	if s.npy != nil {
-		return s.npy.Cols()
-	}
-	return s.csv.Cols()
-}
-
-// rows returns the declared row count, or -1 for CSV.
-func (s *floatSource) rows() int {
-	if s.npy != nil {
-		return s.npy.Rows()
-	}
-	return -1
-}
-
-func (s *floatSource) read(dst []float64) (int, error) {
-	var n int
-	var err error
-	if s.npy != nil {
-		n, err = s.npy.ReadFloats(dst)
-	} else {
-		n, err = s.csv.ReadFloats(dst)
-	}
-	if err != nil && err != io.EOF {
-		err = &InputError{File: s.path, Err: err}
-	}
-	return n, err
-}
-
-func (s *floatSource) Close() error { return s.f.Close() }
-
-// intSource is an open label (or index) file: a .npy integer array of
-// shape (N,) or (N, 1), or CSV text with one integer column (chosen by
-// name or 0-based index when there are several).
-type intSource struct {
-	path string
-	f    *os.File
-	npy  *matio.NpyReader
-	csv  *matio.CSVReader
-	col  int // CSV column to use
-}
-
-func openInts(path, column string) (*intSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	s := &intSource{path: path, f: f}
-	if isNpy(path) {
-		r, err := matio.NewNpyReader(f)
-		if err != nil {
-			f.Close()
-			return nil, &InputError{File: path, Err: err}
-		}
-		if r.Cols() != 1 {
-			f.Close()
-			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of integer labels, got %d columns", r.Cols())}
-		}
-		s.npy = r
-		return s, nil
-	}
-	r, err := matio.NewCSVReader(f)
-	if err != nil {
-		f.Close()
-		return nil, &InputError{File: path, Err: err}
-	}
-	s.csv = r
-	switch {
-	case column == "" && r.Cols() == 1:
-	case column == "":
-		f.Close()
-		return nil, usagef("LabelColumn", "%s has %d columns: name the label column ({LabelColumn})", path, r.Cols())
-	default:
-		s.col = -1
-		for i, h := range r.Header() {
-			if h == column {
-				s.col = i
-			}
-		}
-		if s.col < 0 {
-			if i, err := strconv.Atoi(column); err == nil && i >= 0 && i < r.Cols() {
-				s.col = i
-			}
-		}
-		if s.col < 0 {
-			f.Close()
-			return nil, usagef("LabelColumn", "%s has no column %q", path, column)
-		}
-	}
-	return s, nil
-}
-
-// read reads up to len(dst) labels.
-func (s *intSource) read(dst []int64) (int, error) {
-	if s.npy != nil {
-		n, err := s.npy.ReadInts(dst)
-		if err != nil && err != io.EOF {
-			err = &InputError{File: s.path, Err: err}
-		}
-		return n, err
-	}
-	n, err := s.csv.ReadIntColumn(dst, s.col)
-	if err != nil && err != io.EOF {
-		err = &InputError{File: s.path, Err: err}
-	}
-	return n, err
-}
-
-func (s *intSource) Close() error { return s.f.Close() }
-
-// readFull reads exactly len(dst) labels for rows first.. of the input, or
-// an error naming the first row without a label.
-func (s *intSource) readFull(dst []int64, first int) error {
-	got := 0
-	for got < len(dst) {
-		n, err := s.read(dst[got:])
-		if err == io.EOF {
-			return &InputError{File: s.path, Err: &numeric.RowError{Row: first + got, Col: -1, Value: math.NaN(),
-				Reason: "no label for this row: fewer labels than input rows"}}
-		}
-		if err != nil {
-			return err
-		}
-		got += n
-	}
-	return nil
-}
-
 // readIndexFile reads a file of row indices (.npy integers, or text with
 // one integer per line; a first line that is not a number is a header).
 // A text entry must be an integer: "1.0" is row 1, "1.5" an error.
 func readIndexFile(path string) (map[int64]bool, error) {
-	if !isNpy(path) {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, openError(path, err)
-		}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	format, err := sniff(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if format == matio.FormatCSV {
 		defer f.Close()
 		set := map[int64]bool{}
 		sc := bufio.NewScanner(f)
@@ -332,7 +171,8 @@ func readIndexFile(path string) (map[int64]bool, error) {
 		}
 		return set, nil
 	}
-	s, err := openInts(path, "")
+	f.Close()
+	s, err := openInts(path, "", "", "")
 	if err != nil {
 		return nil, err
 	}

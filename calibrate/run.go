@@ -77,7 +77,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if p.workers <= 0 {
 		p.workers = numericWorkers()
 	}
-	src, err := openFloats(o.Input)
+	src, err := openFloats(o.Input, o.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		}
 	}
 	// Pass 2: transform, write, measure.
-	src, err = openFloats(o.Input)
+	src, err = openFloats(o.Input, o.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -288,10 +288,7 @@ func (p *pipeline) setup(src *floatSource) error {
 	}
 	p.sumTol = o.SumTol
 	if p.sumTol == 0 {
-		p.sumTol = numeric.SumTol
-		if src.f32 || src.csv != nil {
-			p.sumTol = math.Max(numeric.SumTol, numeric.SumTol32*float64(p.k))
-		}
+		p.sumTol = sumTolFor(src.dtype, p.k)
 	}
 	return nil
 }
@@ -316,7 +313,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	var accs []*Accumulator
 	set := Settings{Bins: o.Bins, Edges: o.Edges, Bootstrap: o.Bootstrap, Seed: o.Seed, Workers: p.workers}
 	if o.Labels != "" {
-		if lab, err = openInts(o.Labels, o.LabelColumn); err != nil {
+		if lab, err = openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey"); err != nil {
 			return fail(err)
 		}
 		defer lab.Close()

@@ -23,10 +23,15 @@ loss (Thm 11: Ψ^γ for the softmax loss; the α-balanced and sigmoid variants
 with --alpha and --loss sigmoid; docs/calibrate.md), without retraining and,
 for the softmax loss without class weights, without changing any prediction.
 
-FILE holds N rows (samples) of K columns: a .npy array (float32 or float64,
-C order) or CSV (any other extension; an optional header line). The
-transformed N×K matrix goes to --out (.npy, same float type, or CSV),
-written atomically, or as CSV to stdout. With --labels, a calibration report
+FILE holds N rows (samples) of K columns: a .npy array (float16, float32 or
+float64, C order), an array of an .npz archive or a tensor of a torch.save
+file (zip format, PyTorch >= 1.6; float16, bfloat16, float32, float64),
+chosen with --key when the file holds several, or CSV (an optional header
+line). The format is decided by the file's leading bytes, not its name; a
+file of another format is refused with the list of formats read. The
+transformed N×K matrix goes to --out (.npy: float64 for float64 input,
+float32 otherwise; or CSV, by --out's name), written atomically, or as CSV
+to stdout. With --labels, a calibration report
 (error, NLL, Brier, ECE over equal-width and equal-mass bins, MCE, classwise
 ECE; with --val also temperature scaling and focal temperature scaling) goes
 to stdout, or to stderr when the matrix itself goes to stdout.
@@ -46,6 +51,8 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
+	key := fs.String("key", "", "the input's array in an .npz (its name) or torch.save file (a dict key, a list or tuple index) holding several")
+	labelsKey := fs.String("labels-key", "", "the labels' array in an .npz or torch.save --labels file holding several (as --key)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
 	loss := fs.String("loss", calibrate.LossSoftmax, "training loss: softmax or sigmoid (one-vs-rest, as RetinaNet)")
@@ -89,7 +96,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		return 0, usagef("bad --bin-edges %q: want right or left", *edges)
 	}
 	o := calibrate.Options{
-		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol,
+		Input: fs.Arg(0), Key: *key, Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelsKey: *labelsKey,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
@@ -150,7 +157,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 // calibrateFlags maps the fields of calibrate.Options to the flags that
 // set them, for the messages of calibrate's UsageErrors.
 var calibrateFlags = map[string]string{
-	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col",
+	"Input": "FILE", "Key": "--key", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "LabelsKey": "--labels-key",
 	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
 	"Val": "--val", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
 	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",
