@@ -417,10 +417,17 @@ func newTorchReader(t *torchTensor, dt dtype, m *zip.File) (*TorchReader, error)
 		return nil, fmt.Errorf("torch: %s: %v", m.Name, err)
 	}
 	defer rc.Close()
-	r.mem = make([]byte, m.UncompressedSize64)
-	if _, err := io.ReadFull(rc, r.mem); err != nil {
+	// Read as the data arrive rather than allocating the size the archive
+	// declares: a corrupt header cannot make it allocate more than the
+	// member holds.
+	var mem bytes.Buffer
+	if _, err := mem.ReadFrom(io.LimitReader(rc, int64(m.UncompressedSize64))); err != nil {
 		return nil, fmt.Errorf("torch: %s: %v", m.Name, err)
 	}
+	if uint64(mem.Len()) != m.UncompressedSize64 {
+		return nil, fmt.Errorf("torch: %s: %d bytes, the archive declares %d", m.Name, mem.Len(), m.UncompressedSize64)
+	}
+	r.mem = mem.Bytes()
 	r.idx = make([]int, len(t.size))
 	return r, nil
 }
