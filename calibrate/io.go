@@ -172,7 +172,7 @@ func readIndexFile(path string) (map[int64]bool, error) {
 		return set, nil
 	}
 	f.Close()
-	s, err := openInts(path, "", "", "")
+	s, err := openInts(path, "", "", "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,9 @@ type output struct {
 	sink matrixSink
 }
 
-func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string) (*output, error) {
+// createOutput creates the output of rows×cols values (in the layout of
+// dense input, for a .npy file, if dense is not nil).
+func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string, dense *denseLayout) (*output, error) {
 	o := &output{}
 	var w io.Writer = stdout
 	if path != "" && path != "-" {
@@ -241,9 +243,15 @@ func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols 
 		o.file, w = f, f
 	}
 	var err error
-	if path != "" && isNpy(path) {
+	switch {
+	case path != "" && isNpy(path) && dense != nil:
+		var nw *matio.NpyWriter
+		if nw, err = matio.NewNpyArrayWriter(w, dense.shape, f32); err == nil {
+			o.sink = newDenseWriter(nw, dense)
+		}
+	case path != "" && isNpy(path):
 		o.sink, err = matio.NewNpyWriter(w, rows, cols, f32, oneD)
-	} else {
+	default:
 		o.sink, err = matio.NewCSVWriter(w, cols, header, f32)
 	}
 	if err != nil {

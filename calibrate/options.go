@@ -35,6 +35,16 @@ type Options struct {
 	// or a torch.save file (a dict's key, a list's or tuple's index); ""
 	// takes the only one there is.
 	Key string
+	// ClassAxis is the axis of the classes in dense input, an array of
+	// shape (N, d1, …, dm) of rank ≥ 3 (negative: counted from the end, as
+	// NumPy and PyTorch do; 0 means DefaultClassAxis, 1, as PyTorch's
+	// N×K×H×W). Each sample is read at once and its values transposed into
+	// one row of K per pixel (sample-major, then C order of the other
+	// axes): rows, row errors, Val indices and metrics count pixels. A .npy
+	// Output has the input's shape; a CSV one holds the pixel rows. Labels
+	// are then a binary integer array of the input's shape without the
+	// class axis. For a matrix (rank ≤ 2) only axis 1 (or −1) is valid.
+	ClassAxis int
 	// Output receives the recovered class posteriors, N×K like the input:
 	// a .npy file (float64 for float64 input, float32 for float32 and
 	// half-precision input) or CSV; "" or "-" means

@@ -30,7 +30,7 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 	var lab *intSource
 	if o.Labels != "" {
 		var err error
-		if lab, err = openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey"); err != nil {
+		if lab, err = openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey", src.dense); err != nil {
 			return vs, 0, err
 		}
 		defer lab.Close()

@@ -77,7 +77,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if p.workers <= 0 {
 		p.workers = numericWorkers()
 	}
-	src, err := openFloats(o.Input, o.Key)
+	src, err := openFloats(o.Input, o.Key, o.ClassAxis)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		}
 	}
 	// Pass 2: transform, write, measure.
-	src, err = openFloats(o.Input, o.Key)
+	src, err = openFloats(o.Input, o.Key, o.ClassAxis)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if o.Labels != "" && o.Bootstrap > 0 {
 		rep.ECEInterval = &IntervalInfo{Level: DefaultLevel, Method: IntervalMethod, Resamples: o.Bootstrap}
 	}
-	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
+	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header, src.dense)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -313,7 +313,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	var accs []*Accumulator
 	set := Settings{Bins: o.Bins, Edges: o.Edges, Bootstrap: o.Bootstrap, Seed: o.Seed, Workers: p.workers}
 	if o.Labels != "" {
-		if lab, err = openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey"); err != nil {
+		if lab, err = openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey", src.dense); err != nil {
 			return fail(err)
 		}
 		defer lab.Close()

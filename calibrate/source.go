@@ -68,14 +68,18 @@ type floatSource struct {
 	f32    bool   // the output is float32 (float32 and half-precision input)
 	oneD   bool
 	header []string
+	dense  *denseLayout // dense input (rank ≥ 3), read through dr
+	dr     *denseReader
 }
 
-func openFloats(path, key string) (*floatSource, error) {
+// openFloats opens the input path; key chooses the array of an archive,
+// axis is Options.ClassAxis.
+func openFloats(path, key string, axis int) (*floatSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s, err := newFloatSource(path, f, key)
+	s, err := newFloatSource(path, f, key, axis)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -83,7 +87,7 @@ func openFloats(path, key string) (*floatSource, error) {
 	return s, nil
 }
 
-func newFloatSource(path string, f *os.File, key string) (*floatSource, error) {
+func newFloatSource(path string, f *os.File, key string, axis int) (*floatSource, error) {
 	s := &floatSource{path: path, f: f}
 	format, err := sniff(path, f)
 	if err != nil {
@@ -97,6 +101,9 @@ func newFloatSource(path string, f *os.File, key string) (*floatSource, error) {
 		if err != nil {
 			return nil, &InputError{File: path, Err: err}
 		}
+		if _, err := classAxis(path, axis, []int{-1, r.Cols()}); err != nil {
+			return nil, err
+		}
 		s.csv, s.header = r, r.Header()
 		return s, nil
 	}
@@ -104,26 +111,24 @@ func newFloatSource(path string, f *os.File, key string) (*floatSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMatrixShape(a); err != nil {
-		return nil, &InputError{File: path, Err: err}
+	if s.dense, err = classAxis(path, axis, a.Shape()); err != nil {
+		return nil, err
 	}
 	if !a.IsFloat() {
 		return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float16, bfloat16, float32 or float64 probabilities or logits", a.DType())}
 	}
 	s.arr, s.dtype, s.oneD = a, a.DType(), a.OneD()
 	s.f32 = s.dtype != "float64"
+	if s.dense != nil {
+		s.dr = newDenseReader(a, s.dense)
+	}
 	return s, nil
 }
 
-// checkMatrixShape returns an error unless a is 1-D or 2-D.
-func checkMatrixShape(a matio.Array) error {
-	if sh := a.Shape(); len(sh) > 2 {
-		return fmt.Errorf("need a 1-D or 2-D array, got shape %v", sh)
-	}
-	return nil
-}
-
 func (s *floatSource) cols() int {
+	if s.dense != nil {
+		return s.dense.k
+	}
 	if s.arr != nil {
 		return s.arr.Cols()
 	}
@@ -132,6 +137,9 @@ func (s *floatSource) cols() int {
 
 // rows returns the declared row count, or -1 for CSV.
 func (s *floatSource) rows() int {
+	if s.dense != nil {
+		return s.dense.samples * s.dense.pixel
+	}
 	if s.arr != nil {
 		return s.arr.Rows()
 	}
@@ -141,9 +149,12 @@ func (s *floatSource) rows() int {
 func (s *floatSource) read(dst []float64) (int, error) {
 	var n int
 	var err error
-	if s.arr != nil {
+	switch {
+	case s.dr != nil:
+		n, err = s.dr.ReadFloats(dst)
+	case s.arr != nil:
 		n, err = s.arr.ReadFloats(dst)
-	} else {
+	default:
 		n, err = s.csv.ReadFloats(dst)
 	}
 	if err != nil && err != io.EOF {
@@ -191,19 +202,21 @@ const SumTolBFloat16 = 2 * 0x1p-8
 type intSource struct {
 	path string
 	f    *os.File
-	arr  matio.Array
+	arr  interface{ ReadInts([]int64) (int, error) }
 	csv  *matio.CSVReader
 	col  int // CSV column to use
 }
 
 // openInts opens a label or index file; column chooses a CSV column, key
-// the array of an archive (set by the Options field keyField; "" if none).
-func openInts(path, column, key, keyField string) (*intSource, error) {
+// the array of an archive (set by the Options field keyField; "" if none);
+// dense, if not nil, is the layout of dense input, whose labels are an
+// array of its shape without the class axis.
+func openInts(path, column, key, keyField string, dense *denseLayout) (*intSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s, err := newIntSource(path, f, column, key, keyField)
+	s, err := newIntSource(path, f, column, key, keyField, dense)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -211,16 +224,26 @@ func openInts(path, column, key, keyField string) (*intSource, error) {
 	return s, nil
 }
 
-func newIntSource(path string, f *os.File, column, key, keyField string) (*intSource, error) {
+func newIntSource(path string, f *os.File, column, key, keyField string, dense *denseLayout) (*intSource, error) {
 	s := &intSource{path: path, f: f}
 	format, err := sniff(path, f)
 	if err != nil {
 		return nil, err
 	}
+	if dense != nil && format == matio.FormatCSV {
+		return nil, &InputError{File: path, Err: fmt.Errorf("CSV labels for dense input: need an integer array of shape %v", dense.labelShape)}
+	}
 	if format != matio.FormatCSV {
 		a, err := openArray(path, f, format, key, keyField)
 		if err != nil {
 			return nil, err
+		}
+		if dense != nil {
+			if err := dense.checkLabelShape(path, a); err != nil {
+				return nil, err
+			}
+			s.arr = &flatInts{a: a}
+			return s, nil
 		}
 		if a.Cols() != 1 || len(a.Shape()) > 2 {
 			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of integer labels, got shape %v", a.Shape())}

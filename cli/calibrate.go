@@ -31,7 +31,11 @@ line). The format is decided by the file's leading bytes, not its name; a
 file of another format is refused with the list of formats read. The
 transformed N×K matrix goes to --out (.npy: float64 for float64 input,
 float32 otherwise; or CSV, by --out's name), written atomically, or as CSV
-to stdout. With --labels, a calibration report
+to stdout. Dense predictions N×K×d1×…×dm (rank >= 3, classes on
+--class-axis) are calibrated pixel by pixel, one sample in memory at a
+time, and written back to a .npy --out in the same shape (CSV: one row per
+pixel); --labels then has shape N×d1×…×dm, and every pixel counts as a row
+of the metrics. With --labels, a calibration report
 (error, NLL, Brier, ECE over equal-width and equal-mass bins, MCE, classwise
 ECE; with --val also temperature scaling and focal temperature scaling) goes
 to stdout, or to stderr when the matrix itself goes to stdout.
@@ -52,6 +56,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
 	key := fs.String("key", "", "the input's array in an .npz (its name) or torch.save file (a dict key, a list or tuple index) holding several")
+	classAxis := fs.String("class-axis", "1", "dense input N×K×d1×…×dm (rank >= 3): the `AXIS` of the K classes (negative: from the end; default 1, as PyTorch's N×K×H×W)")
 	labelsKey := fs.String("labels-key", "", "the labels' array in an .npz or torch.save --labels file holding several (as --key)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
@@ -87,6 +92,13 @@ func (c *CLI) calibrate(args []string) (int, error) {
 			return 0, usagef("bad --alpha %q: %v", *alpha, err)
 		}
 	}
+	axis, err := strconv.Atoi(strings.TrimSpace(*classAxis))
+	switch {
+	case err != nil:
+		return 0, usagef("bad --class-axis %q: want an integer axis", *classAxis)
+	case axis == 0:
+		return 0, usagef("bad --class-axis 0: axis 0 holds the samples N, not the classes")
+	}
 	var e calibrate.Edges
 	switch *edges {
 	case "right":
@@ -96,7 +108,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		return 0, usagef("bad --bin-edges %q: want right or left", *edges)
 	}
 	o := calibrate.Options{
-		Input: fs.Arg(0), Key: *key, Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelsKey: *labelsKey,
+		Input: fs.Arg(0), Key: *key, Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelsKey: *labelsKey, ClassAxis: axis,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
@@ -157,7 +169,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 // calibrateFlags maps the fields of calibrate.Options to the flags that
 // set them, for the messages of calibrate's UsageErrors.
 var calibrateFlags = map[string]string{
-	"Input": "FILE", "Key": "--key", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "LabelsKey": "--labels-key",
+	"Input": "FILE", "Key": "--key", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "LabelsKey": "--labels-key", "ClassAxis": "--class-axis",
 	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
 	"Val": "--val", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
 	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -306,15 +307,38 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 	if rows < 0 || cols < 1 || (oneD && cols != 1) {
 		return nil, fmt.Errorf("npy: invalid shape (%d, %d)", rows, cols)
 	}
+	shape := []int{rows, cols}
+	if oneD {
+		shape = shape[:1]
+	}
+	return NewNpyArrayWriter(w, shape, f32)
+}
+
+// NewNpyArrayWriter is NewNpyWriter for an array of any shape of rank ≥ 1:
+// its rows are the shape[0] blocks of shape[1]·…·shape[m] elements (one
+// for a 1-D array), written in C order.
+func NewNpyArrayWriter(w io.Writer, shape []int, f32 bool) (*NpyWriter, error) {
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("npy: a shape of rank 0")
+	}
+	cols, err := rowLength(shape)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	rows := shape[0]
 	descr := "<f8"
 	if f32 {
 		descr = "<f4"
 	}
-	shape := fmt.Sprintf("(%d, %d)", rows, cols)
-	if oneD {
-		shape = fmt.Sprintf("(%d,)", rows)
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
 	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
+	tuple := "(" + strings.Join(dims, ", ") + ")"
+	if len(shape) == 1 {
+		tuple = "(" + dims[0] + ",)"
+	}
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
 	// Magic (6) + version (2) + header length (2) + dict + padding + '\n'
 	// is a multiple of 64, as NumPy writes it.
 	total := 10 + len(dict) + 1
