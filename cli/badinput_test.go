@@ -499,7 +499,7 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("$D/complex.npy"), usage, `unsupported element type "<c16"`},
 		{c("$D/ints.npy"), usage, "element type int64: need float16, bfloat16, float32 or float64"},
 		{c("$D/fortran.npy"), usage, "Fortran order"},
-		{c("$D/threed.npy"), usage, "need a 1-D or 2-D array"},
+		{c("$D/threed.npy"), usage, "threed.npy: row 0: probabilities sum to"}, // dense: classes on axis 1 (K = 2)
 		{c("$D/zero.npy"), usage, "zero.npy: no rows"},
 		{c("$D/wide.npy"), usage, "10000000 columns: at most 1000000 classes"},
 		// Label and index files.

@@ -75,7 +75,7 @@ func OpenArray(r io.ReaderAt, size int64, format Format, key string) (Array, err
 func OpenZip(r io.ReaderAt, size int64, key string) (Array, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("zip: %v (a truncated or corrupt archive?)", err)
+		return nil, fmt.Errorf("zip: %s (a truncated or corrupt archive?)", strings.TrimPrefix(err.Error(), "zip: "))
 	}
 	npy := true
 	for _, f := range zr.File {

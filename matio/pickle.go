@@ -17,7 +17,7 @@ func checkPickle(p []byte) error {
 	i := 0
 	need := func(n uint64) error {
 		if uint64(len(p)-i) < n {
-			return fmt.Errorf("malformed pickle: opcode at byte %d declares %d bytes, %d are left", i, n, len(p)-i)
+			return fmt.Errorf("malformed pickle: opcode at byte %d declares %d bytes, %d are left", i-1, n, len(p)-i)
 		}
 		return nil
 	}
