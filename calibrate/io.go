@@ -135,48 +135,40 @@ func readIndexFile(path string) (map[int64]bool, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	format, err := sniff(path, f)
-	if err != nil {
-		f.Close()
-		return nil, err
+	defer f.Close()
+	// The file is read once, from the start, and may be a pipe (process
+	// substitution): its leading bytes are peeked, not read at an offset.
+	br := bufio.NewReaderSize(f, matio.SniffLen)
+	head, err := br.Peek(matio.SniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, openError(path, err)
 	}
-	if format == matio.FormatCSV {
-		defer f.Close()
-		set := map[int64]bool{}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
-		line := 0
-		for sc.Scan() {
-			line++
-			t := strings.TrimSpace(sc.Text())
-			if t == "" || strings.HasPrefix(t, "#") {
-				continue
-			}
-			v, err := parseIndex(t)
-			if err != nil {
-				if _, ferr := strconv.ParseFloat(t, 64); ferr != nil && line == 1 && !errors.Is(ferr, strconv.ErrRange) { // a header
-					continue
-				}
-				return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index: %v", line, t, err)}
-			}
-			set[v] = true
-		}
-		if err := sc.Err(); err != nil {
-			if errors.Is(err, bufio.ErrTooLong) {
-				err = fmt.Errorf("line %d is longer than %d bytes: not a file of row indices", line+1, maxIndexLine)
-			} else {
-				err = openError(path, err).(*InputError).Err
-			}
+	format, err := matio.Sniff(head, path)
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	var s *intSource
+	switch fi, err := f.Stat(); {
+	case err != nil:
+		return nil, openError(path, err)
+	case format == matio.FormatCSV:
+		return readIndexText(path, br)
+	case format == matio.FormatNpy && !fi.Mode().IsRegular():
+		a, err := matio.NewNpyReader(br)
+		if err != nil {
 			return nil, &InputError{File: path, Err: err}
 		}
-		return set, nil
+		if a.Cols() != 1 {
+			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of row indices, got shape %v", a.Shape())}
+		}
+		s = &intSource{path: path, arr: a}
+	case !fi.Mode().IsRegular():
+		return nil, &InputError{File: path, Err: errors.New("a zip archive (.npz, torch.save) must be a regular file, not a pipe")}
+	default:
+		if s, err = newIntSource(path, f, "", "", "", nil); err != nil {
+			return nil, err
+		}
 	}
-	f.Close()
-	s, err := openInts(path, "", "", "", nil)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
 	set := map[int64]bool{}
 	buf := make([]int64, 4096)
 	for {
@@ -191,6 +183,38 @@ func readIndexFile(path string) (map[int64]bool, error) {
 			set[v] = true
 		}
 	}
+}
+
+// readIndexText reads a text file of row indices from r.
+func readIndexText(path string, r io.Reader) (map[int64]bool, error) {
+	set := map[int64]bool{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		v, err := parseIndex(t)
+		if err != nil {
+			if _, ferr := strconv.ParseFloat(t, 64); ferr != nil && line == 1 && !errors.Is(ferr, strconv.ErrRange) { // a header
+				continue
+			}
+			return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index: %v", line, t, err)}
+		}
+		set[v] = true
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line %d is longer than %d bytes: not a file of row indices", line+1, maxIndexLine)
+		} else {
+			err = openError(path, err).(*InputError).Err
+		}
+		return nil, &InputError{File: path, Err: err}
+	}
+	return set, nil
 }
 
 // maxIndexLine bounds a line of a text index file (a row index has at most
