@@ -78,15 +78,20 @@ func classAxis(path string, axis int, shape []int) (*denseLayout, error) {
 }
 
 // toRows transposes one sample (C order) into its pixel rows of k:
-// rows[(p·post + q)·k + c] = sample[(p·k + c)·post + q].
+// rows[(p·post + q)·k + c] = sample[(p·k + c)·post + q]. The pixels are
+// taken transposeTile at a time, so that the rows written and the sample
+// lines read stay in cache (a sample is megabytes).
 func (l *denseLayout) toRows(rows, sample []float64) {
 	k, post := l.k, l.post
 	for p := range l.pre {
-		for c := range k {
-			src := sample[(p*k+c)*post : (p*k+c+1)*post]
-			dst := rows[p*post*k+c:]
-			for q, x := range src {
-				dst[q*k] = x
+		for q0 := 0; q0 < post; q0 += transposeTile {
+			q1 := min(q0+transposeTile, post)
+			for c := range k {
+				src := sample[(p*k+c)*post+q0 : (p*k+c)*post+q1]
+				dst := rows[(p*post+q0)*k+c:]
+				for q, x := range src {
+					dst[q*k] = x
+				}
 			}
 		}
 	}
@@ -96,15 +101,23 @@ func (l *denseLayout) toRows(rows, sample []float64) {
 func (l *denseLayout) fromRows(sample, rows []float64) {
 	k, post := l.k, l.post
 	for p := range l.pre {
-		for c := range k {
-			dst := sample[(p*k+c)*post : (p*k+c+1)*post]
-			src := rows[p*post*k+c:]
-			for q := range dst {
-				dst[q] = src[q*k]
+		for q0 := 0; q0 < post; q0 += transposeTile {
+			q1 := min(q0+transposeTile, post)
+			for c := range k {
+				dst := sample[(p*k+c)*post+q0 : (p*k+c)*post+q1]
+				src := rows[(p*post+q0)*k+c:]
+				for q := range dst {
+					dst[q] = src[q*k]
+				}
 			}
 		}
 	}
 }
+
+// transposeTile is the pixels toRows and fromRows move at a time: 64
+// pixels of K classes are 512·K bytes of rows (10 KB at K = 21), with K
+// lines of 512 bytes of the sample.
+const transposeTile = 64
 
 // denseReader serves the pixel rows of an array of samples.
 type denseReader struct {
