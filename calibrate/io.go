@@ -1,8 +1,9 @@
 package calibrate
 
-// This file holds the file formats of the pipeline: the error types naming
-// a file, the input and label sources (.npy or CSV, read in blocks), the
-// --val index file, and the output matrix written atomically.
+// This file holds the files of the pipeline: the error types naming a
+// file, the stamps of the files read twice, the --val index file, and the
+// output matrix written atomically. The input and label sources are
+// source.go's.
 
 import (
 	"bufio"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/focaltk/focal/matio"
-	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/outfile"
 )
 
@@ -94,7 +94,8 @@ func openError(path string, err error) error {
 	return &InputError{File: path, Err: err}
 }
 
-// isNpy reports whether path names a .npy file.
+// isNpy reports whether path names a .npy file (the output's format is
+// chosen by its name).
 func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
 
 // fileStamp identifies a version of a file: the pipeline reads its input
@@ -126,217 +127,48 @@ func checkStamp(path string, f *os.File, want fileStamp) error {
 	return nil
 }
 
-// floatSource is an open matrix file read in row blocks.
-type floatSource struct {
-	path   string
-	f      *os.File
-	npy    *matio.NpyReader
-	csv    *matio.CSVReader
-	f32    bool
-	oneD   bool
-	header []string
-}
-
-func openFloats(path string) (*floatSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	s := &floatSource{path: path, f: f}
-	if isNpy(path) {
-		r, err := matio.NewNpyReader(f)
-		if err != nil {
-			f.Close()
-			return nil, &InputError{File: path, Err: err}
-		}
-		if !r.IsFloat() {
-			f.Close()
-			return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float32 or float64 probabilities or logits", r.Descr())}
-		}
-		s.npy, s.f32, s.oneD = r, r.Descr()[2] == '4', r.OneD()
-		return s, nil
-	}
-	r, err := matio.NewCSVReader(f)
-	if err != nil {
-		f.Close()
-		return nil, &InputError{File: path, Err: err}
-	}
-	s.csv, s.header = r, r.Header()
-	return s, nil
-}
-
-func (s *floatSource) cols() int {
-	if s.npy != nil {
-		return s.npy.Cols()
-	}
-	return s.csv.Cols()
-}
-
-// rows returns the declared row count, or -1 for CSV.
-func (s *floatSource) rows() int {
-	if s.npy != nil {
-		return s.npy.Rows()
-	}
-	return -1
-}
-
-func (s *floatSource) read(dst []float64) (int, error) {
-	var n int
-	var err error
-	if s.npy != nil {
-		n, err = s.npy.ReadFloats(dst)
-	} else {
-		n, err = s.csv.ReadFloats(dst)
-	}
-	if err != nil && err != io.EOF {
-		err = &InputError{File: s.path, Err: err}
-	}
-	return n, err
-}
-
-func (s *floatSource) Close() error { return s.f.Close() }
-
-// intSource is an open label (or index) file: a .npy integer array of
-// shape (N,) or (N, 1), or CSV text with one integer column (chosen by
-// name or 0-based index when there are several).
-type intSource struct {
-	path string
-	f    *os.File
-	npy  *matio.NpyReader
-	csv  *matio.CSVReader
-	col  int // CSV column to use
-}
-
-func openInts(path, column string) (*intSource, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	s := &intSource{path: path, f: f}
-	if isNpy(path) {
-		r, err := matio.NewNpyReader(f)
-		if err != nil {
-			f.Close()
-			return nil, &InputError{File: path, Err: err}
-		}
-		if r.Cols() != 1 {
-			f.Close()
-			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of integer labels, got %d columns", r.Cols())}
-		}
-		s.npy = r
-		return s, nil
-	}
-	r, err := matio.NewCSVReader(f)
-	if err != nil {
-		f.Close()
-		return nil, &InputError{File: path, Err: err}
-	}
-	s.csv = r
-	switch {
-	case column == "" && r.Cols() == 1:
-	case column == "":
-		f.Close()
-		return nil, usagef("LabelColumn", "%s has %d columns: name the label column ({LabelColumn})", path, r.Cols())
-	default:
-		s.col = -1
-		for i, h := range r.Header() {
-			if h == column {
-				s.col = i
-			}
-		}
-		if s.col < 0 {
-			if i, err := strconv.Atoi(column); err == nil && i >= 0 && i < r.Cols() {
-				s.col = i
-			}
-		}
-		if s.col < 0 {
-			f.Close()
-			return nil, usagef("LabelColumn", "%s has no column %q", path, column)
-		}
-	}
-	return s, nil
-}
-
-// read reads up to len(dst) labels.
-func (s *intSource) read(dst []int64) (int, error) {
-	if s.npy != nil {
-		n, err := s.npy.ReadInts(dst)
-		if err != nil && err != io.EOF {
-			err = &InputError{File: s.path, Err: err}
-		}
-		return n, err
-	}
-	n, err := s.csv.ReadIntColumn(dst, s.col)
-	if err != nil && err != io.EOF {
-		err = &InputError{File: s.path, Err: err}
-	}
-	return n, err
-}
-
-func (s *intSource) Close() error { return s.f.Close() }
-
-// readFull reads exactly len(dst) labels for rows first.. of the input, or
-// an error naming the first row without a label.
-func (s *intSource) readFull(dst []int64, first int) error {
-	got := 0
-	for got < len(dst) {
-		n, err := s.read(dst[got:])
-		if err == io.EOF {
-			return &InputError{File: s.path, Err: &numeric.RowError{Row: first + got, Col: -1, Value: math.NaN(),
-				Reason: "no label for this row: fewer labels than input rows"}}
-		}
-		if err != nil {
-			return err
-		}
-		got += n
-	}
-	return nil
-}
-
 // readIndexFile reads a file of row indices (.npy integers, or text with
 // one integer per line; a first line that is not a number is a header).
 // A text entry must be an integer: "1.0" is row 1, "1.5" an error.
 func readIndexFile(path string) (map[int64]bool, error) {
-	if !isNpy(path) {
-		f, err := os.Open(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	defer f.Close()
+	// The file is read once, from the start, and may be a pipe (process
+	// substitution): its leading bytes are peeked, not read at an offset.
+	br := bufio.NewReaderSize(f, matio.SniffLen)
+	head, err := br.Peek(matio.SniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, openError(path, err)
+	}
+	format, err := matio.Sniff(head, path)
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	var s *intSource
+	switch fi, err := f.Stat(); {
+	case err != nil:
+		return nil, openError(path, err)
+	case format == matio.FormatCSV:
+		return readIndexText(path, br)
+	case format == matio.FormatNpy && !fi.Mode().IsRegular():
+		a, err := matio.NewNpyReader(br)
 		if err != nil {
-			return nil, openError(path, err)
-		}
-		defer f.Close()
-		set := map[int64]bool{}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
-		line := 0
-		for sc.Scan() {
-			line++
-			t := strings.TrimSpace(sc.Text())
-			if t == "" || strings.HasPrefix(t, "#") {
-				continue
-			}
-			v, err := parseIndex(t)
-			if err != nil {
-				if _, ferr := strconv.ParseFloat(t, 64); ferr != nil && line == 1 && !errors.Is(ferr, strconv.ErrRange) { // a header
-					continue
-				}
-				return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index: %v", line, t, err)}
-			}
-			set[v] = true
-		}
-		if err := sc.Err(); err != nil {
-			if errors.Is(err, bufio.ErrTooLong) {
-				err = fmt.Errorf("line %d is longer than %d bytes: not a file of row indices", line+1, maxIndexLine)
-			} else {
-				err = openError(path, err).(*InputError).Err
-			}
 			return nil, &InputError{File: path, Err: err}
 		}
-		return set, nil
+		if a.Cols() != 1 {
+			return nil, &InputError{File: path, Err: fmt.Errorf("need a 1-D array of row indices, got shape %v", a.Shape())}
+		}
+		s = &intSource{path: path, arr: a}
+	case !fi.Mode().IsRegular():
+		return nil, &InputError{File: path, Err: errors.New("a zip archive (.npz, torch.save) must be a regular file, not a pipe")}
+	default:
+		if s, err = newIntSource(path, f, "", "", "", nil); err != nil {
+			return nil, err
+		}
 	}
-	s, err := openInts(path, "")
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
 	set := map[int64]bool{}
 	buf := make([]int64, 4096)
 	for {
@@ -351,6 +183,38 @@ func readIndexFile(path string) (map[int64]bool, error) {
 			set[v] = true
 		}
 	}
+}
+
+// readIndexText reads a text file of row indices from r.
+func readIndexText(path string, r io.Reader) (map[int64]bool, error) {
+	set := map[int64]bool{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxIndexLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		t := strings.TrimSpace(sc.Text())
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		v, err := parseIndex(t)
+		if err != nil {
+			if _, ferr := strconv.ParseFloat(t, 64); ferr != nil && line == 1 && !errors.Is(ferr, strconv.ErrRange) { // a header
+				continue
+			}
+			return nil, &InputError{File: path, Err: fmt.Errorf("line %d: %q is not a row index: %v", line, t, err)}
+		}
+		set[v] = true
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line %d is longer than %d bytes: not a file of row indices", line+1, maxIndexLine)
+		} else {
+			err = openError(path, err).(*InputError).Err
+		}
+		return nil, &InputError{File: path, Err: err}
+	}
+	return set, nil
 }
 
 // maxIndexLine bounds a line of a text index file (a row index has at most
@@ -390,7 +254,9 @@ type output struct {
 	sink matrixSink
 }
 
-func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string) (*output, error) {
+// createOutput creates the output of rows×cols values (in the layout of
+// dense input, for a .npy file, if dense is not nil).
+func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols int, f32, oneD bool, header []string, dense *denseLayout) (*output, error) {
 	o := &output{}
 	var w io.Writer = stdout
 	if path != "" && path != "-" {
@@ -401,9 +267,15 @@ func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols 
 		o.file, w = f, f
 	}
 	var err error
-	if path != "" && isNpy(path) {
+	switch {
+	case path != "" && isNpy(path) && dense != nil:
+		var nw *matio.NpyWriter
+		if nw, err = matio.NewNpyArrayWriter(w, dense.shape, f32); err == nil {
+			o.sink = newDenseWriter(nw, dense)
+		}
+	case path != "" && isNpy(path):
 		o.sink, err = matio.NewNpyWriter(w, rows, cols, f32, oneD)
-	} else {
+	default:
 		o.sink, err = matio.NewCSVWriter(w, cols, header, f32)
 	}
 	if err != nil {

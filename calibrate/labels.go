@@ -35,16 +35,19 @@ type labelSource struct {
 
 // openLabels opens Options.Labels as its kind says, and checks a soft
 // file's columns against the classes.
-func (p *pipeline) openLabels() (*labelSource, error) {
+func (p *pipeline) openLabels(src *floatSource) (*labelSource, error) {
 	o := &p.o
 	if o.LabelKind == LabelsClass {
-		s, err := openInts(o.Labels, o.LabelColumn)
+		s, err := openInts(o.Labels, o.LabelColumn, o.LabelsKey, "LabelsKey", src.dense)
 		if err != nil {
 			return nil, err
 		}
 		return &labelSource{ints: s}, nil
 	}
-	s, err := openFloats(o.Labels)
+	if src.dense != nil {
+		return nil, usagef("LabelKind", "{LabelKind} %s takes rows of labels: dense input takes class labels (N×d₁×…×d_m integers)", o.LabelKind)
+	}
+	s, err := openFloats(o.Labels, o.LabelsKey, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -23,17 +23,37 @@ const (
 // Options configures Calibrate; the zero value of every field but Input is a
 // default.
 type Options struct {
-	// Input is the model output: a .npy file (float32 or float64, 1-D or
-	// 2-D in C order) or CSV text (any other extension; an optional header
-	// line), N rows of K columns.
+	// Input is the model output, N rows of K columns: a .npy file
+	// (float16, float32 or float64, 1-D or 2-D in C order), an array of an
+	// .npz archive or a tensor of a torch.save file (zip, PyTorch >= 1.6;
+	// float16, bfloat16, float32, float64; any strides), chosen by Key, or
+	// CSV text (an optional header line). The format is decided by the
+	// file's leading bytes (matio.Sniff); a file of another format is an
+	// InputError naming the formats read.
 	Input string
+	// Key chooses the input's array in an .npz archive (the array's name)
+	// or a torch.save file (a dict's key, a list's or tuple's index); ""
+	// takes the only one there is.
+	Key string
+	// ClassAxis is the axis of the classes in dense input, an array of
+	// shape (N, d1, …, dm) of rank ≥ 3 (negative: counted from the end, as
+	// NumPy and PyTorch do; 0 means DefaultClassAxis, 1, as PyTorch's
+	// N×K×H×W). Each sample is read at once and its values transposed into
+	// one row of K per pixel (sample-major, then C order of the other
+	// axes): rows, row errors, Val indices and metrics count pixels. A .npy
+	// Output has the input's shape; a CSV one holds the pixel rows. Labels
+	// are then a binary integer array of the input's shape without the
+	// class axis. For a matrix (rank ≤ 2) only axis 1 (or −1) is valid.
+	ClassAxis int
 	// Output receives the recovered class posteriors, N×K like the input:
-	// a .npy file (same float type as the input) or CSV; "" or "-" means
+	// a .npy file (float64 for float64 input, float32 for float32 and
+	// half-precision input) or CSV; "" or "-" means
 	// CSV to the writer passed to Calibrate. Files are written atomically.
 	Output string
-	// Labels holds the true classes, one per row (.npy integers, or CSV
-	// with one column or the column LabelColumn). With labels, Calibrate
-	// reports calibration metrics; without, it only transforms.
+	// Labels holds the true classes, one per row (a 1-D integer array of
+	// any of Input's binary formats, chosen by LabelsKey in an archive, or
+	// CSV with one column or the column LabelColumn). With labels,
+	// Calibrate reports calibration metrics; without, it only transforms.
 	Labels      string
 	LabelColumn string
 	// LabelKind is LabelsClass (default: one class per row) or LabelsSoft:
@@ -52,6 +72,7 @@ type Options struct {
 	// transformed like every other row, in their place. A label equal to
 	// it may lie inside [0, K): that class's rows are then ignored.
 	IgnoreIndex *int64
+	LabelsKey   string
 	// Gamma is the focal loss parameter γ ≥ 0 the model was trained with.
 	Gamma float64
 	// Alpha is the focal loss weighting: nil for none; for the softmax
@@ -68,7 +89,8 @@ type Options struct {
 	InputKind string
 	// Val holds out validation rows for temperature scaling: a fraction
 	// in (0, 1) ("0.2", rows drawn by a seeded hash of the row index), or
-	// a file of row indices (.npy integers or one per line). Metrics are
+	// a file of row indices (a 1-D integer array of Input's binary
+	// formats holding one array, or text with one per line). Metrics are
 	// then reported on the other rows. Requires Labels.
 	Val string
 	// FitGamma, with Val, fits the γ' of the focal map of the
@@ -89,7 +111,9 @@ type Options struct {
 	// rejecting rows that do not sum to 1 (softmax probabilities only).
 	Renormalize bool
 	// SumTol is the tolerance on |Σ_j p_j − 1|; 0 means numeric.SumTol for
-	// float64 .npy input and numeric.SumTol32·K for float32 and CSV input.
+	// float64 input, max(numeric.SumTol, numeric.SumTol32·K) for float32
+	// and CSV input, SumTolHalf·K for float16 and SumTolBFloat16·K for
+	// bfloat16.
 	SumTol float64
 	// Workers bounds the goroutines; ≤ 0 means GOMAXPROCS.
 	Workers int

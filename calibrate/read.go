@@ -31,7 +31,7 @@ func (p *pipeline) pass1(ctx context.Context, src *floatSource) (valRows, int, e
 	var lab *labelSource
 	if o.Labels != "" {
 		var err error
-		if lab, err = p.openLabels(); err != nil {
+		if lab, err = p.openLabels(src); err != nil {
 			return vs, 0, err
 		}
 		defer lab.Close()

@@ -77,7 +77,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	if p.workers <= 0 {
 		p.workers = numericWorkers()
 	}
-	src, err := openFloats(o.Input)
+	src, err := openFloats(o.Input, o.Key, o.ClassAxis)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func Calibrate(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		}
 	}
 	// Pass 2: transform, write, measure.
-	src, err = openFloats(o.Input)
+	src, err = openFloats(o.Input, o.Key, o.ClassAxis)
 	if err != nil {
 		return nil, err
 	}
@@ -293,10 +293,7 @@ func (p *pipeline) setup(src *floatSource) error {
 	}
 	p.sumTol = o.SumTol
 	if p.sumTol == 0 {
-		p.sumTol = numeric.SumTol
-		if src.f32 || src.csv != nil {
-			p.sumTol = math.Max(numeric.SumTol, numeric.SumTol32*float64(p.k))
-		}
+		p.sumTol = sumTolFor(src.dtype, p.k)
 	}
 	return nil
 }
@@ -309,7 +306,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	if o.Labels != "" && o.Bootstrap > 0 {
 		rep.ECEInterval = &IntervalInfo{Level: DefaultLevel, Method: IntervalMethod, Resamples: o.Bootstrap}
 	}
-	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header)
+	out, err := createOutput(files, o.Output, stdout, n, p.k, src.f32, src.oneD, src.header, src.dense)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -322,7 +319,7 @@ func (p *pipeline) pass2(ctx context.Context, src *floatSource, n int, stdout io
 	var per []*PerLabelAccumulator
 	set := Settings{Bins: o.Bins, Edges: o.Edges, Bootstrap: o.Bootstrap, Seed: o.Seed, Workers: p.workers}
 	if o.Labels != "" {
-		if lab, err = p.openLabels(); err != nil {
+		if lab, err = p.openLabels(src); err != nil {
 			return fail(err)
 		}
 		defer lab.Close()

@@ -506,9 +506,9 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("$D/v2huge.npy"), usage, "header of 2147483647 bytes"},
 		{c("$D/garbage.npy"), usage, "garbage.npy: npy: not a valid NumPy file format"},
 		{c("$D/complex.npy"), usage, `unsupported element type "<c16"`},
-		{c("$D/ints.npy"), usage, "element type <i8: need float32 or float64"},
+		{c("$D/ints.npy"), usage, "element type int64: need float16, bfloat16, float32 or float64"},
 		{c("$D/fortran.npy"), usage, "Fortran order"},
-		{c("$D/threed.npy"), usage, "need a 1-D or 2-D array"},
+		{c("$D/threed.npy"), usage, "threed.npy: row 0: probabilities sum to"}, // dense: classes on axis 1 (K = 2)
 		{c("$D/zero.npy"), usage, "zero.npy: no rows"},
 		{c("$D/wide.npy"), usage, "10000000 columns: at most 1000000 classes"},
 		// Label and index files.
@@ -519,7 +519,7 @@ func TestBadInputCalibrate(t *testing.T) {
 		{c("--labels", "$D/yf.npy", "$D/good.csv"), usage, "row 1, column 0: 2.5: not an integer"},
 		{c("--labels", "$D/ytwo.csv", "$D/good.csv"), usage, "name the label column (--label-col)"},
 		{c("--labels", "$D/ytwo.csv", "--label-col", "w", "$D/good.csv"), usage, `has no column "w"`},
-		{c("--labels", "$D/good.npy", "$D/good.csv"), usage, "need a 1-D array of integer labels, got 3 columns"},
+		{c("--labels", "$D/good.npy", "$D/good.csv"), usage, "need a 1-D array of integer labels, got shape [2 3]"},
 		{c("--labels", "$D/empty.csv", "$D/good.csv"), usage, "empty.csv: csv: empty input"},
 		{c("--labels", "$D/y.csv", "--val", "$D/missing.txt", "$D/good.csv"), usage, "missing.txt: no such file or directory"},
 		// Every input path gets the same checks (issue 14.11): a

@@ -23,10 +23,19 @@ loss (Thm 11: Ψ^γ for the softmax loss; the α-balanced and sigmoid variants
 with --alpha and --loss sigmoid; docs/calibrate.md), without retraining and,
 for the softmax loss without class weights, without changing any prediction.
 
-FILE holds N rows (samples) of K columns: a .npy array (float32 or float64,
-C order) or CSV (any other extension; an optional header line). The
-transformed N×K matrix goes to --out (.npy, same float type, or CSV),
-written atomically, or as CSV to stdout. With --labels, a calibration report
+FILE holds N rows (samples) of K columns: a .npy array (float16, float32 or
+float64, C order), an array of an .npz archive or a tensor of a torch.save
+file (zip format, PyTorch >= 1.6; float16, bfloat16, float32, float64),
+chosen with --key when the file holds several, or CSV (an optional header
+line). The format is decided by the file's leading bytes, not its name; a
+file of another format is refused with the list of formats read. The
+transformed N×K matrix goes to --out (.npy: float64 for float64 input,
+float32 otherwise; or CSV, by --out's name), written atomically, or as CSV
+to stdout. Dense predictions N×K×d1×…×dm (rank >= 3, classes on
+--class-axis) are calibrated pixel by pixel, one sample in memory at a
+time, and written back to a .npy --out in the same shape (CSV: one row per
+pixel); --labels then has shape N×d1×…×dm, and every pixel counts as a row
+of the metrics. With --labels, a calibration report
 (error, NLL, Brier, ECE over equal-width and equal-mass bins, MCE, classwise
 ECE; with --val also three temperature-scaled variants: ts = softmax(z/T),
 focal_then_ts = softmax(log Ψ^γ(p)/T), and, for the softmax loss,
@@ -51,6 +60,9 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index)")
 	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row), soft (N×K rows of label probabilities, one-hot or soft) or multi (N×K per-label outcomes in [0, 1], sigmoid loss)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
+	key := fs.String("key", "", "the input's array in an .npz (its name) or torch.save file (a dict key, a list or tuple index) holding several")
+	classAxis := fs.String("class-axis", "1", "dense input N×K×d1×…×dm (rank >= 3): the `AXIS` of the K classes (negative: from the end; default 1, as PyTorch's N×K×H×W)")
+	labelsKey := fs.String("labels-key", "", "the labels' array in an .npz or torch.save --labels file holding several (as --key)")
 	gamma := fs.String("gamma", "", "focal loss parameter γ in [0, 1000] the model was trained with (required)")
 	alpha := fs.String("alpha", "", "focal loss weights: softmax, one per class (comma-separated); sigmoid (required there: torchvision's default is 0.25), the weight of positives, one value or one per class (α < 0: none)")
 	loss := fs.String("loss", calibrate.LossSoftmax, "training loss: softmax or sigmoid (one-vs-rest, as RetinaNet)")
@@ -90,6 +102,13 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	if err != nil {
 		return 0, usagef("bad --ignore-index %q: want an integer", *ignoreIndex)
 	}
+	axis, err := strconv.Atoi(strings.TrimSpace(*classAxis))
+	switch {
+	case err != nil:
+		return 0, usagef("bad --class-axis %q: want an integer axis", *classAxis)
+	case axis == 0:
+		return 0, usagef("bad --class-axis 0: axis 0 holds the samples N, not the classes")
+	}
 	var e calibrate.Edges
 	switch *edges {
 	case "right":
@@ -99,7 +118,8 @@ func (c *CLI) calibrate(args []string) (int, error) {
 		return 0, usagef("bad --bin-edges %q: want right or left", *edges)
 	}
 	o := calibrate.Options{
-		Input: fs.Arg(0), Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelKind: *labelKind, IgnoreIndex: &ig,
+		Input: fs.Arg(0), Key: *key, Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelsKey: *labelsKey, ClassAxis: axis,
+		LabelKind: *labelKind, IgnoreIndex: &ig,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, FitGamma: *fitGamma, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
@@ -160,7 +180,8 @@ func (c *CLI) calibrate(args []string) (int, error) {
 // calibrateFlags maps the fields of calibrate.Options to the flags that
 // set them, for the messages of calibrate's UsageErrors.
 var calibrateFlags = map[string]string{
-	"Input": "FILE", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "IgnoreIndex": "--ignore-index", "LabelKind": "--label-kind",
+	"Input": "FILE", "Key": "--key", "Output": "--out", "Labels": "--labels", "LabelColumn": "--label-col", "LabelsKey": "--labels-key", "ClassAxis": "--class-axis",
+	"IgnoreIndex": "--ignore-index", "LabelKind": "--label-kind",
 	"Gamma": "--gamma", "Alpha": "--alpha", "Loss": "--loss", "InputKind": "--input",
 	"Val": "--val", "FitGamma": "--fit-gamma", "Bins": "--bins", "Edges": "--bin-edges", "Bootstrap": "--bootstrap",
 	"Seed": "--seed", "Plot": "--plot", "Renormalize": "--renormalize", "Workers": "--workers",

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
@@ -21,17 +22,16 @@ import (
 // array of shape (N,) has N rows of one column. The header is parsed by
 // codeberg.org/sbinet/npyio; the data are decoded here, block by block.
 //
-// Supported element types: float32 and float64 ('f4', 'f8'), signed and
-// unsigned integers of 1, 2, 4 and 8 bytes, and bool ('b1'), in either byte
-// order. A 2-D array must be in C order (fortran_order False).
+// Supported element types: float16, float32 and float64 ('f2', 'f4', 'f8'),
+// signed and unsigned integers of 1, 2, 4 and 8 bytes, and bool ('b1'), in
+// either byte order. A 2-D array must be in C order (fortran_order False).
 type NpyReader struct {
 	r     *bufio.Reader
 	oneD  bool
+	shape []int
 	rows  int
 	cols  int
-	kind  byte // 'f', 'i', 'u' or 'b'
-	size  int  // bytes per element
-	order binary.ByteOrder
+	dt    dtype
 	descr string
 	next  int // index of the next row to read
 	buf   []byte
@@ -42,6 +42,28 @@ type NpyReader struct {
 // an unsupported element type, more than 2 dimensions, or a 2-D array in
 // Fortran order.
 func NewNpyReader(r io.Reader) (*NpyReader, error) {
+	rd, err := NewNpyArray(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMatrix(rd.shape); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// checkMatrix returns an error unless shape is that of a 1-D or 2-D array.
+func checkMatrix(shape []int) error {
+	if len(shape) != 1 && len(shape) != 2 {
+		return fmt.Errorf("need a 1-D or 2-D array, got shape %v", shape)
+	}
+	return nil
+}
+
+// NewNpyArray is NewNpyReader for an array of any rank ≥ 1 in C order: a
+// shape (N, d1, …, dm) is read as N rows of d1·…·dm columns (Shape returns
+// the whole shape).
+func NewNpyArray(r io.Reader) (*NpyReader, error) {
 	br := bufio.NewReaderSize(r, bufSize)
 	// The header parser of npyio allocates the length the preamble declares
 	// (up to 4 GiB in version 2) and slices the dictionary without bounds
@@ -70,20 +92,17 @@ func NewNpyReader(r io.Reader) (*NpyReader, error) {
 		return nil, err
 	}
 	shape := h.Descr.Shape
-	switch len(shape) {
-	case 1:
-		rd.rows, rd.cols, rd.oneD = shape[0], 1, true
-	case 2:
-		rd.rows, rd.cols = shape[0], shape[1]
-		if h.Descr.Fortran && rd.rows > 1 && rd.cols > 1 {
-			return nil, fmt.Errorf("npy: array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
-		}
-	default:
-		return nil, fmt.Errorf("npy: need a 1-D or 2-D array, got shape %v", shape)
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("npy: need an array of rank 1 or more, got a scalar (shape ())")
 	}
-	if rd.rows < 0 || rd.cols < 1 {
-		return nil, fmt.Errorf("npy: invalid shape %v", shape)
+	if h.Descr.Fortran && len(shape) > 1 && nontrivial(shape) > 1 {
+		return nil, fmt.Errorf("npy: array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
 	}
+	cols, err := rowLength(shape)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	rd.shape, rd.rows, rd.cols, rd.oneD = shape, shape[0], cols, len(shape) == 1
 	return rd, nil
 }
 
@@ -134,20 +153,59 @@ func (r *NpyReader) parseDescr(d string) error {
 	}
 	switch d[0] {
 	case '<', '|', '=':
-		r.order = binary.LittleEndian
+		r.dt.order = binary.LittleEndian
 	case '>':
-		r.order = binary.BigEndian
+		r.dt.order = binary.BigEndian
 	default:
 		return fmt.Errorf("npy: unsupported element type %q", d)
 	}
-	r.kind = d[1]
+	r.dt.kind = d[1]
 	switch d[1:] {
-	case "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1":
-		r.size = int(d[2] - '0')
+	case "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1":
+		r.dt.size = int(d[2] - '0')
 	default:
-		return fmt.Errorf("npy: unsupported element type %q (need float32, float64, integer or bool)", d)
+		return fmt.Errorf("npy: unsupported element type %q (need float16, float32, float64, integer or bool)", d)
 	}
 	return nil
+}
+
+// nontrivial returns the number of dimensions of shape longer than 1.
+func nontrivial(shape []int) int {
+	n := 0
+	for _, d := range shape {
+		if d != 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// maxElements bounds the product of a shape's dimensions after the first
+// (a row), so that a header cannot make the product overflow; MaxInt32 is
+// far above any row a caller reads (calibrate's MaxClasses).
+const maxElements = math.MaxInt32
+
+// rowLength returns the elements of a row of an array of the given shape
+// (the product of the dimensions after the first; 1 for a 1-D array), or
+// an error for a negative dimension or a row of more than maxElements.
+func rowLength(shape []int) (int, error) {
+	n := 1
+	for i, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("invalid shape %v", shape)
+		}
+		if i == 0 {
+			continue
+		}
+		if d == 0 {
+			return 0, fmt.Errorf("invalid shape %v: rows of no element", shape)
+		}
+		if n > maxElements/d {
+			return 0, fmt.Errorf("shape %v: rows of more than %d elements", shape, maxElements)
+		}
+		n *= d
+	}
+	return n, nil
 }
 
 // Rows returns the number of rows declared by the header.
@@ -159,11 +217,18 @@ func (r *NpyReader) Cols() int { return r.cols }
 // OneD reports whether the array is 1-D (shape (N,)).
 func (r *NpyReader) OneD() bool { return r.oneD }
 
+// Shape returns the array's shape.
+func (r *NpyReader) Shape() []int { return r.shape }
+
 // Descr returns the NumPy element type, such as "<f4".
 func (r *NpyReader) Descr() string { return r.descr }
 
+// DType returns the element type's name: "float16", "float32", "int64",
+// "bool"...
+func (r *NpyReader) DType() string { return r.dt.name() }
+
 // IsFloat reports whether the elements are floating-point numbers.
-func (r *NpyReader) IsFloat() bool { return r.kind == 'f' }
+func (r *NpyReader) IsFloat() bool { return r.dt.kind == 'f' }
 
 // ReadFloats reads the next rows into dst, as many as fit (len(dst)/Cols()),
 // converting every element to float64 exactly (integers beyond 2^53 round).
@@ -175,23 +240,7 @@ func (r *NpyReader) ReadFloats(dst []float64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	m := n * r.cols
-	b := r.buf
-	sz := r.size
-	switch r.descr[1:] {
-	case "f8":
-		for i := range m {
-			dst[i] = math.Float64frombits(r.order.Uint64(b[i*8:]))
-		}
-	case "f4":
-		for i := range m {
-			dst[i] = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
-		}
-	default:
-		for i := range m {
-			dst[i] = float64(r.intAt(b[i*sz:]))
-		}
-	}
+	r.dt.decodeFloats(dst[:n*r.cols], r.buf)
 	return n, nil
 }
 
@@ -204,68 +253,10 @@ func (r *NpyReader) ReadInts(dst []int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	m := n * r.cols
-	b := r.buf
-	sz := r.size
-	first := r.next - n
-	for i := range m {
-		switch r.kind {
-		case 'f':
-			var x float64
-			if sz == 8 {
-				x = math.Float64frombits(r.order.Uint64(b[i*8:]))
-			} else {
-				x = float64(math.Float32frombits(r.order.Uint32(b[i*4:])))
-			}
-			if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-				return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: x, Reason: "not an integer"}
-			}
-			dst[i] = int64(x)
-		case 'u':
-			if sz == 8 {
-				u := r.order.Uint64(b[i*8:])
-				if u > math.MaxInt64 {
-					return 0, &numeric.RowError{Row: first + i/r.cols, Col: i % r.cols, Value: float64(u), Reason: "integer too large"}
-				}
-				dst[i] = int64(u)
-				continue
-			}
-			dst[i] = r.intAt(b[i*sz:])
-		default:
-			dst[i] = r.intAt(b[i*sz:])
-		}
+	if err := r.dt.decodeInts(dst[:n*r.cols], r.buf, r.next-n, r.cols); err != nil {
+		return 0, err
 	}
 	return n, nil
-}
-
-// intAt decodes one integer or bool element.
-func (r *NpyReader) intAt(b []byte) int64 {
-	switch r.kind {
-	case 'b':
-		if b[0] != 0 {
-			return 1
-		}
-		return 0
-	case 'u':
-		switch r.size {
-		case 1:
-			return int64(b[0])
-		case 2:
-			return int64(r.order.Uint16(b))
-		case 4:
-			return int64(r.order.Uint32(b))
-		}
-		return int64(r.order.Uint64(b))
-	}
-	switch r.size {
-	case 1:
-		return int64(int8(b[0]))
-	case 2:
-		return int64(int16(r.order.Uint16(b)))
-	case 4:
-		return int64(int32(r.order.Uint32(b)))
-	}
-	return int64(r.order.Uint64(b))
 }
 
 // readRaw reads up to want rows into r.buf and returns how many.
@@ -278,7 +269,7 @@ func (r *NpyReader) readRaw(want int) (int, error) {
 		return 0, io.EOF
 	}
 	n := min(want, left)
-	nb := n * r.cols * r.size
+	nb := n * r.cols * r.dt.size
 	if cap(r.buf) < nb {
 		r.buf = make([]byte, nb)
 	}
@@ -286,7 +277,7 @@ func (r *NpyReader) readRaw(want int) (int, error) {
 	got, err := io.ReadFull(r.r, r.buf)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			row := r.next + got/(r.cols*r.size)
+			row := r.next + got/(r.cols*r.dt.size)
 			return 0, &numeric.RowError{Row: row, Col: -1, Value: math.NaN(),
 				Reason: fmt.Sprintf("file ends early (header declares %d rows)", r.rows)}
 		}
@@ -316,15 +307,38 @@ func NewNpyWriter(w io.Writer, rows, cols int, f32, oneD bool) (*NpyWriter, erro
 	if rows < 0 || cols < 1 || (oneD && cols != 1) {
 		return nil, fmt.Errorf("npy: invalid shape (%d, %d)", rows, cols)
 	}
+	shape := []int{rows, cols}
+	if oneD {
+		shape = shape[:1]
+	}
+	return NewNpyArrayWriter(w, shape, f32)
+}
+
+// NewNpyArrayWriter is NewNpyWriter for an array of any shape of rank ≥ 1:
+// its rows are the shape[0] blocks of shape[1]·…·shape[m] elements (one
+// for a 1-D array), written in C order.
+func NewNpyArrayWriter(w io.Writer, shape []int, f32 bool) (*NpyWriter, error) {
+	if len(shape) == 0 {
+		return nil, fmt.Errorf("npy: a shape of rank 0")
+	}
+	cols, err := rowLength(shape)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	rows := shape[0]
 	descr := "<f8"
 	if f32 {
 		descr = "<f4"
 	}
-	shape := fmt.Sprintf("(%d, %d)", rows, cols)
-	if oneD {
-		shape = fmt.Sprintf("(%d,)", rows)
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
 	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
+	tuple := "(" + strings.Join(dims, ", ") + ")"
+	if len(shape) == 1 {
+		tuple = "(" + dims[0] + ",)"
+	}
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
 	// Magic (6) + version (2) + header length (2) + dict + padding + '\n'
 	// is a multiple of 64, as NumPy writes it.
 	total := 10 + len(dict) + 1

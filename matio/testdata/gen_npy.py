@@ -45,3 +45,20 @@ np.save("complex.npy", np.zeros((2, 2), dtype=np.complex128))
 # A truncated file: the header declares 5 rows, the data hold 3.
 raw = open("probs_f64.npy", "rb").read()
 open("probs_truncated.npy", "wb").write(raw[: len(raw) - 2 * 3 * 8])
+# float16 (AMP outputs): the probabilities rounded to half precision.
+np.save("probs_f16.npy", np.array(PROBS, dtype=np.float16))
+np.save("probs_f16_be.npy", np.array(PROBS, dtype=">f2"))
+# Every binary16 bit pattern and its value, as NumPy decodes it: the oracle
+# of the float16 decoder (float64 holds every float16 exactly).
+with np.errstate(invalid="ignore"):
+    table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float64)
+np.savez_compressed("half_table.npz", value=table)
+# .npz archives: named arrays (stored), compressed, one positional array.
+np.savez("probs.npz", probs=np.array(PROBS, dtype=np.float64), labels=np.array(LABELS, dtype=np.int64))
+np.savez_compressed("probs_compressed.npz", probs=np.array(PROBS, dtype=np.float32), labels=np.array(LABELS, dtype=np.int32))
+np.savez("single.npz", np.array(PROBS, dtype=np.float64))
+# A truncated archive (the central directory is at the end).
+raw = open("probs.npz", "rb").read()
+open("probs_truncated.npz", "wb").write(raw[: len(raw) // 2])
+# The float16 probabilities' values as NumPy decodes them, for the tests.
+np.save("probs_f16_as_f64.npy", np.array(PROBS, dtype=np.float16).astype(np.float64))
