@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/focaltk/focal/calibrate"
@@ -50,8 +51,8 @@ func TestIgnoreIndex(t *testing.T) {
 					continue
 				}
 				if j%3 == 0 {
-					all.WriteString(itoa(i) + "\n")
-					kept.WriteString(itoa(j) + "\n")
+					all.WriteString(strconv.Itoa(i) + "\n")
+					kept.WriteString(strconv.Itoa(j) + "\n")
 				}
 				j++
 			}
@@ -59,7 +60,7 @@ func TestIgnoreIndex(t *testing.T) {
 			// either: add one.
 			for i := range yy {
 				if yy[i] == c.mark {
-					all.WriteString(itoa(i) + "\n")
+					all.WriteString(strconv.Itoa(i) + "\n")
 					break
 				}
 			}
@@ -107,8 +108,3 @@ func TestIgnoreIndex(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
