@@ -47,7 +47,11 @@ func (p *pipeline) openLabels(src *floatSource) (*labelSource, error) {
 	if src.dense != nil {
 		return nil, usagef("LabelKind", "{LabelKind} %s takes rows of labels: dense input takes class labels (N×d₁×…×d_m integers)", o.LabelKind)
 	}
-	s, err := openFloats(o.Labels, o.LabelsKey, 0)
+	role := softRole
+	if o.LabelKind == LabelsMulti {
+		role = multiRole
+	}
+	s, err := openFloatsAs(o.Labels, o.LabelsKey, 0, role)
 	if err != nil {
 		return nil, err
 	}

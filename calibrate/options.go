@@ -70,7 +70,9 @@ type Options struct {
 	// temperature fits (as ignore_index of torch.nn.CrossEntropyLoss):
 	// nil means DefaultIgnoreIndex. The rows stay in the output,
 	// transformed like every other row, in their place. A label equal to
-	// it may lie inside [0, K): that class's rows are then ignored.
+	// it may lie inside [0, K): that class's rows are then ignored. It
+	// applies to class labels only: soft and multi-label rows have no
+	// index to ignore, so a non-nil IgnoreIndex with them is an error.
 	IgnoreIndex *int64
 	LabelsKey   string
 	// Gamma is the focal loss parameter γ ≥ 0 the model was trained with.
@@ -183,6 +185,8 @@ func (o *Options) normalize() error {
 		return usagef("LabelKind", "{LabelKind} multi reports per-label metrics only: {Val} (temperature scaling of class probabilities) and {Plot} (the top-label diagram) do not apply")
 	case o.LabelKind != LabelsClass && o.LabelColumn != "":
 		return usagef("LabelColumn", "{LabelColumn} picks one column of class labels: soft labels use every column")
+	case o.LabelKind != LabelsClass && o.IgnoreIndex != nil:
+		return usagef("IgnoreIndex", "{IgnoreIndex} applies to class labels: %s labels have no index to ignore", o.LabelKind)
 	case o.FitGamma && o.Val == "":
 		return usagef("FitGamma", "{FitGamma} fits the focal map's γ on the validation rows: it needs {Val}")
 	case o.FitGamma && o.Loss != LossSoftmax:

@@ -72,14 +72,34 @@ type floatSource struct {
 	dr     *denseReader
 }
 
+// floatRole says what a float file holds: the input (dense allowed, its
+// key is Options.Key) or soft or multi-label targets (rows only, the key
+// is Options.LabelsKey).
+type floatRole struct {
+	keyField string // the Options field of the key
+	what     string // what the elements are, for messages
+	rows     bool   // an N×K (or N) array only, never dense
+}
+
+var (
+	inputRole = floatRole{keyField: "Key", what: "probabilities or logits"}
+	softRole  = floatRole{keyField: "LabelsKey", what: "soft labels", rows: true}
+	multiRole = floatRole{keyField: "LabelsKey", what: "multi-label targets", rows: true}
+)
+
 // openFloats opens the input path; key chooses the array of an archive,
 // axis is Options.ClassAxis.
 func openFloats(path, key string, axis int) (*floatSource, error) {
+	return openFloatsAs(path, key, axis, inputRole)
+}
+
+// openFloatsAs is openFloats for a file of the given role.
+func openFloatsAs(path, key string, axis int, role floatRole) (*floatSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s, err := newFloatSource(path, f, key, axis)
+	s, err := newFloatSource(path, f, key, axis, role)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -87,7 +107,7 @@ func openFloats(path, key string, axis int) (*floatSource, error) {
 	return s, nil
 }
 
-func newFloatSource(path string, f *os.File, key string, axis int) (*floatSource, error) {
+func newFloatSource(path string, f *os.File, key string, axis int, role floatRole) (*floatSource, error) {
 	s := &floatSource{path: path, f: f}
 	format, err := sniff(path, f)
 	if err != nil {
@@ -95,7 +115,7 @@ func newFloatSource(path string, f *os.File, key string, axis int) (*floatSource
 	}
 	if format == matio.FormatCSV {
 		if key != "" {
-			return nil, csvKeyError(path, "Key")
+			return nil, csvKeyError(path, role.keyField)
 		}
 		r, err := matio.NewCSVReader(f)
 		if err != nil {
@@ -107,15 +127,18 @@ func newFloatSource(path string, f *os.File, key string, axis int) (*floatSource
 		s.csv, s.header = r, r.Header()
 		return s, nil
 	}
-	a, err := openArray(path, f, format, key, "Key")
+	a, err := openArray(path, f, format, key, role.keyField)
 	if err != nil {
 		return nil, err
+	}
+	if role.rows && len(a.Shape()) > 2 {
+		return nil, &InputError{File: path, Err: fmt.Errorf("need an N×K array of %s, one row per input row, got shape %v", role.what, a.Shape())}
 	}
 	if s.dense, err = classAxis(path, axis, a.Shape()); err != nil {
 		return nil, err
 	}
 	if !a.IsFloat() {
-		return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float16, bfloat16, float32 or float64 probabilities or logits", a.DType())}
+		return nil, &InputError{File: path, Err: fmt.Errorf("element type %s: need float16, bfloat16, float32 or float64 %s", a.DType(), role.what)}
 	}
 	s.arr, s.dtype, s.oneD = a, a.DType(), a.OneD()
 	s.f32 = s.dtype != "float64"
@@ -237,6 +260,9 @@ func newIntSource(path string, f *os.File, column, key, keyField string, dense *
 		a, err := openArray(path, f, format, key, keyField)
 		if err != nil {
 			return nil, err
+		}
+		if column != "" {
+			return nil, usagef("LabelColumn", "{LabelColumn} %q names a column of CSV labels: %s is no CSV file (its labels are one array; with an archive, {LabelsKey} chooses it)", column, path)
 		}
 		if dense != nil {
 			if err := dense.checkLabelShape(path, a); err != nil {

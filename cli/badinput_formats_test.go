@@ -163,6 +163,19 @@ func TestBadInputFormats(t *testing.T) {
 		{c("$M/torch_scalar.pt"), usage, "the tensor is 0-D (a scalar), not an array"},
 		{c("--labels", "$M/labels_i32.npy", "$M/torch_logits_f32.pt"), usage, "row 0"}, // logits as probabilities
 		{c("$F/sum16.npy"), usage, "sum16.npy: row 0"},
+		// Soft and multi-label targets in the binary formats, and the
+		// label flags that do not apply to them.
+		{c("--label-kind", "soft", "--labels", "$M/probs.npz", "$M/probs_f64.npy"), usage, `probs.npz: npz: the file holds 2 arrays ("labels", "probs"): choose one with a key (--labels-key)`},
+		{c("--label-kind", "soft", "--labels", "$M/torch_dict.pt", "--labels-key", "labels", "$M/probs_f64.npy"), usage, "torch_dict.pt: element type int64: need float16, bfloat16, float32 or float64 soft labels"},
+		{c("--label-kind", "soft", "--labels", "$M/three_d.npy", "$M/probs_f64.npy"), usage, "three_d.npy: need an N×K array of soft labels, one row per input row, got shape [2 2 2]"},
+		{c("--label-kind", "soft", "--labels", "$M/torch_logits_f32.pt", "--input", "logits", "$M/torch_logits_f32.pt"), usage, "torch_logits_f32.pt: row 0, column 0: 2.5: probability greater than 1"},
+		{c("--label-kind", "soft", "--labels", "$M/torch_probs_f32.pt", "--ignore-index", "3", "$M/probs_f64.npy"), usage, "--ignore-index applies to class labels: soft labels have no index to ignore"},
+		{c("--label-kind", "soft", "--labels", "$T/probs.npy", "$T/probs.npy"), usage, "--label-kind soft takes rows of labels: dense input takes class labels"},
+		{c("--loss", "sigmoid", "--alpha", "-1", "--label-kind", "multi", "--labels", "$M/labels_i64.npy", "$M/probs_f64.npy"), usage, "labels_i64.npy: element type int64: need float16, bfloat16, float32 or float64 multi-label targets"},
+		{c("--loss", "sigmoid", "--alpha", "-1", "--label-kind", "multi", "--labels", "$M/three_d.npy", "$M/probs_f64.npy"), usage, "need an N×K array of multi-label targets"},
+		{c("--loss", "sigmoid", "--alpha", "-1", "--label-kind", "multi", "--labels", "$M/torch_probs_f32.pt", "--ignore-index", "0", "$M/probs_f64.npy"), usage, "--ignore-index applies to class labels: multi labels have no index to ignore"},
+		{c("--labels", "$M/labels_i64.npy", "--label-col", "0", "$M/probs_f64.npy"), usage, `--label-col "0" names a column of CSV labels: `},
+		{c("--labels", "$T/labels.npy", "--label-col", "1", "$T/probs.npy"), usage, "labels.npy is no CSV file"},
 		// --class-axis.
 		{c("--class-axis", "x", "$T/probs.npy"), usage, `bad --class-axis "x": want an integer axis`},
 		{c("--class-axis", "0", "$T/probs.npy"), usage, "bad --class-axis 0: axis 0 holds the samples N"},

@@ -7,6 +7,7 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -57,7 +58,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	fs := c.flagSet("verify calibrate", calibrateUsage)
 	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
-	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index)")
+	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index; class labels only)")
 	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row), soft (N×K rows of label probabilities, one-hot or soft) or multi (N×K per-label outcomes in [0, 1], sigmoid loss)")
 	labelCol := fs.String("label-col", "", "CSV label column, by header name or 0-based index (when the labels file has several)")
 	key := fs.String("key", "", "the input's array in an .npz (its name) or torch.save file (a dict key, a list or tuple index) holding several")
@@ -102,6 +103,14 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	if err != nil {
 		return 0, usagef("bad --ignore-index %q: want an integer", *ignoreIndex)
 	}
+	// Only a given --ignore-index reaches the Options: soft and
+	// multi-label rows refuse one, and take none by default.
+	var igp *int64
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "ignore-index" {
+			igp = &ig
+		}
+	})
 	axis, err := strconv.Atoi(strings.TrimSpace(*classAxis))
 	switch {
 	case err != nil:
@@ -119,7 +128,7 @@ func (c *CLI) calibrate(args []string) (int, error) {
 	}
 	o := calibrate.Options{
 		Input: fs.Arg(0), Key: *key, Output: *out, Labels: *labels, LabelColumn: *labelCol, LabelsKey: *labelsKey, ClassAxis: axis,
-		LabelKind: *labelKind, IgnoreIndex: &ig,
+		LabelKind: *labelKind, IgnoreIndex: igp,
 		Gamma: g, Alpha: alphas, Loss: *loss, InputKind: *input,
 		Val: *val, FitGamma: *fitGamma, Bins: *bins, Edges: e, Bootstrap: *bootstrap, Seed: *seed,
 		Plot: *plot, Renormalize: *renorm, Workers: *workers,
