@@ -152,13 +152,13 @@ func (d *denseReader) ReadFloats(dst []float64) (int, error) {
 // denseWriter collects pixel rows and writes each sample back in the
 // input's layout.
 type denseWriter struct {
-	w            *matio.NpyWriter
+	w            matrixSink
 	l            *denseLayout
 	sample, rows []float64
 	have         int // rows collected
 }
 
-func newDenseWriter(w *matio.NpyWriter, l *denseLayout) *denseWriter {
+func newDenseWriter(w matrixSink, l *denseLayout) *denseWriter {
 	n := l.k * l.pixel
 	return &denseWriter{w: w, l: l, sample: make([]float64, n), rows: make([]float64, n)}
 }

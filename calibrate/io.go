@@ -94,9 +94,30 @@ func openError(path string, err error) error {
 	return &InputError{File: path, Err: err}
 }
 
-// isNpy reports whether path names a .npy file (the output's format is
-// chosen by its name).
-func isNpy(path string) bool { return strings.EqualFold(filepath.Ext(path), ".npy") }
+// Output formats, chosen by the output's name (outputFormat).
+const (
+	outCSV = iota
+	outNpy
+	outNpz
+	outTorch
+)
+
+// OutputNpzKey is the name of the array in an .npz output.
+const OutputNpzKey = "probs"
+
+// outputFormat is the format of an output file by its extension: .npy,
+// .npz, .pt or .pth (torch.save), anything else CSV.
+func outputFormat(path string) int {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".npy":
+		return outNpy
+	case ".npz":
+		return outNpz
+	case ".pt", ".pth":
+		return outTorch
+	}
+	return outCSV
+}
 
 // fileStamp identifies a version of a file: the pipeline reads its input
 // and labels twice and refuses a file whose size or modification time
@@ -266,17 +287,32 @@ func createOutput(files *outfile.Set, path string, stdout io.Writer, rows, cols 
 		}
 		o.file, w = f, f
 	}
-	var err error
+	format := outCSV
+	if path != "" && path != "-" {
+		format = outputFormat(path)
+	}
+	shape := []int{rows, cols}
 	switch {
-	case path != "" && isNpy(path) && dense != nil:
-		var nw *matio.NpyWriter
-		if nw, err = matio.NewNpyArrayWriter(w, dense.shape, f32); err == nil {
-			o.sink = newDenseWriter(nw, dense)
-		}
-	case path != "" && isNpy(path):
-		o.sink, err = matio.NewNpyWriter(w, rows, cols, f32, oneD)
+	case dense != nil:
+		shape = dense.shape
+	case oneD:
+		shape = shape[:1]
+	}
+	var err error
+	var sink matrixSink
+	switch format {
+	case outNpy:
+		sink, err = matio.NewNpyArrayWriter(w, shape, f32)
+	case outNpz:
+		sink, err = matio.NewNpzWriter(w, OutputNpzKey, shape, f32)
+	case outTorch:
+		sink, err = matio.NewTorchWriter(w, shape, f32)
 	default:
-		o.sink, err = matio.NewCSVWriter(w, cols, header, f32)
+		sink, err = matio.NewCSVWriter(w, cols, header, f32)
+	}
+	o.sink = sink
+	if err == nil && dense != nil && format != outCSV {
+		o.sink = newDenseWriter(sink, dense)
 	}
 	if err != nil {
 		o.abort()

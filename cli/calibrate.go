@@ -56,7 +56,7 @@ Flags:
 // calibrate runs `verify calibrate`; the pipeline is calibrate.Calibrate.
 func (c *CLI) calibrate(args []string) (int, error) {
 	fs := c.flagSet("verify calibrate", calibrateUsage)
-	out := fs.String("out", "", "write the recovered probabilities to `FILE` (.npy or CSV); default CSV on stdout")
+	out := fs.String("out", "", "write the recovered probabilities to `FILE`: .npy, .npz (array probs), .pt/.pth (torch.save) or CSV, by the name; default CSV on stdout")
 	labels := fs.String("labels", "", "true classes, one per row: .npy integers or CSV (`FILE`)")
 	ignoreIndex := fs.String("ignore-index", strconv.Itoa(calibrate.DefaultIgnoreIndex), "rows whose label is this integer `LABEL` are left out of the metrics and fits and kept in the output (as PyTorch's ignore_index; class labels only)")
 	labelKind := fs.String("label-kind", calibrate.LabelsClass, "what --labels holds: class (one integer per row), soft (N×K rows of label probabilities, one-hot or soft) or multi (N×K per-label outcomes in [0, 1], sigmoid loss)")
