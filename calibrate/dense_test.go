@@ -12,31 +12,18 @@ import (
 	"testing"
 
 	"github.com/focaltk/focal/calibrate"
-	"github.com/focaltk/focal/matio"
 )
 
 // denseFixture returns the path of a file of testdata/dense (written by
 // gen_dense.py with NumPy and PyTorch).
 func denseFixture(name string) string { return filepath.Join("testdata", "dense", name) }
 
-// readArray reads a whole .npy array of any rank: its values (floats, or
+// readArray reads a whole array of any rank: its values (floats, or
 // integers as floats) and shape.
 func readArray(t *testing.T, path string) ([]float64, []int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := matio.NewNpyArray(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := make([]float64, r.Rows()*r.Cols())
-	if _, err := r.ReadFloats(m); err != nil {
-		t.Fatal(err)
-	}
-	return m, r.Shape()
+	m, shape, _ := readAnyArray(t, path, "")
+	return m, shape
 }
 
 func calibrateDense(t *testing.T, o calibrate.Options) *calibrate.Report {

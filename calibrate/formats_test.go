@@ -17,30 +17,16 @@ import (
 // and PyTorch: gen_npy.py, gen_torch.py).
 func fixture(name string) string { return filepath.Join("..", "matio", "testdata", name) }
 
-// readFixture reads the float array key of a fixture whole.
+// readFixture reads the float array key of a fixture whole: its values
+// and its columns.
 func readFixture(t *testing.T, name, key string) ([]float64, int) {
 	t.Helper()
-	f, err := os.Open(fixture(name))
-	if err != nil {
-		t.Fatal(err)
+	m, shape, _ := readAnyArray(t, fixture(name), key)
+	cols := 1
+	for _, d := range shape[1:] {
+		cols *= d
 	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	head := make([]byte, matio.SniffLen)
-	n, _ := f.ReadAt(head, 0)
-	format, err := matio.Sniff(head[:n], name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := matio.OpenArray(f, fi.Size(), format, key)
-	if err != nil {
-		t.Fatalf("%s [%s]: %v", name, key, err)
-	}
-	m := make([]float64, a.Rows()*a.Cols())
-	if _, err := a.ReadFloats(m); err != nil {
-		t.Fatal(err)
-	}
-	return m, a.Cols()
+	return m, cols
 }
 
 // roundTo32 is the tolerance between a float32 output and the float64
