@@ -26,15 +26,12 @@ import (
 // signed and unsigned integers of 1, 2, 4 and 8 bytes, and bool ('b1'), in
 // either byte order. A 2-D array must be in C order (fortran_order False).
 type NpyReader struct {
+	rowDecoder
 	r     *bufio.Reader
 	oneD  bool
 	shape []int
 	rows  int
-	cols  int
-	dt    dtype
 	descr string
-	next  int // index of the next row to read
-	buf   []byte
 }
 
 // NewNpyReader parses the header of a .npy stream and returns a reader
@@ -88,6 +85,7 @@ func NewNpyArray(r io.Reader) (*NpyReader, error) {
 	h := nr.Header
 	descr := strings.Trim(strings.TrimSpace(h.Descr.Type), `'"`)
 	rd := &NpyReader{r: br, descr: descr}
+	rd.fill = rd.readRaw
 	if err := rd.parseDescr(descr); err != nil {
 		return nil, err
 	}
@@ -235,8 +233,30 @@ func (r *NpyReader) IsFloat() bool { return r.dt.kind == 'f' }
 // It returns the number of rows read, and io.EOF once every row has been
 // read. A file shorter than its header declares gives an error naming the
 // first missing row.
-func (r *NpyReader) ReadFloats(dst []float64) (int, error) {
-	n, err := r.readRaw(len(dst) / r.cols)
+func (r *NpyReader) ReadFloats(dst []float64) (int, error) { return r.rowDecoder.ReadFloats(dst) }
+
+// ReadInts reads the next rows into dst, like ReadFloats, for integer and
+// bool arrays; a float array is accepted only where every element is an
+// integer (a label array saved as floats), otherwise the error names the
+// row. Unsigned values above 2^63−1 are an error.
+func (r *NpyReader) ReadInts(dst []int64) (int, error) { return r.rowDecoder.ReadInts(dst) }
+
+// rowDecoder is what the readers of .npy and torch.save files share: the
+// element type, the row length, the next row, the raw buffer, and the
+// decoding of rows that fill reads into buf.
+type rowDecoder struct {
+	dt   dtype
+	cols int
+	next int // index of the next row to read
+	buf  []byte
+	// fill reads up to want rows' raw elements into buf and returns how
+	// many, advancing next (io.EOF after the last row).
+	fill func(want int) (int, error)
+}
+
+// ReadFloats reads the next rows into dst (see Array).
+func (r *rowDecoder) ReadFloats(dst []float64) (int, error) {
+	n, err := r.fill(len(dst) / r.cols)
 	if err != nil {
 		return 0, err
 	}
@@ -244,12 +264,9 @@ func (r *NpyReader) ReadFloats(dst []float64) (int, error) {
 	return n, nil
 }
 
-// ReadInts reads the next rows into dst, like ReadFloats, for integer and
-// bool arrays; a float array is accepted only where every element is an
-// integer (a label array saved as floats), otherwise the error names the
-// row. Unsigned values above 2^63−1 are an error.
-func (r *NpyReader) ReadInts(dst []int64) (int, error) {
-	n, err := r.readRaw(len(dst) / r.cols)
+// ReadInts reads the next rows into dst (see Array).
+func (r *rowDecoder) ReadInts(dst []int64) (int, error) {
+	n, err := r.fill(len(dst) / r.cols)
 	if err != nil {
 		return 0, err
 	}

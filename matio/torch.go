@@ -359,15 +359,12 @@ func describe(v any) string {
 // of shape (N, d1, …, dm) has N rows of d1·…·dm elements (C order of the
 // tensor's indices, whatever its strides).
 type TorchReader struct {
+	rowDecoder
 	shape  []int
 	rows   int
-	cols   int
-	dt     dtype
 	stream io.Reader // contiguous: the storage positioned at the tensor's first element
 	mem    []byte    // strided: the whole storage
 	t      *torchTensor
-	next   int
-	buf    []byte
 	idx    []int // strided: the index of the next element within a row
 }
 
@@ -379,7 +376,8 @@ func newTorchReader(t *torchTensor, dt dtype, m *zip.File) (*TorchReader, error)
 	if err != nil {
 		return nil, fmt.Errorf("torch: %w", err)
 	}
-	r := &TorchReader{shape: t.size, rows: t.size[0], cols: cols, dt: dt, t: t}
+	r := &TorchReader{shape: t.size, rows: t.size[0], t: t}
+	r.dt, r.cols, r.fill = dt, cols, r.readRaw
 	// The last element's index must lie in the storage.
 	last, n := t.offset, 1
 	for i, d := range t.size {
@@ -462,28 +460,6 @@ func (r *TorchReader) DType() string { return r.dt.name() }
 
 // IsFloat reports whether the elements are floating-point numbers.
 func (r *TorchReader) IsFloat() bool { return r.dt.kind == 'f' }
-
-// ReadFloats reads the next rows into dst (see Array).
-func (r *TorchReader) ReadFloats(dst []float64) (int, error) {
-	n, err := r.readRaw(len(dst) / r.cols)
-	if err != nil {
-		return 0, err
-	}
-	r.dt.decodeFloats(dst[:n*r.cols], r.buf)
-	return n, nil
-}
-
-// ReadInts reads the next rows into dst (see Array).
-func (r *TorchReader) ReadInts(dst []int64) (int, error) {
-	n, err := r.readRaw(len(dst) / r.cols)
-	if err != nil {
-		return 0, err
-	}
-	if err := r.dt.decodeInts(dst[:n*r.cols], r.buf, r.next-n, r.cols); err != nil {
-		return 0, err
-	}
-	return n, nil
-}
 
 // readRaw reads up to want rows' elements into r.buf, in C order.
 func (r *TorchReader) readRaw(want int) (int, error) {
