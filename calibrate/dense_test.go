@@ -2,7 +2,6 @@ package calibrate_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -122,11 +121,7 @@ func TestDenseErrors(t *testing.T) {
 	dir := t.TempDir()
 	csvLabels := filepath.Join(dir, "y.csv")
 	os.WriteFile(csvLabels, []byte("0\n1\n"), 0o644)
-	cases := []struct {
-		o     calibrate.Options
-		field string
-		want  string
-	}{
+	checkOptionErrors(t, []optionError{
 		{calibrate.Options{Input: denseFixture("probs.npy"), ClassAxis: 4}, "ClassAxis", "out of range for"},
 		{calibrate.Options{Input: denseFixture("probs.npy"), ClassAxis: -4}, "ClassAxis", "one of 1..3"},
 		{calibrate.Options{Input: denseFixture("rows.npy"), ClassAxis: 2}, "ClassAxis", "whose classes are its columns"},
@@ -134,21 +129,5 @@ func TestDenseErrors(t *testing.T) {
 		{calibrate.Options{Input: denseFixture("probs_nhwk.npy"), ClassAxis: -1, Labels: denseFixture("probs.npy")}, "", "needs labels of shape [3 5 6]"},
 		{calibrate.Options{Input: denseFixture("probs.npy"), Labels: csvLabels}, "", "CSV labels for dense input"},
 		{calibrate.Options{Input: denseFixture("probs.npy"), ClassAxis: 2}, "", "sum"}, // axis 2 (H = 5) is no probability axis
-	}
-	for _, c := range cases {
-		c.o.Gamma = 2
-		_, err := calibrate.Calibrate(context.Background(), c.o, &strings.Builder{})
-		var ue *calibrate.UsageError
-		var ie *calibrate.InputError
-		switch {
-		case err == nil:
-			t.Errorf("%+v: accepted", c.o)
-		case c.field != "" && (!errors.As(err, &ue) || ue.Field != c.field):
-			t.Errorf("%+v: %v, want a UsageError of %s", c.o, err, c.field)
-		case c.field == "" && !errors.As(err, &ie):
-			t.Errorf("%+v: %v, want an InputError", c.o, err)
-		case !strings.Contains(err.Error(), c.want):
-			t.Errorf("%+v: %v, want %q", c.o, err, c.want)
-		}
-	}
+	})
 }

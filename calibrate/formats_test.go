@@ -139,11 +139,7 @@ func TestFormatErrors(t *testing.T) {
 	dir := t.TempDir()
 	png := filepath.Join(dir, "x.csv")
 	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), 0o644)
-	cases := []struct {
-		o     calibrate.Options
-		field string // UsageError's field; "" for an InputError
-		want  string
-	}{
+	checkOptionErrors(t, []optionError{
 		{calibrate.Options{Input: png}, "", "unknown file format (a PNG image)"},
 		{calibrate.Options{Input: fixture("torch_legacy.pt")}, "", "legacy torch.save"},
 		{calibrate.Options{Input: fixture("torch_dict.pt")}, "Key", "holds 2 tensors"},
@@ -154,7 +150,20 @@ func TestFormatErrors(t *testing.T) {
 		{calibrate.Options{Input: fixture("probs_f64.npy"), Key: "probs"}, "Key", "a .npy file holds one array"},
 		{calibrate.Options{Input: fixture("probs_truncated.npz"), Key: "probs"}, "", "zip"},
 		{calibrate.Options{Input: fixture("torch_scalar.pt")}, "", "0-D"},
-	}
+	})
+}
+
+// optionError is a run that must fail: with a UsageError of field, or
+// with an InputError if field is "", whose message holds want.
+type optionError struct {
+	o     calibrate.Options
+	field string
+	want  string
+}
+
+// checkOptionErrors runs each case at γ = 2 and checks its error.
+func checkOptionErrors(t *testing.T, cases []optionError) {
+	t.Helper()
 	for _, c := range cases {
 		c.o.Gamma = 2
 		_, err := calibrate.Calibrate(context.Background(), c.o, &strings.Builder{})
