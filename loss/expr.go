@@ -335,6 +335,14 @@ func isNum(e *Expr, v float64) bool { return e.op == opNum && e.num == v }
 
 func add(a, b *Expr) *Expr {
 	switch {
+	case b.op == opNeg: // a + (−x) = a − x, exactly
+		return sub(a, b.a)
+	case a.op == opNeg: // (−x) + b = b − x, exactly
+		return sub(b, a.a)
+	case a.op == opNum && a.num < 0 && b.op != opNum: // (−c) + b = b − c
+		return sub(b, num(-a.num))
+	case b.op == opNum && b.num < 0 && a.op != opNum:
+		return sub(a, num(-b.num))
 	case isNum(a, 0):
 		return b
 	case isNum(b, 0):
@@ -347,6 +355,10 @@ func add(a, b *Expr) *Expr {
 
 func sub(a, b *Expr) *Expr {
 	switch {
+	case b.op == opNeg: // a − (−x) = a + x, exactly
+		return add(a, b.a)
+	case b.op == opNum && b.num < 0 && a.op != opNum: // a − (−c) = a + c
+		return add(a, num(-b.num))
 	case isNum(b, 0):
 		return a
 	case isNum(a, 0):
@@ -371,6 +383,10 @@ func mul(a, b *Expr) *Expr {
 		return neg(a)
 	case a.op == opNum && b.op == opNum:
 		return num(a.num * b.num)
+	case a.op == opNeg: // (−x)·y = −(x·y), exactly (rounding is symmetric)
+		return neg(mul(a.a, b))
+	case b.op == opNeg:
+		return neg(mul(a, b.a))
 	}
 	return &Expr{op: opMul, a: a, b: b}
 }
@@ -381,6 +397,10 @@ func div(a, b *Expr) *Expr {
 		return num(0)
 	case isNum(b, 1):
 		return a
+	case a.op == opNeg: // (−x)/y = −(x/y), exactly
+		return neg(div(a.a, b))
+	case b.op == opNeg:
+		return neg(div(a, b.a))
 	}
 	return &Expr{op: opDiv, a: a, b: b}
 }
@@ -391,6 +411,10 @@ func neg(a *Expr) *Expr {
 		return num(-a.num)
 	case a.op == opNeg:
 		return a.a
+	case a.op == opSub: // −(x − y) = y − x, exactly
+		return sub(a.b, a.a)
+	case a.op == opAdd && a.a.op == opNeg: // −(−x + y) = x − y, exactly
+		return sub(a.a.a, a.b)
 	}
 	return &Expr{op: opNeg, a: a}
 }
@@ -505,8 +529,13 @@ func (e *Expr) write(b *strings.Builder) {
 		wrap(e.a, p)
 		b.WriteString(sym)
 		// The right operand needs parentheses at equal precedence, so that
-		// the tree's grouping (and its rounding) is kept: a*(b/c) ≠ a*b/c.
-		wrap(e.b, p+1)
+		// the tree's grouping (and its rounding) is kept: a*(b/c) ≠ a*b/c;
+		// and a negation there is parenthesized, a-(-x) rather than a--x.
+		if e.b.op == opNeg {
+			wrap(e.b, 5)
+		} else {
+			wrap(e.b, p+1)
+		}
 	case opNeg:
 		b.WriteByte('-')
 		wrap(e.a, 4)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/focaltk/focal/theory"
@@ -124,6 +125,43 @@ func TestStringRoundTrip(t *testing.T) {
 		for _, u := range []float64{0.1, 0.5, 0.9} {
 			if x, y := e.Eval(u, env), back.Eval(u, env); x != y && !(math.IsNaN(x) && math.IsNaN(y)) {
 				t.Fatalf("seed %d: %s at %v: %v, parsed back %v", seed, e, u, x, y)
+			}
+		}
+	}
+}
+
+// TestDerivReadable: the derived trees are written without doubled signs
+// (a--b, a+-b, a*-b): the constructors move negations outwards and fold
+// them into the sums, exactly (negation is exact and rounding symmetric),
+// so the values do not change and the text reads as a person writes it.
+func TestDerivReadable(t *testing.T) {
+	env := map[string]float64{"g": 2, "e": 1, "a": 0.5}
+	for _, src := range []string{
+		"-(1-u)^g*log(u)", "-log(u)+e*(1-u)", "(1-u^a)/a", "-u+log(u)", "-log(u)/(u+1)",
+		"-(1-u)^g*log(u)+e*(1-u)^(g+1)", "exp(-u)*-log(u)", "-(u-1)^2",
+	} {
+		e, err := ParseExpr(src, []string{"g", "e", "a"})
+		if err != nil {
+			t.Fatal(src, err)
+		}
+		for _, d := range []*Expr{e.Deriv(), e.Deriv().Deriv(), div(num(1), neg(e.Deriv()))} {
+			txt := d.String()
+			for _, bad := range []string{"--", "+-", "*-", "/-", "^-"} {
+				if strings.Contains(txt, bad) {
+					t.Errorf("%s: derived %s contains %q", src, txt, bad)
+				}
+			}
+			if !d.hasVar() {
+				continue // a constant: ParseExpr wants a function of u
+			}
+			back, err := ParseExpr(txt, []string{"g", "e", "a"})
+			if err != nil {
+				t.Fatalf("%s: derived %s does not parse: %v", src, txt, err)
+			}
+			for _, u := range []float64{0.1, 0.5, 0.9} {
+				if x, y := d.Eval(u, env), back.Eval(u, env); x != y {
+					t.Errorf("%s: derived %s at %v: %v, parsed back %v", src, txt, u, x, y)
+				}
 			}
 		}
 	}

@@ -239,7 +239,30 @@ func parseExprSpec(spec, rest string) (*Loss, error) {
 			return nil, &SpecError{Spec: spec, Part: n, Msg: "parameter not used by the expression"}
 		}
 	}
-	return newExprLoss(e, names, env), nil
+	l := newExprLoss(e, names, env)
+	if err := checkEvaluable(l); err != nil {
+		return nil, &SpecError{Spec: spec, Part: src, Msg: err.Error()}
+	}
+	return l, nil
+}
+
+// checkEvaluable returns an error naming the first point of the analysis
+// grid (and of the sample table of verify loss) where an expr loss's g is
+// NaN or infinite, or its derived g′ is NaN: the lab samples g and g′ on
+// (0, 1) and cannot judge a loss there. (g′ = ±Inf is allowed: −g′ may
+// grow without bound towards 0, as for −log u. u = 1 itself is not
+// checked: there a form such as (1−u)^(γ−1)·log u is 0·∞ = NaN although
+// its limit exists, and the grid stops at 1 − 1e-12.)
+func checkEvaluable(l *Loss) error {
+	for _, u := range append(Grid(nil), SampleUs...) {
+		if g := l.G(u); math.IsNaN(g) || math.IsInf(g, 0) {
+			return fmt.Errorf("g(u) = %s is %v at u = %v: a loss must be finite on (0, 1)", l.Expr, g, u)
+		}
+		if d := l.DG(u); math.IsNaN(d) {
+			return fmt.Errorf("the derived g′(u) = %s cannot be evaluated at u = %v (NaN)", l.DExpr, u)
+		}
+	}
+	return nil
 }
 
 func validName(s string) bool {

@@ -86,6 +86,11 @@ func TestParseErrors(t *testing.T) {
 		{`expr:"-log(u)" g=2`, "after the quoted expression"},
 		{`expr:"-log(u)";`, "empty parameter list"},
 		{`expr:"-lg(u)"`, `unknown function "lg"`},
+		// Not evaluable on (0, 1): the first point is named.
+		{`expr:"-log(u)/(u-0.5)"`, "is +Inf at u = 0.5"},
+		{`expr:"sqrt(u-0.5)"`, "is NaN at u = 1e-12"},
+		{`expr:"log(u-0.5)^2"`, "is NaN at u = 1e-12"},
+		{`expr:"-log(u)+sqrt((u-0.5)^2)"`, "cannot be evaluated at u = 0.5 (NaN)"}, // g′ = 0/0 there
 	} {
 		_, err := Parse(c.spec)
 		var se *SpecError
