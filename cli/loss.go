@@ -5,13 +5,14 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/focaltk/focal/loss"
 	"github.com/focaltk/focal/verify"
 )
 
-const lossUsage = `Usage: verify loss SPEC [--format text|json]
-       verify loss --loss SPEC [--format text|json]
+const lossUsage = `Usage: verify loss SPEC [--K LIST] [--boundary=false] [--format text|json]
+       verify loss --loss SPEC [--K LIST] [--boundary=false] [--format text|json]
 
 Prints the derived facts of a loss: g, g′ and h_g = 1/(−g′) at sample points,
 whether h_g is positive and strictly increasing on (0, 1] (decided on a
@@ -19,13 +20,26 @@ whether h_g is positive and strictly increasing on (0, 1] (decided on a
 recovery Ψ_g if it exists, and strict properness; for expr: losses also the
 derived g′ and h_g as expressions.
 
+At each K of --K (default 2,3,10): whether the minimizer is
+classification-calibrated and order-preserving, and whether η-overconfident
+(max q* > max η) and η-underconfident minimizers exist, each answer with how
+it was established: a proof (for a separable loss with h_g positive and
+increasing, from the trend of h_g(v)/v: constant, decreasing or increasing),
+a witness (an η whose minimizer is ηOC or ηUC), or a search that found none.
+For a loss with one parameter, the values of it where those answers change
+at each K (a scan of 0 and 1e-3 … 100, then bisection; the "yes" side of each
+bracket is proved by a witness, the other side is the search's).
+
 SPEC is NAME or NAME:key=value,... (e.g. focal:gamma=2, poly1:eps=1), or
 expr:"EXPRESSION";key=value,... — wrap it in single quotes on a shell
 command line: verify loss 'expr:"-(1-u)^g*log(u)";g=2'. Losses: ` + "%s" + `.
 
 JSON fields: version, spec, name, kind, doc, h_positive, h_increasing, where,
 h_how, jumps, strictly_proper, proper_how, recovery, recovery_formula,
-g_expr, dg_expr, hg_expr, samples (u, g, dg, h).
+g_expr, dg_expr, hg_expr, samples (u, g, dg, h), at_k (k, applies, why,
+trend, classification_calibrated and order_preserving {answer, how},
+overconfident and underconfident {exists, how, witness {eta, q, margin}},
+boundary {param, transitions [{kind, lo, hi, below, above}]}).
 
 Flags:
 `
@@ -36,6 +50,69 @@ type lossSampleJSON struct {
 	DG verify.Float `json:"dg"`
 	H  verify.Float `json:"h"`
 }
+
+type answerJSON struct {
+	Answer string `json:"answer"`
+	How    string `json:"how"`
+}
+
+type witnessJSON struct {
+	Eta    []verify.Float `json:"eta"`
+	Q      []verify.Float `json:"q"`
+	Margin verify.Float   `json:"margin"`
+}
+
+type existenceJSON struct {
+	Exists  string       `json:"exists"`
+	How     string       `json:"how"`
+	Witness *witnessJSON `json:"witness"`
+}
+
+type transitionJSON struct {
+	Kind  string       `json:"kind"`
+	Lo    verify.Float `json:"lo"`
+	Hi    verify.Float `json:"hi"`
+	Below string       `json:"below"`
+	Above string       `json:"above"`
+}
+
+type boundaryJSON struct {
+	Param       string           `json:"param"`
+	Transitions []transitionJSON `json:"transitions"`
+}
+
+type atKJSON struct {
+	K               int           `json:"k"`
+	Applies         bool          `json:"applies"`
+	Why             string        `json:"why,omitempty"`
+	Trend           string        `json:"trend,omitempty"`
+	Calibrated      answerJSON    `json:"classification_calibrated"`
+	OrderPreserving answerJSON    `json:"order_preserving"`
+	Overconfident   existenceJSON `json:"overconfident"`
+	Underconfident  existenceJSON `json:"underconfident"`
+	Boundary        *boundaryJSON `json:"boundary,omitempty"`
+}
+
+func floats(v []float64) []verify.Float {
+	out := make([]verify.Float, len(v))
+	for i, x := range v {
+		out[i] = verify.Float(x)
+	}
+	return out
+}
+
+func existenceOf(e loss.Existence) existenceJSON {
+	j := existenceJSON{Exists: e.Exists, How: e.How}
+	if w := e.Witness; w != nil {
+		j.Witness = &witnessJSON{floats(w.Eta), floats(w.Q), verify.Float(w.Margin)}
+	}
+	return j
+}
+
+// maxLossK bounds --K of verify loss, as for verify boundary: the witness
+// search and the boundary's bisection cost about 10^4·K evaluations of h_g
+// per answer (seconds at K = 200).
+const maxLossK = 200
 
 type lossJSON struct {
 	Version         int              `json:"version"`
@@ -56,13 +133,20 @@ type lossJSON struct {
 	DGExpr          string           `json:"dg_expr,omitempty"`
 	HGExpr          string           `json:"hg_expr,omitempty"`
 	Samples         []lossSampleJSON `json:"samples"`
+	AtK             []atKJSON        `json:"at_k"`
 }
 
 func (c *CLI) loss(args []string) (int, error) {
 	fs := c.flagSet("verify loss", fmt.Sprintf(lossUsage, joinNames(loss.Names())))
 	spec := fs.String("loss", "", "the loss `SPEC` (or give it as the argument)")
+	bnd := fs.Bool("boundary", true, "for a loss with one parameter, where the answers change along it (--boundary=false skips it: it costs about a second)")
+	kF := fs.String("K", "2,3,10", "numbers of classes for the per-K answers, in [2, 200]: a number, a `list` or a range start:end[:step] (as for verify; see verify -h)")
 	format := formatFlag(fs, "text")
 	if err := c.parseFormat(fs, args, true, format); err != nil {
+		return 0, err
+	}
+	ks, err := getKList(*kF, maxLossK)
+	if err != nil {
 		return 0, err
 	}
 	s := *spec
@@ -74,8 +158,8 @@ func (c *CLI) loss(args []string) (int, error) {
 	case s == "":
 		return 0, usagef("verify loss needs a loss spec; losses: %s", joinNames(loss.Names()))
 	}
-	l, err := loss.Parse(s)
-	if err != nil {
+	l, perr := loss.Parse(s)
+	if err = perr; err != nil {
 		return 0, usagef("bad --loss: %v", err)
 	}
 	if _, err := c.start(job{}); err != nil {
@@ -92,6 +176,24 @@ func (c *CLI) loss(args []string) (int, error) {
 	}
 	for _, p := range d.Samples {
 		v.Samples = append(v.Samples, lossSampleJSON{verify.Float(p.U), verify.Float(p.G), verify.Float(p.DG), verify.Float(p.H)})
+	}
+	v.AtK = []atKJSON{}
+	for _, k := range ks {
+		cf := loss.ConfidenceAt(l, k)
+		a := atKJSON{K: k, Applies: cf.Applies, Why: cf.Why, Trend: cf.Trend,
+			Calibrated:      answerJSON{cf.Calibrated.Answer, cf.Calibrated.How},
+			OrderPreserving: answerJSON{cf.OrderPreserving.Answer, cf.OrderPreserving.How},
+			Overconfident:   existenceOf(cf.OC), Underconfident: existenceOf(cf.UC)}
+		if *bnd {
+			if param, ts, ok := loss.Boundary(l, k); ok {
+				b := &boundaryJSON{Param: param, Transitions: []transitionJSON{}}
+				for _, t := range ts {
+					b.Transitions = append(b.Transitions, transitionJSON{t.Kind, verify.Float(t.Lo), verify.Float(t.Hi), t.Below, t.Above})
+				}
+				a.Boundary = b
+			}
+		}
+		v.AtK = append(v.AtK, a)
 	}
 	return ExitOK, c.emit("", *format, v, func(w io.Writer) error {
 		yn := func(b *bool) string {
@@ -122,8 +224,66 @@ func (c *CLI) loss(args []string) (int, error) {
 				fmt.Fprintf(w, "%-12s %-24s %-24s %s\n", ff(p.U), ff(p.G), ff(p.DG), ff(p.H))
 			}
 		}
+		for _, a := range v.AtK {
+			writeAtK(w, a)
+		}
 		return nil
 	})
+}
+
+// writeAtK writes the answers at one K.
+func writeAtK(w io.Writer, a atKJSON) {
+	fmt.Fprintf(w, "\nat K = %d", a.K)
+	if a.Trend != "" {
+		fmt.Fprintf(w, " (h_g(v)/v %s)", a.Trend)
+	}
+	op := a.OrderPreserving.How
+	if op == a.Calibrated.How {
+		op = "the same argument"
+	}
+	fmt.Fprintf(w, "\n  classification-calibrated  %s: %s\n  order-preserving           %s: %s\n", a.Calibrated.Answer, a.Calibrated.How, a.OrderPreserving.Answer, op)
+	if !a.Applies {
+		fmt.Fprintf(w, "  ηOC / ηUC minimizers       %s\n", a.Why)
+		return
+	}
+	for _, e := range []struct {
+		name string
+		x    existenceJSON
+	}{{"ηOC minimizers            ", a.Overconfident}, {"ηUC minimizers            ", a.Underconfident}} {
+		fmt.Fprintf(w, "  %s %s: %s\n", e.name, e.x.Exists, e.x.How)
+		if wt := e.x.Witness; wt != nil {
+			fmt.Fprintf(w, "    witness η = %s\n            q* = %s, max q* − max η = %.6g\n", fvec(wt.Eta), fvec(wt.Q), float64(wt.Margin))
+		}
+	}
+	if b := a.Boundary; b != nil {
+		if len(b.Transitions) == 0 {
+			fmt.Fprintf(w, "  along %s: no change of either answer over the scan\n", b.Param)
+		}
+		for _, t := range b.Transitions {
+			fmt.Fprintf(w, "  along %s: %s minimizers %s at %s = %.10g, %s from %.10g\n", b.Param, t.Kind, t.Below, b.Param, float64(t.Lo), t.Above, float64(t.Hi))
+		}
+	}
+}
+
+// fvec formats a vector for the text output, a run of n equal entries
+// as "x ×n".
+func fvec(v []verify.Float) string {
+	s := "("
+	for i := 0; i < len(v); {
+		j := i + 1
+		for j < len(v) && v[j] == v[i] {
+			j++
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.FormatFloat(float64(v[i]), 'g', 6, 64)
+		if j-i > 1 {
+			s += " ×" + strconv.Itoa(j-i)
+		}
+		i = j
+	}
+	return s + ")"
 }
 
 func joinNames(ns []string) string {

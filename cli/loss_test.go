@@ -20,11 +20,11 @@ func TestLossEveryBuiltin(t *testing.T) {
 		if v, ok := specs[n]; ok {
 			s = v
 		}
-		if out := runOK(t, "loss", s); !strings.Contains(out, "recovery") {
+		if out := runOK(t, "loss", "--K", "2", s); !strings.Contains(out, "recovery") {
 			t.Errorf("%s: text output has no recovery line:\n%s", s, out)
 		}
 		var v lossJSON
-		if err := json.Unmarshal([]byte(runOK(t, "loss", "--format", "json", "--loss", s)), &v); err != nil {
+		if err := json.Unmarshal([]byte(runOK(t, "loss", "--format", "json", "--K", "2", "--loss", s)), &v); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 		if v.Recovery == "" || v.StrictlyProper == "" {

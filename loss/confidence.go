@@ -106,6 +106,11 @@ func confidenceAt(l *Loss, k, random int) ConfidenceFacts {
 		cf.Calibrated, cf.OrderPreserving = closed, closed
 		cf.Why = "an r term: by the closed form, max q* − max η = ε(1/K − max η) < 0 for every non-uniform η (every minimizer ηUC, none ηOC for ε > 0)"
 		return cf
+	case l.Kind == Sigmoid:
+		na := Answer{"n/a", "a per-label sigmoid loss: each label's posterior is its own binary problem, there is no simplex minimizer"}
+		cf.Calibrated, cf.OrderPreserving = na, na
+		cf.Why = na.How
+		return cf
 	case l.Kind != Separable:
 		cf.Why = "not separable: the argument needs ℓ(q, y) = g(q_y); search the direct minimizer (verify --loss SPEC)"
 		return cf
@@ -114,6 +119,10 @@ func confidenceAt(l *Loss, k, random int) ConfidenceFacts {
 		return cf
 	}
 	f := Analyze(l)
+	if !f.HIncreasing && len(l.Jumps) > 0 {
+		cf.Why = fmt.Sprintf("g is discontinuous at u = %v: the minimizer is found by global enumeration and need not be unique or attained; search the minimizer (verify --loss SPEC)", l.Jumps)
+		return cf
+	}
 	if !f.HIncreasing {
 		cf.Why = fmt.Sprintf("h_g is not positive and strictly increasing (first at u = %s): minimizers need not be unique; search the minimizer (verify --loss SPEC)", fmtf(f.Where))
 		return cf
@@ -179,7 +188,22 @@ func ratioTrend(l *Loss, proper bool) string {
 }
 
 // searchCount is the number of candidates search tries at K.
-func searchCount(k, random int) int { return 2*familySteps + (k-2)*familySteps + random }
+func searchCount(k, random int) int { return (2+len(topCounts(k)))*familySteps + random }
+
+// maxTops is the number of counts of equal top entries the search tries
+// (all of 2 … K−1 up to K = maxTops + 2, log-spaced beyond).
+const maxTops = 30
+
+// topCounts are the numbers j of equal top entries of the third family.
+func topCounts(k int) []int {
+	var ts []int
+	for j := 2; j < k; j++ {
+		if k-2 <= maxTops || len(ts) == 0 || float64(j) >= float64(ts[len(ts)-1])*math.Pow(float64(k-1)/2, 1.0/maxTops) {
+			ts = append(ts, j)
+		}
+	}
+	return ts
+}
 
 // familySteps is the number of points of each structured family.
 const familySteps = 200
@@ -199,6 +223,7 @@ func search(l *Loss, k, random int) (oc, uc *Witness) {
 		}
 	}
 	q := make([]float64, k)
+	tops := topCounts(k)
 	for i := 1; i <= familySteps; i++ {
 		s := float64(i) / (familySteps + 1)
 		// One top entry t ∈ (1/K, 1), the rest equal.
@@ -217,7 +242,7 @@ func search(l *Loss, k, random int) (oc, uc *Witness) {
 		q[k-1] = eps
 		try(q)
 		// j equal top entries t and the rest equal below.
-		for top := 2; top < k; top++ {
+		for _, top := range tops {
 			t := 1/float64(k) + s*(1/float64(top)-1/float64(k))
 			for j := range q {
 				if j < top {
@@ -286,18 +311,18 @@ func gammaVariate(r *rand.Rand, a float64) float64 {
 type Transition struct {
 	Kind         string // "overconfident" or "underconfident"
 	Lo, Hi       float64
-	Below, Above string // "yes" or "not found"
+	Below, Above string // "yes", "no" (by proof) or "not found"
 }
 
 // BoundaryBits is the number of bisection steps per transition: the
 // bracket shrinks by 2^−BoundaryBits (relative, bisecting the logarithm
 // of the parameter; halving towards 0 from a bracket that starts at 0).
-const BoundaryBits = 32
+const BoundaryBits = 24
 
 // boundaryRandom is the number of random candidates per evaluation of the
 // boundary's bisection (the structured families, which hold the boundary
 // witnesses, are always tried).
-const boundaryRandom = 500
+const boundaryRandom = 200
 
 // ParamScan are the parameter values scanned for transitions: 0 and a
 // geometric grid from 1e-3 to 100 (values outside a loss's domain, or
@@ -326,7 +351,7 @@ func Boundary(l *Loss, k int) (param string, ts []Transition, ok bool) {
 			return ans, false
 		}
 		cf := confidenceAt(m, k, boundaryRandom)
-		return [2]string{yesOr(cf.OC), yesOr(cf.UC)}, cf.Applies
+		return [2]string{cf.OC.Exists, cf.UC.Exists}, cf.Applies
 	}
 	type point struct {
 		v   float64
@@ -345,36 +370,28 @@ func Boundary(l *Loss, k int) (param string, ts []Transition, ok bool) {
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		for j, kind := range kinds {
-			if a.ans[j] == b.ans[j] {
+			yes := a.ans[j] == "yes"
+			if yes == (b.ans[j] == "yes") {
 				continue
 			}
 			lo, hi := a.v, b.v
-			for n := 0; n < BoundaryBits; n++ {
+			// A change from the parameter value 0 is not bisected: there
+			// the margins vanish with the parameter, and the bracket would
+			// only find where they drop below MarginTol.
+			for n := 0; n < BoundaryBits && lo > 0; n++ {
 				mid := math.Sqrt(lo * hi)
-				if lo == 0 {
-					mid = hi / 2
-				}
 				ans, ok := at(mid)
 				if !ok {
 					break
 				}
-				if ans[j] == a.ans[j] {
-					lo = mid
+				if (ans[j] == "yes") == yes {
+					lo, a.ans[j] = mid, ans[j]
 				} else {
-					hi = mid
+					hi, b.ans[j] = mid, ans[j]
 				}
 			}
 			ts = append(ts, Transition{Kind: kind, Lo: lo, Hi: hi, Below: a.ans[j], Above: b.ans[j]})
 		}
 	}
 	return param, ts, true
-}
-
-// yesOr is an Existence's answer as "yes" or "not found" (a "no" by the
-// argument counts as not found for the transitions).
-func yesOr(e Existence) string {
-	if e.Exists == "yes" {
-		return "yes"
-	}
-	return "not found"
 }

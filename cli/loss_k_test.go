@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/focaltk/focal/loss"
+)
+
+// TestLossAtK: verify loss answers at K = 2, 3 and 10 for every built-in
+// loss (JSON), with the answers the derivations give: cross-entropy
+// neither ηOC nor ηUC (strictly proper), Poly-1 ηOC only (h_g(v)/v
+// = 1/(1+εv) decreasing), the focal loss no ηOC witness at K = 2 and 3
+// (Cor. 10, footnote 2) and one at K = 10, whose boundary along γ is
+// reported; sigmoid losses "n/a"; the text output names each K.
+func TestLossAtK(t *testing.T) {
+	specs := map[string]string{"focal": "focal:gamma=2", "focal-alpha": "focal-alpha:gamma=2,alpha=0.5/0.5",
+		"poly1": "poly1:eps=1", "poly-focal": "poly-focal:gamma=2,eps=1", "gce": "gce:q=0.5", "ls": "ls:eps=0.1",
+		"focal-ls": "focal-ls:gamma=2,eps=0.1", "inverse-focal": "inverse-focal:gamma=1", "dual-focal": "dual-focal:gamma=2",
+		"expr": `expr:"-(1-u)^g*log(u)";g=2`}
+	got := map[string]lossJSON{}
+	for _, n := range loss.Names() {
+		s := n
+		if v, ok := specs[n]; ok {
+			s = v
+		}
+		// The boundary only for the focal loss (it costs about a second per
+		// loss; loss.Boundary is tested in package loss).
+		var v lossJSON
+		if err := json.Unmarshal([]byte(runOK(t, "loss", "--format", "json", "--K", "2,3,10", "--boundary="+strconv.FormatBool(n == "focal"), s)), &v); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if len(v.AtK) != 3 || v.AtK[0].K != 2 || v.AtK[2].K != 10 {
+			t.Fatalf("%s: at_k %+v", s, v.AtK)
+		}
+		for _, a := range v.AtK {
+			if a.Calibrated.Answer == "" || a.Calibrated.How == "" || (!a.Applies && a.Why == "") || (a.Applies && (a.Overconfident.Exists == "" || a.Underconfident.Exists == "")) {
+				t.Errorf("%s K=%d: %+v", s, a.K, a)
+			}
+		}
+		got[n] = v
+	}
+	check := func(n string, k int, oc, uc string) {
+		t.Helper()
+		for _, a := range got[n].AtK {
+			if a.K == k && (a.Overconfident.Exists != oc || a.Underconfident.Exists != uc) {
+				t.Errorf("%s K=%d: ηOC %s ηUC %s, want %s %s", n, k, a.Overconfident.Exists, a.Underconfident.Exists, oc, uc)
+			}
+		}
+	}
+	for _, k := range []int{2, 3, 10} {
+		check("ce", k, "no", "no")
+		check("poly1", k, "yes", "no")
+	}
+	check("focal", 2, "not found", "yes")
+	check("focal", 3, "not found", "yes")
+	check("focal", 10, "yes", "yes")
+	if b := got["focal"].AtK[2].Boundary; b == nil || b.Param != "gamma" || len(b.Transitions) == 0 {
+		t.Errorf("focal K=10: boundary %+v", b)
+	}
+	if a := got["sigmoid-focal"].AtK[0]; a.Applies || a.Calibrated.Answer != "n/a" {
+		t.Errorf("sigmoid-focal: %+v", a)
+	}
+	// At K = 5 and γ = 2 < γ_max(5) = 3.0702… ηOC minimizers exist; the
+	// last witness along γ is just below γ_max(5).
+	out := runOK(t, "loss", "--K", "5", "focal:gamma=2")
+	for _, want := range []string{"at K = 5 (h_g(v)/v mixed)", "ηOC minimizers             yes", "witness η = (", "along gamma: overconfident minimizers yes at gamma = 3.069"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output has no %q:\n%s", want, out)
+		}
+	}
+}
