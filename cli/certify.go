@@ -17,6 +17,7 @@ const certifyUsage = `Usage: verify certify tau [--gamma LIST] [--out FILE]
        verify certify gamma-nu [--K LIST] [--out FILE]
        verify certify gamma-max [--K LIST] [--out FILE]
        verify certify mukhoti [--out FILE]
+       verify certify k3 [--gamma G0] [--slabs N] [--out FILE]
 
 Produces a certificate (docs/certificates/README.md): a JSON file of boxes,
 each settled by a rigorous interval enclosure (package certify, 128-bit
@@ -34,6 +35,9 @@ check-certificate FILE' re-verifies from scratch.
             above γ_max(K) is not certified
   mukhoti   H₂(p) − ln p·ln(1 − p) > 0 on (0, 1/2], the inequality behind
             Mukhoti et al.'s bound L_FL ≥ KL − γH for every γ ≥ 0
+  k3        K = 3 has no ηOC minimizer for γ ∈ [G0, 1.43] (--gamma G0,
+            default 0.5; --slabs N slabs in γ, default 8); with Thm 8,
+            none for every γ ≥ G0. Slow: minutes, thousands of boxes
 
 The certificate goes to stdout or --out; a summary (boxes, time) to stderr.
 
@@ -46,18 +50,20 @@ const (
 	certifyTauGammas = "0.01,0.1,0.5,1,2,3,5,10,20,50,100"
 	certifyGammaNuK  = "5:20"
 	certifyGammaMaxK = "4,5,6,7,8,9,10,11,12,20,50,100"
+	certifyK3Gamma   = "0.5"
 )
 
 func (c *CLI) certify(args []string) (int, error) {
 	fs := c.flagSet("verify certify", certifyUsage)
-	gF := fs.String("gamma", certifyTauGammas, "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h)")
+	gF := fs.String("gamma", "", "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h; default "+certifyTauGammas+"); k3: the lowest γ, in (0, 1.43) (default "+certifyK3Gamma+")")
+	slabs := fs.Uint64("slabs", 8, "k3: the number of slabs of the γ range")
 	kF := fs.String("K", "", "gamma-nu, gamma-max: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+")")
 	out := outFlag(fs, "certificate")
 	if err := c.parse(fs, args, true); err != nil {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
-		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max or mukhoti")
+		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max, mukhoti or k3")
 	}
 	what := fs.Arg(0)
 	set := map[string]bool{}
@@ -70,7 +76,11 @@ func (c *CLI) certify(args []string) (int, error) {
 		if set["K"] {
 			return 0, usagef("--K applies to gamma-nu, not tau")
 		}
-		if gs, err = getGammaList(*gF); err != nil {
+		spec := *gF
+		if spec == "" {
+			spec = certifyTauGammas
+		}
+		if gs, err = getGammaList(spec); err != nil {
 			return 0, err
 		}
 		for _, g := range gs {
@@ -97,12 +107,28 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --K: %d: %s needs K >= %d", k, what, minK)
 			}
 		}
+	case "k3":
+		if set["K"] {
+			return 0, usagef("--K does not apply to k3")
+		}
+		spec := *gF
+		if spec == "" {
+			spec = certifyK3Gamma
+		}
+		g, err := getGamma(spec)
+		if err != nil {
+			return 0, err
+		}
+		if !(g > 0 && g < certify.K3GammaTop) {
+			return 0, usagef("bad --gamma %v: k3 needs 0 < γ < %v", g, certify.K3GammaTop)
+		}
+		gs = []float64{g}
 	case "mukhoti":
 		if set["gamma"] || set["K"] {
 			return 0, usagef("mukhoti takes neither --gamma nor --K")
 		}
 	default:
-		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max or mukhoti", what)
+		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max, mukhoti or k3", what)
 	}
 	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
 	if err != nil {
@@ -118,6 +144,8 @@ func (c *CLI) certify(args []string) (int, error) {
 		cert, err = certify.ProduceGammaNu(ctx, ks, command)
 	case "gamma-max":
 		cert, err = certify.ProduceGammaMax(ctx, ks, command)
+	case "k3":
+		cert, err = certify.ProduceK3(ctx, gs[0], int(*slabs), command)
 	default:
 		cert, err = certify.ProduceMukhoti(ctx, command)
 	}

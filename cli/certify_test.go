@@ -72,12 +72,19 @@ func TestCertifyAndCheck(t *testing.T) {
 	}
 }
 
-// TestCommittedCertificatesViaCLI runs the checker on every committed
-// certificate, as a user would.
+// TestCommittedCertificatesViaCLI runs the checker on the committed
+// certificates, as a user would (all but k3.json, whose minute of checking
+// certify's TestCommittedCertificates already spends).
 func TestCommittedCertificatesViaCLI(t *testing.T) {
-	files, err := filepath.Glob("../docs/certificates/*.json")
-	if err != nil || len(files) == 0 {
+	all, err := filepath.Glob("../docs/certificates/*.json")
+	if err != nil || len(all) == 0 {
 		t.Fatalf("no committed certificates: %v", err)
+	}
+	var files []string
+	for _, f := range all {
+		if filepath.Base(f) != "k3.json" {
+			files = append(files, f)
+		}
 	}
 	code, out, errs := run(t, nil, append([]string{"check-certificate"}, files...)...)
 	if code != ExitOK || strings.Count(out, "proved") != len(files) {
