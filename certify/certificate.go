@@ -180,7 +180,7 @@ var statements = map[string]statement{
 	"gamma-nu":  {[]string{"K", "gamma"}, checkGammaNu},
 	"gamma-max": {[]string{"K", "gamma", "eps"}, checkGammaMax},
 	"mukhoti":   {[]string{"p"}, checkMukhoti},
-	"k3":        {[]string{"gamma", "t", "lambda"}, checkK3},
+	"no-oc":     {[]string{"K", "gamma", "t"}, checkNoOC},
 }
 
 // Check verifies c from scratch and returns nil only if every box is

@@ -30,11 +30,11 @@ func produceSmall(t *testing.T) []*Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k3, err := ProduceK3(ctx, 1.35, 1, "test")
+	nooc, err := ProduceNoOC(ctx, []int{4, 3}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Certificate{tau, nu, mx, mk, k3}
+	return []*Certificate{tau, nu, mx, mk, nooc}
 }
 
 // roundTrip writes c and reads it back (as the checker of a file does).
@@ -119,11 +119,7 @@ func TestTamperedCertificatesFail(t *testing.T) {
 		c = clone(t, orig)
 		c.Boxes[1].Lo[0] *= 1.5
 		c.Boxes[1].Hi[0] = c.Boxes[1].Lo[0]
-		want := 1
-		if orig.Statement == "k3" {
-			want = -2 // the slab's T box moved: its slab has none (-1) or the box fails
-		}
-		wantUnsettled(t, orig.Statement+": box off its parameter", c, want)
+		wantUnsettled(t, orig.Statement+": box off its parameter", c, 1)
 		// Another statement or version.
 		c = clone(t, orig)
 		c.Statement = "nonsense"
@@ -166,10 +162,6 @@ func TestCommittedCertificates(t *testing.T) {
 		t.Fatal("no committed certificates under docs/certificates")
 	}
 	for _, f := range files {
-		if raceEnabled && filepath.Base(f) == "k3.json" {
-			t.Logf("%s: skipped under -race (about ten times its minute without)", f)
-			continue
-		}
 		t0 := time.Now()
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -1,5 +1,0 @@
-//go:build !race
-
-package certify
-
-const raceEnabled = false
