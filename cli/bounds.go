@@ -55,9 +55,6 @@ const (
 	// maxCalibrateWorkers: each worker holds about eight block buffers of
 	// up to 8 MB (calibrate's maxBlockValues).
 	maxCalibrateWorkers = 64
-	// maxCertifySlabs: verify certify k3 covers each slab of the γ range
-	// with its own boxes (hundreds to thousands per slab).
-	maxCertifySlabs = 10_000
 )
 
 var bounds = []bound{
@@ -71,7 +68,6 @@ var bounds = []bound{
 	{"verify calibrate", "workers", 0, maxCalibrateWorkers, "each worker holds its own blocks"},
 	{"verify calibrate", "seed", 0, math.MaxUint64, "any 64-bit value"},
 	{"verify report", "seed", 0, math.MaxUint64, "any 64-bit value"},
-	{"verify certify", "slabs", 1, maxCertifySlabs, "each slab adds its own boxes"},
 }
 
 // formatBound writes a bound's value as the flag takes it.

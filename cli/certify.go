@@ -17,7 +17,7 @@ const certifyUsage = `Usage: verify certify tau [--gamma LIST] [--out FILE]
        verify certify gamma-nu [--K LIST] [--out FILE]
        verify certify gamma-max [--K LIST] [--out FILE]
        verify certify mukhoti [--out FILE]
-       verify certify k3 [--gamma G0] [--slabs N] [--out FILE]
+       verify certify no-oc [--K LIST] [--out FILE]
 
 Produces a certificate (docs/certificates/README.md): a JSON file of boxes,
 each settled by a rigorous interval enclosure (package certify, 128-bit
@@ -32,12 +32,12 @@ check-certificate FILE' re-verifies from scratch.
   gamma-max γ_max(K), the γ with τ_uc^γ = 1/(K−1), enclosed to 1e-12, and
             certified ηOC witnesses at 8 γ below it, for each K ≥ 4 of --K
             (default 4:12, 20, 50, 100); that no ηOC minimizer exists
-            above γ_max(K) is not certified
+            at γ ≥ γ_max(K) is certified by no-oc
   mukhoti   H₂(p) − ln p·ln(1 − p) > 0 on (0, 1/2], the inequality behind
             Mukhoti et al.'s bound L_FL ≥ KL − γH for every γ ≥ 0
-  k3        K = 3 has no ηOC minimizer for γ ∈ [G0, 1.43] (--gamma G0,
-            default 0.5; --slabs N slabs in γ, default 8); with Thm 8,
-            none for every γ ≥ G0. Slow: minutes, thousands of boxes
+  no-oc     no ηOC minimizer in K classes at any γ ≥ γ_max(K), for each
+            K ≥ 3 of --K (default 3:12, 20, 50, 100; γ_max(3) = 0, so
+            K = 3 never has one at γ > 0)
 
 The certificate goes to stdout or --out; a summary (boxes, time) to stderr.
 
@@ -50,20 +50,19 @@ const (
 	certifyTauGammas = "0.01,0.1,0.5,1,2,3,5,10,20,50,100"
 	certifyGammaNuK  = "5:20"
 	certifyGammaMaxK = "4,5,6,7,8,9,10,11,12,20,50,100"
-	certifyK3Gamma   = "0.5"
+	certifyNoOCK     = "3,4,5,6,7,8,9,10,11,12,20,50,100"
 )
 
 func (c *CLI) certify(args []string) (int, error) {
 	fs := c.flagSet("verify certify", certifyUsage)
-	gF := fs.String("gamma", "", "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h; default "+certifyTauGammas+"); k3: the lowest γ, in (0, 1.43) (default "+certifyK3Gamma+")")
-	slabs := fs.Uint64("slabs", 8, "k3: the number of slabs of the γ range")
-	kF := fs.String("K", "", "gamma-nu, gamma-max: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+")")
+	gF := fs.String("gamma", certifyTauGammas, "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h)")
+	kF := fs.String("K", "", "gamma-nu, gamma-max, no-oc: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+"; no-oc: in [3, 1000], default "+certifyNoOCK+")")
 	out := outFlag(fs, "certificate")
 	if err := c.parse(fs, args, true); err != nil {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
-		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max, mukhoti or k3")
+		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max, mukhoti or no-oc")
 	}
 	what := fs.Arg(0)
 	set := map[string]bool{}
@@ -76,11 +75,7 @@ func (c *CLI) certify(args []string) (int, error) {
 		if set["K"] {
 			return 0, usagef("--K applies to gamma-nu, not tau")
 		}
-		spec := *gF
-		if spec == "" {
-			spec = certifyTauGammas
-		}
-		if gs, err = getGammaList(spec); err != nil {
+		if gs, err = getGammaList(*gF); err != nil {
 			return 0, err
 		}
 		for _, g := range gs {
@@ -88,7 +83,7 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --gamma: 0 has no thresholds (φ^0 ≡ 1); give γ > 0")
 			}
 		}
-	case "gamma-nu", "gamma-max":
+	case "gamma-nu", "gamma-max", "no-oc":
 		if set["gamma"] {
 			return 0, usagef("--gamma applies to tau, not %s", what)
 		}
@@ -96,8 +91,11 @@ func (c *CLI) certify(args []string) (int, error) {
 		if what == "gamma-max" {
 			maxK, minK = certify.MaxGammaMaxK, 4
 		}
+		if what == "no-oc" {
+			maxK, minK = certify.MaxNocK, 3
+		}
 		if spec == "" {
-			spec = map[string]string{"gamma-nu": certifyGammaNuK, "gamma-max": certifyGammaMaxK}[what]
+			spec = map[string]string{"gamma-nu": certifyGammaNuK, "gamma-max": certifyGammaMaxK, "no-oc": certifyNoOCK}[what]
 		}
 		if ks, err = getKList(spec, maxK); err != nil {
 			return 0, err
@@ -107,28 +105,12 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --K: %d: %s needs K >= %d", k, what, minK)
 			}
 		}
-	case "k3":
-		if set["K"] {
-			return 0, usagef("--K does not apply to k3")
-		}
-		spec := *gF
-		if spec == "" {
-			spec = certifyK3Gamma
-		}
-		g, err := getGamma(spec)
-		if err != nil {
-			return 0, err
-		}
-		if !(g > 0 && g < certify.K3GammaTop) {
-			return 0, usagef("bad --gamma %v: k3 needs 0 < γ < %v", g, certify.K3GammaTop)
-		}
-		gs = []float64{g}
 	case "mukhoti":
 		if set["gamma"] || set["K"] {
 			return 0, usagef("mukhoti takes neither --gamma nor --K")
 		}
 	default:
-		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max, mukhoti or k3", what)
+		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max, mukhoti or no-oc", what)
 	}
 	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
 	if err != nil {
@@ -144,8 +126,8 @@ func (c *CLI) certify(args []string) (int, error) {
 		cert, err = certify.ProduceGammaNu(ctx, ks, command)
 	case "gamma-max":
 		cert, err = certify.ProduceGammaMax(ctx, ks, command)
-	case "k3":
-		cert, err = certify.ProduceK3(ctx, gs[0], int(*slabs), command)
+	case "no-oc":
+		cert, err = certify.ProduceNoOC(ctx, ks, command)
 	default:
 		cert, err = certify.ProduceMukhoti(ctx, command)
 	}

@@ -65,26 +65,50 @@ func TestCertifyAndCheck(t *testing.T) {
 		t.Errorf("junk: exit %d, stderr %q", code, errs)
 	}
 	// Bad usage.
-	for _, args := range [][]string{{"certify"}, {"certify", "nonsense"}, {"certify", "tau", "--gamma", "0"}, {"certify", "tau", "--K", "5"}, {"check-certificate"}} {
+	for _, args := range [][]string{{"certify"}, {"certify", "nonsense"}, {"certify", "tau", "--gamma", "0"}, {"certify", "tau", "--K", "5"}, {"certify", "no-oc", "--K", "2"}, {"certify", "no-oc", "--gamma", "1"}, {"check-certificate"}} {
 		if code, _, errs := run(t, nil, args...); code != ExitUsage || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", args, code, errs)
 		}
 	}
 }
 
-// TestCommittedCertificatesViaCLI runs the checker on the committed
-// certificates, as a user would (all but k3.json, whose minute of checking
-// certify's TestCommittedCertificates already spends).
-func TestCommittedCertificatesViaCLI(t *testing.T) {
-	all, err := filepath.Glob("../docs/certificates/*.json")
-	if err != nil || len(all) == 0 {
-		t.Fatalf("no committed certificates: %v", err)
+// TestCertifyNoOC: verify certify no-oc produces a certificate that
+// checks; with its corner lemma dropped from a box the checker refuses it.
+func TestCertifyNoOC(t *testing.T) {
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "no-oc.json")
+	code, out, errs := run(t, nil, "certify", "no-oc", "--K", "3,5", "--out", cert)
+	if code != ExitOK || out != "" || !strings.Contains(errs, "no-oc: 2 claims") {
+		t.Fatalf("certify: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	var files []string
-	for _, f := range all {
-		if filepath.Base(f) != "k3.json" {
-			files = append(files, f)
-		}
+	code, out, errs = run(t, nil, "check-certificate", cert)
+	if code != ExitOK || !strings.Contains(out, "proved (no-oc)") || errs != "" {
+		t.Fatalf("check: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	b, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if !strings.Contains(s, `"lemma":"corner"`) {
+		t.Fatalf("no corner box in\n%s", s)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(strings.Replace(s, `,"lemma":"corner"`, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = run(t, nil, "check-certificate", bad)
+	if code != ExitFailure || !strings.Contains(errs, "is not settled") {
+		t.Errorf("lemma dropped: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestCommittedCertificatesViaCLI runs the checker on every committed
+// certificate, as a user would.
+func TestCommittedCertificatesViaCLI(t *testing.T) {
+	files, err := filepath.Glob("../docs/certificates/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no committed certificates: %v", err)
 	}
 	code, out, errs := run(t, nil, append([]string{"check-certificate"}, files...)...)
 	if code != ExitOK || strings.Count(out, "proved") != len(files) {
