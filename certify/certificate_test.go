@@ -81,7 +81,8 @@ func wantUnsettled(t *testing.T, what string, c *Certificate, box int) {
 }
 
 func TestTamperedCertificatesFail(t *testing.T) {
-	for _, orig := range produceSmall(t) {
+	produced := produceSmall(t)
+	for _, orig := range produced {
 		n := len(orig.Boxes)
 		// Removing any one box leaves a region uncovered (or a K without
 		// its three boxes).
@@ -128,7 +129,7 @@ func TestTamperedCertificatesFail(t *testing.T) {
 		}
 	}
 	// A tau box whose side is changed leaves a gap or an overlap.
-	orig := produceSmall(t)[0]
+	orig := produced[0]
 	c := clone(t, orig)
 	c.Boxes[3].Hi[1] = c.Boxes[3].Lo[1] + (c.Boxes[3].Hi[1]-c.Boxes[3].Lo[1])/2
 	wantUnsettled(t, "tau: box shrunk", c, -2)

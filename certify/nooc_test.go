@@ -19,7 +19,9 @@ const (
 	ellFloor = 1e-34
 )
 
-// TestEllAgainstHiprec: ℓ = ln φ^γ/γ on the focal grid, from hiprec's
+// TestEllAgainstHiprec: ℓ = ln φ^γ/γ on the focal grid (its v thinned to
+// the edges and every fifth interior point, as each point costs a hiprec
+// evaluation), from hiprec's
 // ln h (ln φ = ln v − ln h), and at γ = 0 its limit ln(1 − v) −
 // v ln v/(1 − v) from apd's 60-digit logarithms.
 func TestEllAgainstHiprec(t *testing.T) {
@@ -29,6 +31,9 @@ func TestEllAgainstHiprec(t *testing.T) {
 		for _, v := range vs {
 			if v > 0.99 || v < 1e-8 {
 				continue // ln(1 − v) of the oracle's difference loses its digits at the ends
+			}
+			if i := math.Round(v * 100); v == i/100 && v != 0.5 && int(i)%10 != 1 && int(i)%10 != 9 {
+				continue
 			}
 			var want *big.Float
 			if g == 0 {
