@@ -180,6 +180,7 @@ var statements = map[string]statement{
 	"gamma-nu":  {[]string{"K", "gamma"}, checkGammaNu},
 	"gamma-max": {[]string{"K", "gamma", "eps"}, checkGammaMax},
 	"mukhoti":   {[]string{"p"}, checkMukhoti},
+	"no-oc":     {[]string{"K", "gamma", "t"}, checkNoOC},
 }
 
 // Check verifies c from scratch and returns nil only if every box is

@@ -30,7 +30,11 @@ func produceSmall(t *testing.T) []*Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Certificate{tau, nu, mx, mk}
+	nooc, err := ProduceNoOC(ctx, []int{4, 3}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*Certificate{tau, nu, mx, mk, nooc}
 }
 
 // roundTrip writes c and reads it back (as the checker of a file does).
@@ -77,7 +81,8 @@ func wantUnsettled(t *testing.T, what string, c *Certificate, box int) {
 }
 
 func TestTamperedCertificatesFail(t *testing.T) {
-	for _, orig := range produceSmall(t) {
+	produced := produceSmall(t)
+	for _, orig := range produced {
 		n := len(orig.Boxes)
 		// Removing any one box leaves a region uncovered (or a K without
 		// its three boxes).
@@ -124,7 +129,7 @@ func TestTamperedCertificatesFail(t *testing.T) {
 		}
 	}
 	// A tau box whose side is changed leaves a gap or an overlap.
-	orig := produceSmall(t)[0]
+	orig := produced[0]
 	c := clone(t, orig)
 	c.Boxes[3].Hi[1] = c.Boxes[3].Lo[1] + (c.Boxes[3].Hi[1]-c.Boxes[3].Lo[1])/2
 	wantUnsettled(t, "tau: box shrunk", c, -2)

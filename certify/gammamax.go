@@ -41,7 +41,7 @@ const GammaMaxRelWidth = 1e-12
 const MaxGammaMaxK = 100_000
 
 // GammaMaxText is the statement of a "gamma-max" certificate.
-const GammaMaxText = "For each K of the claims: gamma_max(K), the gamma with tau_uc^gamma = 1/(K-1), lies in the claimed interval (relative width <= 1e-12), and at each witness (K, gamma, eps) with gamma below it, eta = Psi^gamma(q) for q = ((1-eps)/(K-1) x(K-1), eps) has the focal risk minimizer q, which is etaOC: max q - max eta > 0 (enclosed). So etaOC minimizers exist at those gamma (they exist for every gamma < gamma_max(K): docs/proofs.md, Lemma B1); that none exists for gamma >= gamma_max(K) is NOT certified here."
+const GammaMaxText = "For each K of the claims: gamma_max(K), the gamma with tau_uc^gamma = 1/(K-1), lies in the claimed interval (relative width <= 1e-12), and at each witness (K, gamma, eps) with gamma below it, eta = Psi^gamma(q) for q = ((1-eps)/(K-1) x(K-1), eps) has the focal risk minimizer q, which is etaOC: max q - max eta > 0 (enclosed). So etaOC minimizers exist at those gamma (they exist for every gamma < gamma_max(K): docs/proofs.md, Lemma B1); that none exists for gamma >= gamma_max(K) is the statement no-oc."
 
 func lnPhiInvKm1(k int64, g float64) Interval {
 	return LogPhi(Div(Int(1), Int(k-1)), Point(g))

@@ -17,6 +17,7 @@ const certifyUsage = `Usage: verify certify tau [--gamma LIST] [--out FILE]
        verify certify gamma-nu [--K LIST] [--out FILE]
        verify certify gamma-max [--K LIST] [--out FILE]
        verify certify mukhoti [--out FILE]
+       verify certify no-oc [--K LIST] [--out FILE]
 
 Produces a certificate (docs/certificates/README.md): a JSON file of boxes,
 each settled by a rigorous interval enclosure (package certify, 128-bit
@@ -31,9 +32,12 @@ check-certificate FILE' re-verifies from scratch.
   gamma-max γ_max(K), the γ with τ_uc^γ = 1/(K−1), enclosed to 1e-12, and
             certified ηOC witnesses at 8 γ below it, for each K ≥ 4 of --K
             (default 4:12, 20, 50, 100); that no ηOC minimizer exists
-            above γ_max(K) is not certified
+            at γ ≥ γ_max(K) is certified by no-oc
   mukhoti   H₂(p) − ln p·ln(1 − p) > 0 on (0, 1/2], the inequality behind
             Mukhoti et al.'s bound L_FL ≥ KL − γH for every γ ≥ 0
+  no-oc     no ηOC minimizer in K classes at any γ ≥ γ_max(K), for each
+            K ≥ 3 of --K (default 3:12, 20, 50, 100; γ_max(3) = 0, so
+            K = 3 never has one at γ > 0)
 
 The certificate goes to stdout or --out; a summary (boxes, time) to stderr.
 
@@ -46,18 +50,19 @@ const (
 	certifyTauGammas = "0.01,0.1,0.5,1,2,3,5,10,20,50,100"
 	certifyGammaNuK  = "5:20"
 	certifyGammaMaxK = "4,5,6,7,8,9,10,11,12,20,50,100"
+	certifyNoOCK     = "3,4,5,6,7,8,9,10,11,12,20,50,100"
 )
 
 func (c *CLI) certify(args []string) (int, error) {
 	fs := c.flagSet("verify certify", certifyUsage)
 	gF := fs.String("gamma", certifyTauGammas, "tau: the γ > 0 to certify, a `list` or range (as for verify; see verify -h)")
-	kF := fs.String("K", "", "gamma-nu, gamma-max: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+")")
+	kF := fs.String("K", "", "gamma-nu, gamma-max, no-oc: the K to certify, a `list` or range start:end[:step] (gamma-nu: in [2, 1000000], default "+certifyGammaNuK+"; gamma-max: in [4, 100000], default "+certifyGammaMaxK+"; no-oc: in [3, 1000], default "+certifyNoOCK+")")
 	out := outFlag(fs, "certificate")
 	if err := c.parse(fs, args, true); err != nil {
 		return 0, err
 	}
 	if fs.NArg() != 1 {
-		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max or mukhoti")
+		return 0, usagef("give one statement to certify: tau, gamma-nu, gamma-max, mukhoti or no-oc")
 	}
 	what := fs.Arg(0)
 	set := map[string]bool{}
@@ -78,7 +83,7 @@ func (c *CLI) certify(args []string) (int, error) {
 				return 0, usagef("bad --gamma: 0 has no thresholds (φ^0 ≡ 1); give γ > 0")
 			}
 		}
-	case "gamma-nu", "gamma-max":
+	case "gamma-nu", "gamma-max", "no-oc":
 		if set["gamma"] {
 			return 0, usagef("--gamma applies to tau, not %s", what)
 		}
@@ -86,8 +91,11 @@ func (c *CLI) certify(args []string) (int, error) {
 		if what == "gamma-max" {
 			maxK, minK = certify.MaxGammaMaxK, 4
 		}
+		if what == "no-oc" {
+			maxK, minK = certify.MaxNocK, 3
+		}
 		if spec == "" {
-			spec = map[string]string{"gamma-nu": certifyGammaNuK, "gamma-max": certifyGammaMaxK}[what]
+			spec = map[string]string{"gamma-nu": certifyGammaNuK, "gamma-max": certifyGammaMaxK, "no-oc": certifyNoOCK}[what]
 		}
 		if ks, err = getKList(spec, maxK); err != nil {
 			return 0, err
@@ -102,7 +110,7 @@ func (c *CLI) certify(args []string) (int, error) {
 			return 0, usagef("mukhoti takes neither --gamma nor --K")
 		}
 	default:
-		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max or mukhoti", what)
+		return 0, usagef("unknown statement %q: want tau, gamma-nu, gamma-max, mukhoti or no-oc", what)
 	}
 	ctx, err := c.start(job{outputs: []file{{flag: "--out", path: *out}}})
 	if err != nil {
@@ -118,6 +126,8 @@ func (c *CLI) certify(args []string) (int, error) {
 		cert, err = certify.ProduceGammaNu(ctx, ks, command)
 	case "gamma-max":
 		cert, err = certify.ProduceGammaMax(ctx, ks, command)
+	case "no-oc":
+		cert, err = certify.ProduceNoOC(ctx, ks, command)
 	default:
 		cert, err = certify.ProduceMukhoti(ctx, command)
 	}

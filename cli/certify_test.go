@@ -65,10 +65,41 @@ func TestCertifyAndCheck(t *testing.T) {
 		t.Errorf("junk: exit %d, stderr %q", code, errs)
 	}
 	// Bad usage.
-	for _, args := range [][]string{{"certify"}, {"certify", "nonsense"}, {"certify", "tau", "--gamma", "0"}, {"certify", "tau", "--K", "5"}, {"check-certificate"}} {
+	for _, args := range [][]string{{"certify"}, {"certify", "nonsense"}, {"certify", "tau", "--gamma", "0"}, {"certify", "tau", "--K", "5"}, {"certify", "no-oc", "--K", "2"}, {"certify", "no-oc", "--gamma", "1"}, {"check-certificate"}} {
 		if code, _, errs := run(t, nil, args...); code != ExitUsage || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", args, code, errs)
 		}
+	}
+}
+
+// TestCertifyNoOC: verify certify no-oc produces a certificate that
+// checks; with its corner lemma dropped from a box the checker refuses it.
+func TestCertifyNoOC(t *testing.T) {
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "no-oc.json")
+	code, out, errs := run(t, nil, "certify", "no-oc", "--K", "3,5", "--out", cert)
+	if code != ExitOK || out != "" || !strings.Contains(errs, "no-oc: 2 claims") {
+		t.Fatalf("certify: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = run(t, nil, "check-certificate", cert)
+	if code != ExitOK || !strings.Contains(out, "proved (no-oc)") || errs != "" {
+		t.Fatalf("check: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	b, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if !strings.Contains(s, `"lemma":"corner"`) {
+		t.Fatalf("no corner box in\n%s", s)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(strings.Replace(s, `,"lemma":"corner"`, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = run(t, nil, "check-certificate", bad)
+	if code != ExitFailure || !strings.Contains(errs, "is not settled") {
+		t.Errorf("lemma dropped: exit %d, stderr %q", code, errs)
 	}
 }
 

@@ -214,7 +214,7 @@ Usage:
   verify psi --gamma G --q a,b,c      the recovery transform Ψ (Eq. 12)
   verify calibrate --gamma G FILE     recover class posteriors from model outputs
   verify report [--seed N] [--out-dir docs]   regenerate docs/findings.md and its figures
-  verify certify tau|gamma-nu|gamma-max|mukhoti [--out FILE]  produce a certificate (a computer-assisted proof)
+  verify certify tau|gamma-nu|gamma-max|mukhoti|no-oc [--out FILE]  produce a certificate (a computer-assisted proof)
   verify check-certificate FILE...            re-verify certificates from scratch
 
 Each subcommand takes -h. Flags may be written -flag or --flag.
