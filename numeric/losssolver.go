@@ -288,10 +288,15 @@ func (s *LossSolver) assign(c int) {
 
 func (s *LossSolver) active(eta []float64, j int) bool { return eta[j] > 0 || s.l.DR != nil }
 
-// f is F_j(u) and df its derivative (NaN where unknown).
+// f is F_j(u). Where the loss has h_g in closed form and no r, it is
+// η_j w_j / h_g(u): at a subnormal u, −g′ = 1/u overflows while h_g(u) = u
+// does not.
 func (s *LossSolver) f(j, k int, u float64) float64 {
 	v := 0.0
 	if s.a[j] != 0 {
+		if s.l.H != nil && s.l.R == nil {
+			return s.a[j] / s.l.H(u)
+		}
 		v = -s.a[j] * s.l.DG(u)
 	}
 	if s.l.DR != nil {
@@ -300,7 +305,9 @@ func (s *LossSolver) f(j, k int, u float64) float64 {
 	return v
 }
 
-func (s *LossSolver) df(j int, u float64) float64 { return -s.a[j] * s.l.DDG(u) }
+// elasticity is u F_j′(u)/F_j(u) = u g″(u)/g′(u) (r = 0), NaN where it
+// cannot be evaluated (g′ overflows at a subnormal u).
+func (s *LossSolver) elasticity(u float64) float64 { return u * s.l.DDG(u) / s.l.DG(u) }
 
 // root solves F_j(u) = lam on [lo, hi] (F_j decreasing there), starting
 // at u0; held reports a root outside the bracket (the result is an end).
@@ -336,8 +343,7 @@ func (s *LossSolver) root(j, k int, lam, lo, hi, u0 float64) (u float64, held bo
 			// step for F ∝ 1/u (cross-entropy) and well scaled where
 			// F ∝ u^(A−1), unlike Newton on u, which only doubles u
 			// per step from far below the root of a/u = λ.
-			fu := fv + lam
-			next = u * math.Exp(-math.Log1p(fv/lam)*fu/(u*s.df(j, u)))
+			next = u * math.Exp(-math.Log1p(fv/lam)/s.elasticity(u))
 		}
 		if !(next > lo && next < hi) {
 			next = midpoint(lo, hi)
@@ -390,7 +396,10 @@ func (s *LossSolver) fill(eta []float64, t float64) (sum, dsum float64, evals in
 		evals += e
 		sum += u
 		if s.newton && !held {
-			dsum += 1 / s.df(j, u)
+			// dq_j/dλ = 1/F′_j(q_j) = q_j/(F_j(q_j)·elasticity), F_j = λ.
+			if d := u / (lam * s.elasticity(u)); !math.IsNaN(d) && !math.IsInf(d, 0) {
+				dsum += d
+			}
 		} else if !s.newton {
 			dsum = math.NaN()
 		}
