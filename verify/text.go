@@ -49,6 +49,9 @@ func WriteText(w io.Writer, rep *Report, opt TextOptions) error {
 		fmt.Fprintf(&b, " in %.1f s", float64(rep.Timing.WallSeconds))
 	}
 	b.WriteString("\n")
+	if rep.Loss != "" {
+		writeLossHeader(&b, rep)
+	}
 	if !rep.Complete {
 		b.WriteString("INCOMPLETE: the time cap stopped the search (such a run is not reproducible)\n")
 	}
@@ -72,7 +75,11 @@ func WriteText(w io.Writer, rep *Report, opt TextOptions) error {
 		for j < len(rep.Results) && rep.Results[j].Gamma == rep.Results[i].Gamma && rep.Results[j].K == rep.Results[i].K {
 			j++
 		}
-		fmt.Fprintf(&b, "\ngamma = %s, K = %d\n", fmtFloat(float64(rep.Results[i].Gamma)), rep.Results[i].K)
+		if rep.Loss != "" {
+			fmt.Fprintf(&b, "\nloss %s, K = %d\n", rep.Loss, rep.Results[i].K)
+		} else {
+			fmt.Fprintf(&b, "\ngamma = %s, K = %d\n", fmtFloat(float64(rep.Results[i].Gamma)), rep.Results[i].K)
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  claim\tkind\tstatus\tcases\tworst margin\twitness")
 		for k := i; k < j; k++ {
@@ -133,7 +140,7 @@ type claimSummary struct {
 }
 
 // textStatusRank orders statuses from the most to the least informative.
-var textStatusRank = map[Status]int{Refuted: 0, Noise: 1, Holds: 2, Supported: 2, Vacuous: 3}
+var textStatusRank = map[Status]int{Refuted: 0, Unconfirmed: 1, Noise: 1, Holds: 2, Supported: 2, Vacuous: 3}
 
 // summarize returns one claimSummary per claim, in the order of first
 // appearance in rep.Results.
@@ -335,4 +342,31 @@ func fmtVec(v []Float, short int) string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// writeLossHeader says which loss a loss search ran, with which
+// minimizers, what the derivation expects of each claim, and which focal
+// claims do not apply.
+func writeLossHeader(b *strings.Builder, rep *Report) {
+	fmt.Fprintf(b, "loss %s (unconfirmed = a violating float64 margin that hiprec cannot re-evaluate at this loss)\n", rep.Loss)
+	for _, s := range rep.Solvers {
+		conf := "violations confirmed with hiprec.LossMinimize"
+		if !s.Oracle {
+			conf = "no hiprec minimizer for this loss: violations are reported as unconfirmed"
+		}
+		fmt.Fprintf(b, "  K = %d: minimizer %s (%s); %s\n", s.K, s.Solver, s.Why, conf)
+	}
+	if len(rep.Expectations) > 0 {
+		b.WriteString("Expected from the derivation (verify/claims_loss.go):\n")
+		for _, e := range rep.Expectations {
+			fmt.Fprintf(b, "  %s: %s (%s)\n", e.ID, e.Expected, e.Why)
+		}
+	}
+	if len(rep.NotApplicable) > 0 {
+		ids := make([]string, len(rep.NotApplicable))
+		for i, n := range rep.NotApplicable {
+			ids[i] = n.ID
+		}
+		fmt.Fprintf(b, "Not run: %s: %s\n", strings.Join(ids, ", "), rep.NotApplicable[0].Reason)
+	}
 }
