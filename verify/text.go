@@ -212,7 +212,7 @@ func writeSummary(b *strings.Builder, rep *Report, sums []claimSummary) {
 		switch {
 		case len(s.at) > 0:
 			pairs = fmt.Sprintf("%d of %d", len(s.at), s.pairs)
-			where = pairList(s.at)
+			where = pairList(rep, s.at)
 		case s.vacuous > 0 && s.status != Vacuous:
 			where = fmt.Sprintf("vacuous at %d", s.vacuous)
 		}
@@ -238,13 +238,17 @@ func writeSummary(b *strings.Builder, rep *Report, sums []claimSummary) {
 				ks = append(ks, k)
 			}
 		}
-		fmt.Fprintf(b, "  reproduce: verify --seed %d --budget %d --gamma %s --K %s --claims %s\n",
-			rep.Seed, rep.Budget, strings.Join(gs, ","), strings.Join(ks, ","), s.id)
+		axis := "--gamma " + strings.Join(gs, ",")
+		if rep.Loss != "" {
+			axis = "--loss '" + rep.Loss + "'"
+		}
+		fmt.Fprintf(b, "  reproduce: verify --seed %d --budget %d %s --K %s --claims %s\n",
+			rep.Seed, rep.Budget, axis, strings.Join(ks, ","), s.id)
 	}
 }
 
 // pairList writes the (γ, K) of rs grouped by γ: "gamma 0.5: K 4,5; gamma 1: K 4".
-func pairList(rs []*Result) string {
+func pairList(rep *Report, rs []*Result) string {
 	var parts []string
 	for i := 0; i < len(rs); {
 		j := i
@@ -253,7 +257,11 @@ func pairList(rs []*Result) string {
 			ks = append(ks, strconv.Itoa(rs[j].K))
 			j++
 		}
-		parts = append(parts, fmt.Sprintf("gamma %s: K %s", fmtFloat(float64(rs[i].Gamma)), strings.Join(ks, ",")))
+		if rep.Loss != "" {
+			parts = append(parts, "K "+strings.Join(ks, ","))
+		} else {
+			parts = append(parts, fmt.Sprintf("gamma %s: K %s", fmtFloat(float64(rs[i].Gamma)), strings.Join(ks, ",")))
+		}
 		i = j
 	}
 	return strings.Join(parts, "; ")
@@ -286,8 +294,12 @@ func writeCounterexample(b *strings.Builder, rep *Report, r *Result) {
 		}
 		fmt.Fprintf(b, "    spec     = %s%s\n", c.Spec, shr)
 	}
-	fmt.Fprintf(b, "    reproduce: verify --seed %d --budget %d --gamma %s --K %d --claims %s\n",
-		rep.Seed, rep.Budget, fmtFloat(float64(c.Gamma)), r.K, r.ID)
+	axis := "--gamma " + fmtFloat(float64(c.Gamma))
+	if rep.Loss != "" {
+		axis = "--loss '" + rep.Loss + "'"
+	}
+	fmt.Fprintf(b, "    reproduce: verify --seed %d --budget %d %s --K %d --claims %s\n",
+		rep.Seed, rep.Budget, axis, r.K, r.ID)
 }
 
 // witness summarizes the case behind a result: the counterexample, the
