@@ -38,7 +38,13 @@ func getLoss(fs *flag.FlagSet, spec string, simplex bool) (*loss.Loss, error) {
 		return nil, usagef("bad --loss: %v", err)
 	}
 	if simplex && l.Kind == loss.Sigmoid {
-		return nil, usagef("bad --loss %s: a per-label sigmoid loss has no minimizer on the simplex (sigmoid losses: sigmoid-focal, fl-star, asl; use a softmax loss: %s)", spec, joinNames(loss.Names()))
+		var soft []string
+		for _, n := range loss.Names() {
+			if n != "asl" && n != "fl-star" && n != "sigmoid-focal" {
+				soft = append(soft, n)
+			}
+		}
+		return nil, usagef("bad --loss %s: a per-label sigmoid loss has no minimizer on the simplex; accepted: %s", spec, joinNames(soft))
 	}
 	return l, nil
 }
