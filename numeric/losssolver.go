@@ -45,6 +45,9 @@ type LossSolver struct {
 	lo, hi   []float64
 	q        []float64
 	held     []bool
+	flo, fhi []float64 // F_j at the ends of the coordinate's piece
+	el       []float64 // elasticity at the last inner iterate
+	tPrev    float64   // log λ of the last fill
 	best     []float64
 	choice   []int
 	reweight []float64
@@ -262,6 +265,7 @@ func (s *LossSolver) Stationary(eta []float64) ([][]float64, error) {
 func (s *LossSolver) prepare(eta []float64) {
 	k := len(eta)
 	s.a, s.lo, s.hi, s.q = growF(s.a, k), growF(s.lo, k), growF(s.hi, k), growF(s.q, k)
+	s.flo, s.fhi, s.el = growF(s.flo, k), growF(s.fhi, k), growF(s.el, k)
 	if cap(s.held) < k {
 		s.held = make([]bool, k)
 		s.choice = make([]int, k)
@@ -309,19 +313,21 @@ func (s *LossSolver) f(j, k int, u float64) float64 {
 // cannot be evaluated (g′ overflows at a subnormal u).
 func (s *LossSolver) elasticity(u float64) float64 { return u * s.l.DDG(u) / s.l.DG(u) }
 
-// root solves F_j(u) = lam on [lo, hi] (F_j decreasing there), starting
-// at u0; held reports a root outside the bracket (the result is an end).
-func (s *LossSolver) root(j, k int, lam, lo, hi, u0 float64) (u float64, held bool, evals int) {
+// root solves F_j(u) = lam on the coordinate's piece [lo_j, hi_j] (F_j
+// decreasing there, its values at the ends in flo_j, fhi_j), starting at
+// u0; held reports a root outside the piece (the result is an end). It
+// leaves the elasticity at the last iterate in el_j.
+func (s *LossSolver) root(j, k int, lam, u0 float64) (u float64, held bool, evals int) {
+	lo, hi := s.lo[j], s.hi[j]
 	if lo == 0 {
 		lo = math.SmallestNonzeroFloat64
 	}
-	if s.f(j, k, hi) >= lam {
-		return hi, hi < 1, 1
+	if s.fhi[j] >= lam {
+		return hi, hi < 1, 0
 	}
-	if s.f(j, k, lo) <= lam {
-		return lo, true, 2
+	if s.flo[j] <= lam {
+		return lo, true, 0
 	}
-	evals = 2
 	u = u0
 	if !(u > lo && u < hi) {
 		u = midpoint(lo, hi)
@@ -342,13 +348,22 @@ func (s *LossSolver) root(j, k int, lam, lo, hi, u0 float64) (u float64, held bo
 			// Newton on log F_j(e^x) = log λ, x = log u: exact in one
 			// step for F ∝ 1/u (cross-entropy) and well scaled where
 			// F ∝ u^(A−1), unlike Newton on u, which only doubles u
-			// per step from far below the root of a/u = λ.
-			next = u * math.Exp(-math.Log1p(fv/lam)/s.elasticity(u))
+			// per step from far below the root of a/u = λ. Near the
+			// root, exp(−x) is replaced by 1 − x (the step's own error
+			// is then O(x²), corrected by the next step).
+			el := s.elasticity(u)
+			s.el[j] = el
+			x := fv / lam / el
+			if math.Abs(x) < 1e-4 {
+				next = u * (1 - x)
+			} else {
+				next = u * math.Exp(-math.Log1p(fv/lam)/el)
+			}
 		}
 		if !(next > lo && next < hi) {
 			next = midpoint(lo, hi)
 		}
-		if next == lo || next == hi || math.Abs(next-u) <= 0x1p-53*u {
+		if next == lo || next == hi || math.Abs(next-u) <= 0x1p-52*u {
 			if next == lo || next == hi {
 				// The bracket is two adjacent floats: the nearer end.
 				flo, fhi := s.f(j, k, lo)-lam, s.f(j, k, hi)-lam
@@ -388,7 +403,12 @@ func (s *LossSolver) fill(eta []float64, t float64) (sum, dsum float64, evals in
 			s.q[j], s.held[j] = 0, false
 			continue
 		}
-		u, held, e := s.root(j, k, lam, s.lo[j], s.hi[j], s.q[j])
+		u0 := s.q[j]
+		if el := s.el[j]; s.newton && !s.held[j] && el < 0 && !math.IsInf(el, 0) && !math.IsNaN(s.tPrev) {
+			// Predict the root at the new λ: d log q_j / d log λ = 1/elasticity.
+			u0 *= math.Exp((t - s.tPrev) / el)
+		}
+		u, held, e := s.root(j, k, lam, u0)
 		if u == 1 && s.hi[j] == 1 {
 			s.atOne++
 		}
@@ -396,14 +416,15 @@ func (s *LossSolver) fill(eta []float64, t float64) (sum, dsum float64, evals in
 		evals += e
 		sum += u
 		if s.newton && !held {
-			// dq_j/dλ = 1/F′_j(q_j) = q_j/(F_j(q_j)·elasticity), F_j = λ.
-			if d := u / (lam * s.elasticity(u)); !math.IsNaN(d) && !math.IsInf(d, 0) {
+			// dq_j/dt = λ dq_j/dλ = q_j/elasticity (t = log λ).
+			if d := u / s.el[j]; !math.IsNaN(d) && !math.IsInf(d, 0) {
 				dsum += d
 			}
 		} else if !s.newton {
 			dsum = math.NaN()
 		}
 	}
+	s.tPrev = t
 	return sum, dsum, evals
 }
 
@@ -423,6 +444,14 @@ func (s *LossSolver) solve(eta []float64) (float64, int, bool) {
 	}
 	if !(lam0 > 0) || math.IsInf(lam0, 0) {
 		lam0 = 1
+	}
+	s.tPrev = math.NaN()
+	for j := range s.q {
+		lo := s.lo[j]
+		if lo == 0 {
+			lo = math.SmallestNonzeroFloat64
+		}
+		s.flo[j], s.fhi[j], s.el[j], s.held[j] = s.f(j, k, lo), s.f(j, k, s.hi[j]), math.NaN(), false
 	}
 	t := math.Log(lam0)
 	evals := 0
@@ -445,11 +474,20 @@ func (s *LossSolver) solve(eta []float64) (float64, int, bool) {
 		if sum == 1 && !(s.atOne > 0 && s.positive() > 1) {
 			return s.sum(), evals, true
 		}
+		if sum, ok := s.leaveOne(eta, t, sum, &evals); ok {
+			return sum, evals, true
+		}
 		var next float64
 		if math.IsInf(tb, 1) {
 			next = math.Min(ta+step, tMax)
 		} else {
 			next = math.Max(tb-step, tMin)
+		}
+		if s.newton && dsum < 0 {
+			// A Newton step, if it stays within the doubling step.
+			if n := t - (sum-1)/dsum; n != t && n > t-step && n < t+step && n >= tMin && n <= tMax {
+				next = n
+			}
 		}
 		if next == t {
 			return 0, evals, false
@@ -472,12 +510,15 @@ func (s *LossSolver) solve(eta []float64) (float64, int, bool) {
 		if math.Abs(sum-1) <= 2*0x1p-53 && !(s.atOne > 0 && s.positive() > 1) {
 			break
 		}
+		if sum, ok := s.leaveOne(eta, t, sum, &evals); ok {
+			return sum, evals, true
+		}
 		var next float64
 		if math.Abs(sum-1) > prevErr/2 {
 			next = ta + (tb-ta)/2
 		} else if s.newton && dsum != 0 && !math.IsNaN(dsum) {
-			// S′(t) = λ Σ dq_j/dλ = λ Σ 1/F′_j(q_j).
-			next = t - (sum-1)/(math.Exp(t)*dsum)
+			// S′(t) = Σ_j dq_j/dt (fill).
+			next = t - (sum-1)/dsum
 		} else {
 			fa, fb := sa-1, sb-1
 			switch side {
@@ -553,6 +594,31 @@ func (s *LossSolver) normalize(dst []float64, sum float64) []float64 {
 		dst[j] = math.Min(math.Max(x/sum, s.lo[j]), s.hi[j])
 	}
 	return dst
+}
+
+// leaveOne handles a coordinate held at 1 beside other positive ones
+// while Σ q rounds to 1: that coordinate leaves 1 at λ = F_j(1), where the
+// others take their values and 1 + their sum still rounds to 1, so that
+// is the root to float64 resolution (bisecting for it would spend some
+// 60 fills). It returns the sum and true when it applies.
+func (s *LossSolver) leaveOne(eta []float64, t, sum float64, evals *int) (float64, bool) {
+	if s.atOne != 1 || math.Abs(sum-1) > 2*0x1p-53 {
+		return 0, false
+	}
+	for j, x := range s.q {
+		if x == 1 && s.hi[j] == 1 {
+			if tj := math.Log(s.fhi[j]); tj > t {
+				var e int
+				sum, _, e = s.fill(eta, tj)
+				*evals += e
+			}
+			break
+		}
+	}
+	if math.Abs(sum-1) > 2*0x1p-53 {
+		return 0, false
+	}
+	return s.sum(), true
 }
 
 // positive counts the coordinates of q above 0.
