@@ -10,7 +10,6 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/focaltk/focal/gen"
-	"github.com/focaltk/focal/hiprec"
 	"github.com/focaltk/focal/loss"
 )
 
@@ -183,11 +182,9 @@ func (s *searcher) confirm(wk *worker, c *Claim, gamma float64, eta []float64, a
 	}
 	var q, psi []float64
 	if l := wk.hp.Loss; l != nil {
-		if qd, err := wk.hp.hiprecLoss(eta); err == nil {
-			q = make([]float64, len(qd))
-			for i, d := range qd {
-				q[i] = hiprec.Float(d)
-			}
+		// Minimize's cache has the solve the high-precision check made.
+		if qc, err := wk.hp.Minimize(eta, gamma); err == nil {
+			q = append([]float64(nil), qc...)
 			psi = l.Recover(nil, q)
 		}
 	} else {
