@@ -36,8 +36,8 @@ func TestLossSolverAgainstHiprec(t *testing.T) {
 		if !s.Monotone() {
 			t.Fatalf("%s: not monotone", c.spec)
 		}
-		for _, k := range []int{2, 3, 10, 100} {
-			for n := 0; n < 8; n++ {
+		for _, k := range []int{2, 3, 10} {
+			for n := 0; n < 4; n++ {
 				eta := lossEta(r, k, n%2 == 1)
 				switch n {
 				case 0:
@@ -49,7 +49,7 @@ func TestLossSolverAgainstHiprec(t *testing.T) {
 						eta[i] = 0
 					}
 					eta[0], eta[1] = 1-1e-30, 1e-30
-				case 4:
+				case 3:
 					for i := range eta { // zeros beside a two-point support
 						eta[i] = 0
 					}
