@@ -328,3 +328,11 @@ func (ev *Eval) lossOrderHP(eta []float64, top bool) (float64, bool, error) {
 	}
 	return margin, true, nil
 }
+
+// lossSolverIfAny is lossSolver for a loss search (nil otherwise).
+func (ev *Eval) lossSolverIfAny() (*numeric.LossSolver, error) {
+	if ev.Loss == nil {
+		return nil, nil
+	}
+	return ev.lossSolver()
+}
