@@ -48,7 +48,7 @@ func TestLossSolverAgainstHiprec(t *testing.T) {
 					for i := range eta { // near one-hot, with a zero
 						eta[i] = 0
 					}
-					eta[0], eta[1] = 1-1e-30, 1e-30
+					eta[0], eta[1] = 1-1e-300, 1e-300
 				case 3:
 					for i := range eta { // zeros beside a two-point support
 						eta[i] = 0
