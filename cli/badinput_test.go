@@ -323,6 +323,21 @@ func TestBadInputSearch(t *testing.T) {
 		{[]string{"--shard", "1/0"}, usage, `bad --shard "1/0": want 1 <= i <= n`},
 		{[]string{"--shard", "1-2"}, usage, `bad --shard "1-2": want i/n, e.g. 1/4`},
 		{[]string{"--gamma", "2:1"}, usage, `bad --gamma: malformed range "2:1": the end is below the start`},
+		// --loss (issue 11, Bad input): unknown, misspelt or missing
+		// parameters, out of domain, expressions that do not parse, a
+		// sigmoid loss, and --loss beside an explicit --gamma.
+		{[]string{"--loss", "hinge", "--K", "3"}, usage, `bad --loss: loss spec "hinge": unknown loss (at "hinge"); accepted: asl, brier, ce,`},
+		{[]string{"--loss", "poly1:epsilon=1", "--K", "3"}, usage, `bad --loss: loss spec "poly1:epsilon=1"`},
+		{[]string{"--loss", "poly1", "--K", "3"}, usage, `bad --loss: loss spec "poly1"`},
+		{[]string{"--loss", "poly1:eps=-1", "--K", "3"}, usage, "ε ≥ 0"},
+		{[]string{"--loss", "gce:q=0", "--K", "3"}, usage, "A > 0"},
+		{[]string{"--loss", "focal:gamma=-1", "--K", "3"}, usage, "γ ≥ 0"},
+		{[]string{"--loss", `expr:"-log(u"`, "--K", "3"}, usage, `bad --loss: `},
+		{[]string{"--loss", `expr:"-log(v)"`, "--K", "3"}, usage, `bad --loss: `},
+		{[]string{"--loss", "asl", "--K", "3"}, usage, "bad --loss asl: a per-label sigmoid loss has no minimizer on the simplex"},
+		{[]string{"--loss", "ce", "--gamma", "1", "--K", "3"}, usage, "--loss and --gamma are mutually exclusive"},
+		{[]string{"--loss", "ce", "--K", "1"}, usage, "bad --K: 1 must be in [2, "},
+		{[]string{"--loss", "ce", "--K", "3", "--claims", "thm3-calibration"}, usage, `unknown claim "thm3-calibration" in --claims (known: loss-calibration,`},
 		{[]string{"--gamma", "0:1:NaN"}, usage, `bad --gamma: malformed range "0:1:NaN": not a finite number: "NaN"`},
 		{[]string{"--gamma", "0:2000:1000"}, usage, "bad --gamma: 2000 must be in [0, 1000]"},
 		{[]string{"--K", "3:2"}, usage, `bad --K: malformed range "3:2": the end is below the start`},
@@ -358,6 +373,15 @@ func TestBadInputTau(t *testing.T) {
 
 func TestBadInputMinimize(t *testing.T) {
 	runMatrix(t, []badCase{
+		{[]string{"minimize", "--loss", "nope", "--eta", "0.5,0.5"}, usage, `bad --loss: loss spec "nope": unknown loss`},
+		{[]string{"minimize", "--loss", "ce", "--gamma", "2", "--eta", "0.5,0.5"}, usage, "--loss and --gamma are mutually exclusive"},
+		{[]string{"minimize", "--loss", "ce", "--eta", "0.5,0.6"}, usage, "bad --eta"},
+		{[]string{"minimize", "--loss", "focal-alpha:gamma=1,alpha=1/2/3", "--eta", "0.5,0.5"}, usage, "3 class weights (alpha) for K = 2"},
+		{[]string{"minimize", "--loss", "fl-star", "--eta", "0.5,0.5"}, usage, "per-label sigmoid loss"},
+		{[]string{"psi", "--loss", "flsd53", "--q", "0.5,0.5"}, usage, "bad --loss flsd53: it has no recovery"},
+		{[]string{"psi", "--loss", "dual-focal:gamma=1", "--q", "0.5,0.5"}, usage, "bad --loss dual-focal:gamma=1: it has no recovery"},
+		{[]string{"psi", "--loss", "ce", "--q", "0.5"}, usage, "bad --q"},
+		{[]string{"psi", "--loss", "ls:eps=0.5", "--q", "0.99,0.01"}, usage, "is not a probability"},
 		{[]string{"minimize", "--eta", "0.5,0.5"}, usage, "--gamma is required"},
 		{[]string{"minimize", "--gamma", "1"}, usage, "--eta is required"},
 		{[]string{"minimize", "--gamma", "-1", "--eta", "0.5,0.5"}, usage, "bad --gamma -1"},

@@ -42,18 +42,28 @@ func (c *CLI) search(args []string) (int, error) {
 	out := outFlag(fs, "report")
 	shard := fs.String("shard", "", "run shard `i/n` of the work (1 <= i <= n); combine with verify merge")
 	witnesses := fs.Bool("witnesses", false, "text report: add every counterexample's eta, q*, Psi(q*), margins and reproduce line (JSON always has them)")
+	lossF := fs.String("loss", "", lossFlagHelp)
 	if err := c.parseFormat(fs, args, false, format); err != nil {
 		return 0, err
 	}
-	gammas, err := getGammaList(*gammaF)
+	l, err := getLoss(fs, *lossF, true)
 	if err != nil {
 		return 0, err
+	}
+	gammas := []float64{0}
+	if l == nil {
+		if gammas, err = getGammaList(*gammaF); err != nil {
+			return 0, err
+		}
 	}
 	ks, err := getKList(*kF, verify.MaxK)
 	if err != nil {
 		return 0, err
 	}
 	all := c.claims()
+	if l != nil {
+		all = verify.LossClaims(l)
+	}
 	var claims []verify.Claim
 	if strings.TrimSpace(*claimsF) == "" {
 		claims = all
@@ -94,6 +104,9 @@ func (c *CLI) search(args []string) (int, error) {
 		return 0, usagef("bad --budget %d: times %d (γ, K) pairs it plans %d cases: at most %d (lower --budget or give fewer values)", *budget, pairs, cases, maxPlannedCases)
 	}
 	opt := verify.Options{Gammas: gammas, Ks: ks, Claims: claims, Budget: *budget, Seed: *seed, Workers: *workers}
+	if l != nil {
+		opt.Gammas, opt.Loss = nil, l
+	}
 	if *shard != "" {
 		i, n, err := parseShard(*shard)
 		if err != nil {

@@ -108,7 +108,11 @@ func LossMinimize(name string, param float64, eta []float64) ([]*apd.Decimal, er
 		return t
 	}
 	lo, hi := k.one(), k.one()
-	for s(hi).Cmp(k.one()) > 0 {
+	// Expand while the sum is still at least 1 (not only above it): with
+	// η = (1, 1e-300) and poly1 the sum at λ = 1 is 1 + 1e-300, which
+	// rounds to 1 at the working precision, and stopping there returned
+	// λ = 1 (q_2 = 1e-300 instead of 5e-301).
+	for s(hi).Cmp(k.one()) >= 0 {
 		hi = k.mul(hi, k.int(2))
 	}
 	for s(lo).Cmp(k.one()) < 0 {

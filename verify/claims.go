@@ -61,14 +61,16 @@ func (c *Claim) Violates(m float64) bool { return !(m > 0) && (c.Strict || !(m >
 // Claims returns the registry, in a stable order.
 func Claims() []Claim { return slices.Clone(registry) }
 
-// Lookup returns the claim with the given ID.
+// Lookup returns the claim with the given ID: of the focal registry, or
+// of the loss registry (LossClaims; Kind Conjecture there, as it depends
+// on the loss).
 func Lookup(id string) (Claim, bool) {
 	for _, c := range registry {
 		if c.ID == id {
 			return c, true
 		}
 	}
-	return Claim{}, false
+	return lookupLoss(id)
 }
 
 // NearUniformT is how far footnote-2-threshold moves from the uniform

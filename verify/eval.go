@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/focaltk/focal/hiprec"
+	"github.com/focaltk/focal/loss"
 	"github.com/focaltk/focal/numeric"
 	"github.com/focaltk/focal/theory"
 )
@@ -31,6 +32,16 @@ import (
 type Eval struct {
 	// HighPrecision selects package hiprec instead of the float64 kernels.
 	HighPrecision bool
+	// Loss, when set, is the loss whose minimizer Minimize, Direct and
+	// Recovery return (eval_loss.go), and γ arguments are ignored; nil is
+	// the focal loss at the γ given.
+	Loss *loss.Loss
+
+	ls    *numeric.LossSolver
+	lsErr error
+	kind  string // solverKind's result for K = kindK
+	kindK int
+	base  *Eval // baseEval's
 
 	exact numeric.ExactSolver
 	cache [evalCacheSize]cacheEntry
@@ -121,6 +132,9 @@ func (ev *Eval) Minimize(eta []float64, gamma float64) ([]float64, error) {
 }
 
 func (ev *Eval) solve(dst, eta []float64, gamma float64) error {
+	if ev.Loss != nil {
+		return ev.solveLoss(dst, eta)
+	}
 	if ev.HighPrecision {
 		if err := numeric.ValidateEta(eta, gamma); err != nil {
 			return err

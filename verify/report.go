@@ -53,6 +53,10 @@ const (
 	// claim: Claim.Strict), but no such case was negative in high
 	// precision: numerical noise, of size −WorstMargin.
 	Noise Status = "noise"
+	// Unconfirmed: a violating float64 margin (loss searches only) that
+	// package hiprec cannot re-evaluate, because it has no minimizer for
+	// the loss: neither a counterexample nor noise.
+	Unconfirmed Status = "unconfirmed"
 	// Vacuous: no case checked satisfied the claim's hypothesis (for
 	// example max q* ≤ τ_oc is impossible when 1/K > τ_oc), so the search
 	// says nothing about it.
@@ -81,9 +85,21 @@ type Report struct {
 	Complete bool `json:"complete"`
 	// Checks counts the claim checks the search made (the re-checks of
 	// shrinking and confirmation are not counted).
-	Checks  int64    `json:"checks"`
-	Results []Result `json:"results"`
-	Timing  *Timing  `json:"timing,omitempty"`
+	Checks int64 `json:"checks"`
+	// Loss is the spec of the loss searched (a search with Options.Loss;
+	// absent for the focal loss at Gammas, whose Gammas are then empty and
+	// whose results' gamma is the loss's γ for focal specs, else 0).
+	Loss string `json:"loss,omitempty"`
+	// Solvers says, per K, which minimizer a loss search used and why.
+	Solvers []SolverInfo `json:"solvers,omitempty"`
+	// Expectations are what the derivation says of each claim at the loss
+	// (claims_loss.go), in Claims' order.
+	Expectations []Expectation `json:"expectations,omitempty"`
+	// NotApplicable lists the claims of the focal registry that a loss
+	// search does not run, with the reason.
+	NotApplicable []NotApplicable `json:"not_applicable,omitempty"`
+	Results       []Result        `json:"results"`
+	Timing        *Timing         `json:"timing,omitempty"`
 }
 
 // ShardInfo names one shard: Index in 1..Count.
@@ -133,6 +149,24 @@ type Result struct {
 	// Counterexample is the confirmed counterexample with the most
 	// negative high-precision margin, when one was found.
 	Counterexample *Counterexample `json:"counterexample,omitempty"`
+	// Unconfirmed: WorstMargin violates the claim and package hiprec
+	// cannot re-evaluate it at the search's loss (Status Unconfirmed).
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
+}
+
+// SolverInfo is the minimizer a loss search used at K.
+type SolverInfo struct {
+	K      int    `json:"K"`
+	Solver string `json:"solver"`
+	Why    string `json:"why"`
+	// Oracle says whether package hiprec confirms violations at this loss.
+	Oracle bool `json:"hiprec_oracle"`
+}
+
+// NotApplicable is a claim a loss search does not run.
+type NotApplicable struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // Locator says where a case came from: the strategy, the work unit (its

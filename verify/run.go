@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand"
 
@@ -9,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/focaltk/focal/gen"
+	"github.com/focaltk/focal/loss"
 )
 
 // worker is one goroutine's state: a float64 Eval (whose minimizer cache
@@ -19,7 +21,9 @@ type worker struct {
 	z, eta []float64
 }
 
-func newWorker() *worker { return &worker{hp: Eval{HighPrecision: true}} }
+func newWorker(l *loss.Loss) *worker {
+	return &worker{ev: Eval{Loss: l}, hp: Eval{HighPrecision: true, Loss: l}}
+}
 
 func (s *searcher) run(ctx context.Context, wk *worker, u *unit) *unitResult {
 	switch u.strategy {
@@ -105,14 +109,14 @@ func (s *searcher) runRandom(ctx context.Context, wk *worker, u *unit) *unitResu
 		c := &s.claims[t.claim]
 		k := worst[j]
 		if shrunk, steps := s.shrink(wk, c, p.gamma, k.sample, k.res); steps > 0 {
-			if cex, _, _ := s.confirm(wk, c, p.gamma, shrunk.Eta, t.at); cex != nil {
+			if cex, _, _, _ := s.confirm(wk, c, p.gamma, shrunk.Eta, t.at); cex != nil {
 				cex.Shrunk, cex.Spec = true, shrunk.Spec.String()
 				t.cex = cex
 				continue
 			}
 		}
-		cex, mh, checked := s.confirm(wk, c, p.gamma, t.eta, t.at)
-		t.worstHP, t.hasHP = mh, checked
+		cex, mh, checked, noOracle := s.confirm(wk, c, p.gamma, t.eta, t.at)
+		t.worstHP, t.hasHP, t.unconfirmed = mh, checked, noOracle
 		if cex != nil {
 			cex.Spec = k.sample.Spec.String()
 			t.cex = cex
@@ -158,31 +162,44 @@ func (s *searcher) shrink(wk *worker, c *Claim, gamma float64, smp gen.Sample, g
 // (Claim.Violates: negative, or zero for a strict claim) with package
 // hiprec, and returns a Counterexample if the margin is negative there,
 // below −ConfirmFloor (and the case still meets the claim's hypothesis).
-// It also returns the high-precision margin mh, and whether it was
-// evaluated (checked).
-func (s *searcher) confirm(wk *worker, c *Claim, gamma float64, eta []float64, at Locator) (cex *Counterexample, mh float64, checked bool) {
+// It also returns the high-precision margin mh, whether it was evaluated
+// (checked), and noOracle when package hiprec cannot evaluate the claim
+// at the search's loss (the violation is then unconfirmed).
+func (s *searcher) confirm(wk *worker, c *Claim, gamma float64, eta []float64, at Locator) (cex *Counterexample, mh float64, checked, noOracle bool) {
 	m, ok, err := c.Check(&wk.ev, Case{Eta: eta, Gamma: gamma})
 	if err != nil || !ok || !c.Violates(m) {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
 	mh, ok, err = c.Check(&wk.hp, Case{Eta: eta, Gamma: gamma})
+	if errors.Is(err, errNoOracle) {
+		return nil, 0, false, true
+	}
 	if err != nil || !ok {
-		return nil, 0, false
+		return nil, 0, false, false
 	}
 	if !(mh < -ConfirmFloor) {
-		return nil, mh, true
+		return nil, mh, true, false
 	}
-	q, err := wk.hp.Minimize(eta, gamma)
-	if err != nil {
-		return nil, mh, true
+	var q, psi []float64
+	if l := wk.hp.Loss; l != nil {
+		// Minimize's cache has the solve the high-precision check made.
+		if qc, err := wk.hp.Minimize(eta, gamma); err == nil {
+			q = append([]float64(nil), qc...)
+			psi = l.Recover(nil, q)
+		}
+	} else {
+		q, err = wk.hp.Minimize(eta, gamma)
+		if err != nil {
+			return nil, mh, true, false
+		}
+		q = append([]float64(nil), q...)
+		psi = wk.hp.Psi(q, gamma)
 	}
-	q = append([]float64(nil), q...)
-	psi := wk.hp.Psi(q, gamma)
 	return &Counterexample{
 		Gamma: Float(gamma), Eta: Floats(eta), Q: Floats(q), Psi: Floats(psi),
 		Margin: Float(m), MarginHiprec: Float(mh),
 		Seed: at.Seed, Strategy: at.Strategy, Unit: at.Unit, Case: at.Case, Label: at.Label,
-	}, mh, true
+	}, mh, true, false
 }
 
 // confirmWorst confirms each tally's worst case when it violates the claim.
@@ -190,7 +207,7 @@ func (s *searcher) confirmWorst(ctx context.Context, wk *worker, r *unitResult) 
 	for j := range r.tallies {
 		t := &r.tallies[j]
 		if t.eta != nil && s.claims[t.claim].Violates(t.worst) && ctx.Err() == nil && !s.noConfirm {
-			t.cex, t.worstHP, t.hasHP = s.confirm(wk, &s.claims[t.claim], r.pair.gamma, t.eta, t.at)
+			t.cex, t.worstHP, t.hasHP, t.unconfirmed = s.confirm(wk, &s.claims[t.claim], r.pair.gamma, t.eta, t.at)
 		}
 	}
 }
@@ -293,6 +310,14 @@ func (s *searcher) runAdversarial(ctx context.Context, wk *worker, u *unit) *uni
 	floor := 0.0
 	if s.claims[t.claim].Slow {
 		floor = float64(k) * 0x1p-1022
+	}
+	// The loss solver may start each of the optimizer's solves from the
+	// previous one (numeric.LossSolver.Warm), reset here so that the
+	// unit's results do not depend on what the worker ran before.
+	if ls, err := wk.ev.lossSolverIfAny(); ls != nil && err == nil {
+		ls.ResetWarm()
+		ls.Warm = true
+		defer func() { ls.Warm = false; ls.ResetWarm() }()
 	}
 	prob := optimize.Problem{Func: func(z []float64) float64 {
 		eta := softmaxFloor(wk.eta, z, floor)

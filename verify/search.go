@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/focaltk/focal/loss"
 )
 
 // The search strategies (Locator.Strategy).
@@ -99,12 +101,30 @@ type Options struct {
 	// Progress, if set, is called after each work unit with the number of
 	// units done and the total (from one goroutine at a time).
 	Progress func(done, total int)
+	// Loss, when set, searches that loss of the loss lab instead of the
+	// focal loss at Gammas (which must then be empty): the claims are
+	// LossClaims(Loss) unless Claims is set, minimized as Eval.Loss says,
+	// over Ks; the report names the loss (Report.Loss). nil is the focal
+	// loss at Gammas.
+	Loss *loss.Loss
 }
 
 // Validation errors of Options (wrapped with the offending value).
 var ErrOptions = errors.New("verify: invalid search options")
 
 func (o *Options) validate() error {
+	if o.Loss != nil {
+		switch {
+		case len(o.Gammas) > 0:
+			return fmt.Errorf("%w: a loss search takes no gamma (the loss's spec carries its parameters)", ErrOptions)
+		case o.Loss.Kind == loss.Sigmoid:
+			return fmt.Errorf("%w: loss %s is a per-label sigmoid loss: it has no minimizer on the simplex to search", ErrOptions, o.Loss)
+		case len(o.Ks) == 0:
+			return fmt.Errorf("%w: need at least one K", ErrOptions)
+		}
+		o.Gammas = []float64{lossGamma(o.Loss)}
+		defer func() { o.Gammas = nil }()
+	}
 	if len(o.Gammas) == 0 || len(o.Ks) == 0 {
 		return fmt.Errorf("%w: need at least one gamma and one K", ErrOptions)
 	}
@@ -204,6 +224,12 @@ func Search(ctx context.Context, opt Options) (*Report, error) {
 	}
 	if opt.Claims == nil {
 		opt.Claims = Claims()
+		if opt.Loss != nil {
+			opt.Claims = LossClaims(opt.Loss)
+		}
+	}
+	if opt.Loss != nil {
+		opt.Gammas = []float64{lossGamma(opt.Loss)}
 	}
 	if opt.Budget == 0 {
 		opt.Budget = DefaultBudget
@@ -233,7 +259,7 @@ func Search(ctx context.Context, opt Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wk := newWorker()
+			wk := newWorker(opt.Loss)
 			for {
 				j := int(next.Add(1) - 1)
 				if j >= len(mine) || ctx.Err() != nil {
@@ -319,7 +345,15 @@ func (s *searcher) add(u unit) {
 	if u.claim >= 0 {
 		id = s.claims[u.claim].ID
 	}
-	u.seed = UnitSeed(s.opt.Seed, u.pair.gamma, u.pair.k, u.strategy, id, u.part)
+	seed := s.opt.Seed
+	if s.opt.Loss != nil {
+		// A loss search's units are seeded by the loss's spec too, so
+		// that two losses at the same γ do not share cases.
+		h := fnv.New64a()
+		h.Write([]byte(s.opt.Loss.String()))
+		seed = mix64(seed ^ h.Sum64())
+	}
+	u.seed = UnitSeed(seed, u.pair.gamma, u.pair.k, u.strategy, id, u.part)
 	s.units = append(s.units, u)
 }
 
@@ -369,6 +403,9 @@ type tally struct {
 	// re-evaluated it (hasHP).
 	worstHP float64
 	hasHP   bool
+	// unconfirmed: the worst case violated the claim and package hiprec
+	// cannot evaluate it at the search's loss.
+	unconfirmed bool
 }
 
 func newTally(ci int) tally { return tally{claim: ci, worst: math.Inf(1)} }
@@ -398,6 +435,9 @@ func (s *searcher) report(results []*unitResult) *Report {
 	}
 	for _, c := range s.claims {
 		rep.Claims = append(rep.Claims, c.ID)
+	}
+	if l := s.opt.Loss; l != nil {
+		s.lossReport(rep, l)
 	}
 	// One Result per (pair, applicable claim), in canonical order.
 	index := map[[2]int]int{} // (pair index, claim index) → Results index
@@ -443,6 +483,7 @@ func (t *tally) result() Result {
 			h := Float(t.worstHP)
 			r.WorstMarginHiprec = &h
 		}
+		r.Unconfirmed = t.unconfirmed
 	}
 	return r
 }
@@ -457,6 +498,7 @@ func (r *Result) combine(o Result) {
 		if r.WorstMargin == nil || *o.WorstMargin < *r.WorstMargin ||
 			(*o.WorstMargin == *r.WorstMargin && locatorLess(o.locator(), r.locator())) {
 			r.WorstMargin, r.WorstEta, r.WorstAt, r.WorstMarginHiprec = o.WorstMargin, o.WorstEta, o.WorstAt, o.WorstMarginHiprec
+			r.Unconfirmed = o.Unconfirmed
 		}
 	}
 	if c := o.Counterexample; c != nil {
@@ -476,6 +518,8 @@ func (r *Result) finish(strict bool) {
 		r.Status = Refuted
 	case r.WorstMargin == nil:
 		r.Status = Vacuous
+	case r.Unconfirmed && (*r.WorstMargin < 0 || strict && *r.WorstMargin == 0):
+		r.Status = Unconfirmed
 	case *r.WorstMargin < 0,
 		strict && *r.WorstMargin == 0 && !(r.WorstMarginHiprec != nil && *r.WorstMarginHiprec > 0):
 		r.Status = Noise

@@ -46,7 +46,7 @@ func BenchmarkRandomPhase(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				wk := newWorker()
+				wk := newWorker(nil)
 				for pb.Next() {
 					u := units[int(next.Add(1)-1)%len(units)]
 					r := s.runRandom(context.Background(), wk, u)

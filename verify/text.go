@@ -49,6 +49,9 @@ func WriteText(w io.Writer, rep *Report, opt TextOptions) error {
 		fmt.Fprintf(&b, " in %.1f s", float64(rep.Timing.WallSeconds))
 	}
 	b.WriteString("\n")
+	if rep.Loss != "" {
+		writeLossHeader(&b, rep)
+	}
 	if !rep.Complete {
 		b.WriteString("INCOMPLETE: the time cap stopped the search (such a run is not reproducible)\n")
 	}
@@ -72,7 +75,11 @@ func WriteText(w io.Writer, rep *Report, opt TextOptions) error {
 		for j < len(rep.Results) && rep.Results[j].Gamma == rep.Results[i].Gamma && rep.Results[j].K == rep.Results[i].K {
 			j++
 		}
-		fmt.Fprintf(&b, "\ngamma = %s, K = %d\n", fmtFloat(float64(rep.Results[i].Gamma)), rep.Results[i].K)
+		if rep.Loss != "" {
+			fmt.Fprintf(&b, "\nloss %s, K = %d\n", rep.Loss, rep.Results[i].K)
+		} else {
+			fmt.Fprintf(&b, "\ngamma = %s, K = %d\n", fmtFloat(float64(rep.Results[i].Gamma)), rep.Results[i].K)
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  claim\tkind\tstatus\tcases\tworst margin\twitness")
 		for k := i; k < j; k++ {
@@ -133,7 +140,7 @@ type claimSummary struct {
 }
 
 // textStatusRank orders statuses from the most to the least informative.
-var textStatusRank = map[Status]int{Refuted: 0, Noise: 1, Holds: 2, Supported: 2, Vacuous: 3}
+var textStatusRank = map[Status]int{Refuted: 0, Unconfirmed: 1, Noise: 1, Holds: 2, Supported: 2, Vacuous: 3}
 
 // summarize returns one claimSummary per claim, in the order of first
 // appearance in rep.Results.
@@ -205,7 +212,7 @@ func writeSummary(b *strings.Builder, rep *Report, sums []claimSummary) {
 		switch {
 		case len(s.at) > 0:
 			pairs = fmt.Sprintf("%d of %d", len(s.at), s.pairs)
-			where = pairList(s.at)
+			where = pairList(rep, s.at)
 		case s.vacuous > 0 && s.status != Vacuous:
 			where = fmt.Sprintf("vacuous at %d", s.vacuous)
 		}
@@ -231,13 +238,17 @@ func writeSummary(b *strings.Builder, rep *Report, sums []claimSummary) {
 				ks = append(ks, k)
 			}
 		}
-		fmt.Fprintf(b, "  reproduce: verify --seed %d --budget %d --gamma %s --K %s --claims %s\n",
-			rep.Seed, rep.Budget, strings.Join(gs, ","), strings.Join(ks, ","), s.id)
+		axis := "--gamma " + strings.Join(gs, ",")
+		if rep.Loss != "" {
+			axis = "--loss '" + rep.Loss + "'"
+		}
+		fmt.Fprintf(b, "  reproduce: verify --seed %d --budget %d %s --K %s --claims %s\n",
+			rep.Seed, rep.Budget, axis, strings.Join(ks, ","), s.id)
 	}
 }
 
 // pairList writes the (γ, K) of rs grouped by γ: "gamma 0.5: K 4,5; gamma 1: K 4".
-func pairList(rs []*Result) string {
+func pairList(rep *Report, rs []*Result) string {
 	var parts []string
 	for i := 0; i < len(rs); {
 		j := i
@@ -246,7 +257,11 @@ func pairList(rs []*Result) string {
 			ks = append(ks, strconv.Itoa(rs[j].K))
 			j++
 		}
-		parts = append(parts, fmt.Sprintf("gamma %s: K %s", fmtFloat(float64(rs[i].Gamma)), strings.Join(ks, ",")))
+		if rep.Loss != "" {
+			parts = append(parts, "K "+strings.Join(ks, ","))
+		} else {
+			parts = append(parts, fmt.Sprintf("gamma %s: K %s", fmtFloat(float64(rs[i].Gamma)), strings.Join(ks, ",")))
+		}
 		i = j
 	}
 	return strings.Join(parts, "; ")
@@ -279,8 +294,12 @@ func writeCounterexample(b *strings.Builder, rep *Report, r *Result) {
 		}
 		fmt.Fprintf(b, "    spec     = %s%s\n", c.Spec, shr)
 	}
-	fmt.Fprintf(b, "    reproduce: verify --seed %d --budget %d --gamma %s --K %d --claims %s\n",
-		rep.Seed, rep.Budget, fmtFloat(float64(c.Gamma)), r.K, r.ID)
+	axis := "--gamma " + fmtFloat(float64(c.Gamma))
+	if rep.Loss != "" {
+		axis = "--loss '" + rep.Loss + "'"
+	}
+	fmt.Fprintf(b, "    reproduce: verify --seed %d --budget %d %s --K %d --claims %s\n",
+		rep.Seed, rep.Budget, axis, r.K, r.ID)
 }
 
 // witness summarizes the case behind a result: the counterexample, the
@@ -335,4 +354,31 @@ func fmtVec(v []Float, short int) string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// writeLossHeader says which loss a loss search ran, with which
+// minimizers, what the derivation expects of each claim, and which focal
+// claims do not apply.
+func writeLossHeader(b *strings.Builder, rep *Report) {
+	fmt.Fprintf(b, "loss %s (unconfirmed = a violating float64 margin that hiprec cannot re-evaluate at this loss)\n", rep.Loss)
+	for _, s := range rep.Solvers {
+		conf := "violations confirmed with hiprec.LossMinimize"
+		if !s.Oracle {
+			conf = "no hiprec minimizer for this loss: violations are reported as unconfirmed"
+		}
+		fmt.Fprintf(b, "  K = %d: minimizer %s (%s); %s\n", s.K, s.Solver, s.Why, conf)
+	}
+	if len(rep.Expectations) > 0 {
+		b.WriteString("Expected from the derivation (verify/claims_loss.go):\n")
+		for _, e := range rep.Expectations {
+			fmt.Fprintf(b, "  %s: %s (%s)\n", e.ID, e.Expected, e.Why)
+		}
+	}
+	if len(rep.NotApplicable) > 0 {
+		ids := make([]string, len(rep.NotApplicable))
+		for i, n := range rep.NotApplicable {
+			ids[i] = n.ID
+		}
+		fmt.Fprintf(b, "Not run: %s: %s\n", strings.Join(ids, ", "), rep.NotApplicable[0].Reason)
+	}
 }
