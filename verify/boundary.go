@@ -234,7 +234,7 @@ func BoundaryK(ctx context.Context, k int, opt BoundaryOptions) (*BoundaryKRepor
 		if rep.WitnessFloat64, err = witnessFloat64(ctx, k, lo, opt); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&method, "gamma_max: scan of %d γ from %s to %s, then bisection to relative width %g: at the low end %s the search finds q with G(q) above its rounding bound; at the high end %s, and at each of the %d scanned γ above it up to %s (%s), it finds none (%s). The high end is thus numerical support only, and the supremum is not attained. ",
+		fmt.Fprintf(&method, "gamma_max: scan of %d γ from %s to %s, then bisection to relative width %g: at the low end %s the search finds q with G(q) above its rounding bound; at the high end %s, and at each of the %d scanned γ above it up to %s (%s), it finds none (%s). The high end is thus numerical support only (docs/proofs.md, Lemma C, proves it for the K of docs/certificates/no-oc.json), and the supremum is not attained. ",
 			len(grid), fmtFloat(grid[0]), fmtFloat(grid[len(grid)-1]), opt.RelTol, fmtFloat(lo), fmtFloat(hi), sc.above, fmtFloat(sc.aboveTo), scanDensity, searchText)
 		if sc.gaps > 0 {
 			fmt.Fprintf(&method, "Below the low end the search found none at %d scanned γ (the largest %s), so the found set is not an interval at the scanned points. ", sc.gaps, fmtFloat(sc.lastGap))
