@@ -5,31 +5,15 @@ package numeric
 //
 // Method. First the joint Newton iteration of solveJoint (one evaluation
 // of F_j per coordinate and step, about 5 steps); where it does not
-// converge, the nested solver below, which always does.
+// converge, the fallback solveNested (bisections), which always does.
 //
-// Nested solver. Write x_j = log q_j and t(μ) = log Σ_j q_j(μ) with μ = log λ.
-// Each coordinate equation F_j(q_j) = λ is solved by Newton's method on
-// y(u) = log F_j(u) − μ in the multiplicative form u ← u·exp(−y/s), s the
-// slope d log F_j/d log u estimated by the secant through the last two
-// iterates (−1, cross-entropy's, at the first step; the coordinate's last
-// slope afterwards), safeguarded by a bracket [lo, hi] with y(lo) ≥ 0 ≥
-// y(hi) that falls back to bisecting the bit patterns. For F = c·u^p (ce,
-// gce, ls) log F is linear in log u and the secant is exact after one
-// step; for poly1 and the other built-ins it is close. Working on u (not
-// on log u) keeps a tiny q_j's full relative accuracy.
-//
-// The multiplier is Newton's method on t(μ) = 0: dt/dμ = Σ_j (q_j/S)/s_j,
-// safeguarded by a bracket in μ, and each coordinate starts from its
-// previous root moved by the predicted step, q_j·exp(Δμ/s_j). It stops
-// when |t| ≤ 2^−52, when the step falls below 2^−53·max(1, |μ|) (the
-// resolution of μ), or after lossNewtonMaxIter steps; q is then
-// normalized by S.
-//
-// Accuracy: each q_j is within about an ulp of the root of its float64
-// F_j (the last Newton step is below an ulp); what is left of t after the
-// stop moves the q_j by t/s_j each, of which the normalization removes the
-// common part. TestLossExactAgainstHiprec measures the result against the
-// 40-digit solution of the same KKT system.
+// The joint iteration's accuracy: at its stop each q_j is within about an
+// ulp of the root of its float64 F_j at the final λ (the last step is below
+// 2^−50, or at the noise floor of F_j's evaluation), and Σ q_j = 1 is
+// exact in the models, the rest removed by the final normalization.
+// TestLossExactAgainstHiprec measures the result against the 40-digit
+// solution of the same KKT system; TestLossNestedAgainstHiprec the
+// fallback (two bisections on bit patterns, solvePieces).
 
 import (
 	"math"
@@ -40,13 +24,8 @@ import (
 	"github.com/focaltk/focal/loss"
 )
 
-// lossNewtonMaxIter bounds the Newton steps of each level; bisection
-// steps count too, and 64 of them reach adjacent floats from any bracket,
-// so the bound is never the reason to stop on a monotone F.
-const lossNewtonMaxIter = 200
-
-// lossNoiseFloor is the size of a change of log F_j (or of log Σ q_j)
-// below which monoRoot (or solveMonotone) treats it as rounding noise:
+// lossNoiseFloor is the size of a change of log F_j or of a step in
+// log q_j below which solveJoint treats it as rounding noise:
 // 2^−40 ≈ 9e-13, far above the few hundred ulps of error that math.Pow
 // makes in gce's F at q ≈ 1e-300 (≈ 1e-13), far below any step of a
 // Newton iteration that is still converging.
@@ -97,14 +76,6 @@ func (p *lossPlan) rMonotone(l *loss.Loss, k int) bool {
 	}
 	p.rMono.Store(k, mono)
 	return mono
-}
-
-// monoCoord is one active coordinate of the monotone solve.
-type monoCoord struct {
-	j        int
-	yTiny    float64 // log F_j(2^−1074)
-	yOne     float64 // log F_j(1)
-	u, slope float64 // the last root and slope d log F_j/d log u there
 }
 
 // solveMonotone fills q with the minimizer for a loss whose every F_j
@@ -257,173 +228,17 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 	return lossJointMaxIter, false
 }
 
-// solveNested is the nested solver: the multiplier by safeguarded Newton,
-// each coordinate by monoRoot (see the file's doc).
+// solveNested is the fallback: both levels by bisection of bit patterns
+// (solvePieces on the whole interval), at most 64 steps of the multiplier
+// with 64 per coordinate each, slow but with no condition to converge.
 func solveNested(q, eta []float64, l *loss.Loss) int {
 	k := len(eta)
-	var cs []monoCoord
-	var buf [16]monoCoord
-	cs = buf[:0]
-	for j := range q {
-		q[j] = 0
-		if eta[j] > 0 || l.DR != nil {
-			cs = append(cs, monoCoord{j: j, slope: -1,
-				yTiny: math.Log(coordF(l, eta[j], j, k, math.SmallestNonzeroFloat64)),
-				yOne:  math.Log(coordF(l, eta[j], j, k, 1))})
-		}
+	whole := []loss.Piece{{Lo: 0, Hi: 1, Decreasing: true}}
+	pieces := make([][]loss.Piece, k)
+	for i := range pieces {
+		pieces[i] = whole
 	}
-	if len(cs) == 1 {
-		q[cs[0].j] = 1
-		return 0
-	}
-	// Start: q_j = η_j (1/K where η_j = 0), μ the q-weighted mean of
-	// log F_j there (exact for cross-entropy: μ = 0).
-	var mu, ws float64
-	for i := range cs {
-		c := &cs[i]
-		c.u = eta[c.j]
-		if c.u == 0 {
-			c.u = 1 / float64(k)
-		}
-		mu += c.u * math.Log(coordF(l, eta[c.j], c.j, k, c.u))
-		ws += c.u
-	}
-	mu /= ws
-	if math.IsNaN(mu) || math.IsInf(mu, 0) {
-		mu = 0
-	}
-	muLo, muHi := math.Inf(-1), math.Inf(1) // t(muLo) ≥ 0 ≥ t(muHi)
-	var s, tPrev float64
-	it := 0
-	for ; it < lossNewtonMaxIter; it++ {
-		s = 0
-		var d float64
-		atOne := math.Inf(-1) // the largest log F_j(1) of a coordinate held at 1
-		for i := range cs {
-			c := &cs[i]
-			var held bool
-			c.u, c.slope, held = monoRoot(l, eta[c.j], c.j, k, mu, c)
-			s += c.u
-			switch {
-			case !held:
-				d += c.u / c.slope
-			case c.u == 1:
-				atOne = math.Max(atOne, c.yOne)
-			}
-		}
-		t := math.Log(s)
-		if atOne > math.Inf(-1) {
-			// With two active coordinates every q_j < 1 at the root, so
-			// μ > log F_j(1) there: t > 0 whatever S says.
-			muLo = math.Max(muLo, atOne)
-			if t <= 0 {
-				t = 1
-			}
-		} else {
-			if t == 0 || math.Abs(t) <= 0x1p-52 {
-				break
-			}
-			if it > 0 && math.Abs(t) >= math.Abs(tPrev) && math.Abs(t) <= lossNoiseFloor {
-				break // the noise floor of S
-			}
-		}
-		tPrev = t
-		if t > 0 {
-			muLo = math.Max(muLo, mu)
-		} else {
-			muHi = mu
-		}
-		step := -t * s / d
-		if math.IsNaN(step) || math.IsInf(step, 0) {
-			step = math.Copysign(1, t) // every coordinate held: expand
-		}
-		next := mu + step
-		if !(next > muLo && next < muHi) {
-			switch {
-			case math.IsInf(muLo, -1):
-				next = muHi - math.Max(1, 2*math.Abs(step))
-			case math.IsInf(muHi, 1):
-				next = muLo + math.Max(1, 2*math.Abs(step))
-			default:
-				next = muLo + (muHi-muLo)/2
-			}
-			step = next - mu
-		}
-		if math.Abs(step) <= 0x1p-53*math.Max(1, math.Abs(mu)) || next == mu {
-			break
-		}
-		for i := range cs {
-			c := &cs[i]
-			c.u *= math.Exp(step / c.slope)
-		}
-		mu = next
-	}
-	for i := range cs {
-		q[cs[i].j] = cs[i].u / s
-	}
-	return it + 1
-}
-
-// monoRoot returns the u in [2^−1074, 1] with log F_j(u) = mu for a
-// decreasing F_j, started at c.u with slope c.slope, the slope
-// d log F_j/d log u there, and whether u is held at an end of the interval
-// because mu is outside F_j's range (then q_j does not move with mu).
-//
-// It stops when the Newton step is below 2^−52 (the root is within about
-// an ulp), when the bracket holds adjacent floats, or at the noise floor
-// of log F_j: a step of at most lossNoiseFloor that did not reduce |y|
-// (the better of the last two points is returned). A secant slope is only
-// taken from values of y that differ by more than lossNoiseFloor, so that
-// rounding noise does not become a slope.
-func monoRoot(l *loss.Loss, eta float64, j, k int, mu float64, c *monoCoord) (float64, float64, bool) {
-	if c.yOne >= mu {
-		return 1, c.slope, true
-	}
-	if c.yTiny <= mu {
-		return math.SmallestNonzeroFloat64, c.slope, true
-	}
-	lo, hi := math.SmallestNonzeroFloat64, 1.0
-	slope := c.slope
-	if !(slope < 0) || math.IsInf(slope, 0) {
-		slope = -1
-	}
-	u := c.u
-	if !(u > lo && u < hi) {
-		u = bitMid(lo, hi)
-	}
-	var up, yp float64
-	prev := false
-	for range lossNewtonMaxIter {
-		y := math.Log(coordF(l, eta, j, k, u)) - mu
-		if y == 0 {
-			return u, slope, false
-		}
-		if prev {
-			dx := math.Log(u / up)
-			if math.Abs(y) >= math.Abs(yp) && math.Abs(dx) <= lossNoiseFloor {
-				return up, slope, false
-			}
-			if sl := (y - yp) / dx; math.Abs(y-yp) > lossNoiseFloor && sl < 0 && !math.IsInf(sl, 0) {
-				slope = sl
-			}
-		}
-		if y > 0 {
-			lo = u
-		} else {
-			hi = u
-		}
-		delta := -y / slope
-		next := u * math.Exp(delta)
-		if !(next > lo && next < hi) {
-			next = bitMid(lo, hi)
-			if next == lo || next == hi {
-				return u, slope, false
-			}
-		} else if math.Abs(delta) <= 0x1p-52 {
-			return next, slope, false
-		}
-		up, yp, prev = u, y, true
-		u = next
-	}
-	return u, slope, false
+	r, it := solvePieces(eta, l, pieces, make([]int, k))
+	copy(q, r)
+	return it
 }
