@@ -11,6 +11,9 @@ package numeric
 // ulp of the root of its float64 F_j at the final λ (the last step is below
 // 2^−50, or at the noise floor of F_j's evaluation), and Σ q_j = 1 is
 // exact in the models, the rest removed by the final normalization.
+// Logarithms are theory.Log: math.Log on amd64 returns about −709.09 for
+// every subnormal argument (docs/numerics.md), which sent a subnormal q_j
+// to a wrong root (ce at η = (1, 8.1e-310): q_2 = 3.2e-309).
 // TestLossExactAgainstHiprec measures the result against the 40-digit
 // solution of the same KKT system; TestLossNestedAgainstHiprec the
 // fallback (two bisections on bit patterns, solvePieces).
@@ -22,6 +25,7 @@ import (
 	"weak"
 
 	"github.com/focaltk/focal/loss"
+	"github.com/focaltk/focal/theory"
 )
 
 // lossNoiseFloor is the size of a change of log F_j or of a step in
@@ -109,8 +113,8 @@ const lossMuIter = 60
 // one exponential per coordinate and step), and q_j ← q_j·exp((μ −
 // y_j)/s_j). One evaluation of F_j (and g″) per coordinate and step.
 //
-// It stops when the residual max_j |μ − y_j| over the normal coordinates
-// (q_j ≥ 2^−1022: a subnormal q_j has an absolute accuracy only) is at
+// It stops when the residual max_j |μ − y_j| (that of a subnormal q_j
+// scaled by q_j/2^−1022: it has an absolute accuracy only) is at
 // most 2^−50 (then F_j(q_j) = λ to a few ulps, the backward error of F_j's
 // own rounding, after the step just taken), or at the noise floor (the
 // residual at most lossNoiseFloor and not smaller than the step before's),
@@ -150,8 +154,11 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 	analytic := l.DDG != nil && l.R == nil
 	for i, j := range idx {
 		q[j] = eta[j]
-		if q[j] == 0 || q[j] == 1 {
-			q[j] = (eta[j] + 1/float64(k)) / 2 // inside (0, 1), where F_j is finite
+		if q[j] < 0x1p-1022 || q[j] == 1 {
+			// inside (0, 1) and normal, where F_j is finite (a subnormal
+			// start could overflow F_j at a coordinate whose root is not
+			// small, as with label smoothing's ε/K)
+			q[j] = (eta[j] + 1/float64(k)) / 2
 		}
 		sl[i] = -1
 	}
@@ -164,7 +171,7 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 			if frozen[i] {
 				continue
 			}
-			f := math.Log(coordF(l, eta[j], j, k, u))
+			f := theory.Log(coordF(l, eta[j], j, k, u))
 			if !(f < math.Inf(1)) && u < 0x1p-1022 {
 				// F_j overflows at a subnormal q_j (ce's 1/u beyond
 				// 2^1024): the coordinate keeps its value and leaves the
@@ -178,7 +185,7 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 			if analytic {
 				slope = u * l.DDG(u) / l.DG(u)
 			} else if it > 1 {
-				if dy, dx := f-yp[i], math.Log(u/up[i]); math.Abs(dy) > lossNoiseFloor && dx != 0 {
+				if dy, dx := f-yp[i], theory.Log(u/up[i]); math.Abs(dy) > lossNoiseFloor && dx != 0 {
 					slope = dy / dx
 				}
 			}
@@ -197,7 +204,7 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 		}
 		var sFrozen float64
 		for i, j := range idx {
-			lq[i] = math.Log(q[j])
+			lq[i] = theory.Log(q[j])
 			if frozen[i] {
 				sFrozen += q[j]
 			}
@@ -220,7 +227,7 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 				se += e
 				sp += e / sl[i]
 			}
-			phi := m + math.Log(se) - target
+			phi := m + theory.Log(se) - target
 			if phi == 0 {
 				break
 			}
@@ -252,9 +259,9 @@ func solveJoint(q, eta []float64, l *loss.Loss) (int, bool) {
 			case v < math.SmallestNonzeroFloat64:
 				v = math.SmallestNonzeroFloat64
 			}
-			if q[j] >= 0x1p-1022 && v >= 0x1p-1022 {
-				maxR = math.Max(maxR, math.Abs(r))
-			}
+			// A subnormal q_j resolves F_j only to 2^−1074/q_j: its
+			// residual counts scaled by q_j/2^−1022.
+			maxR = math.Max(maxR, math.Abs(r)*math.Min(1, math.Min(q[j], v)*0x1p1022))
 			q[j] = v
 		}
 		if maxR <= 0x1p-50 || maxR <= lossNoiseFloor && maxR >= prevR {
