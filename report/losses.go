@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -142,12 +143,16 @@ func genLossWitnesses(_ context.Context, _ *run) (string, error) {
 			return "", err
 		}
 		row := []string{"`" + spec + "`", ""}
+		var methods []string
 		for _, eta := range witnessEtas {
 			q, method, err := lossMinimize(l, eta)
 			if err != nil {
 				return "", fmt.Errorf("witnesses: %s at %v: %w", spec, eta, err)
 			}
-			row[1] = method
+			if !slices.Contains(methods, method) {
+				methods = append(methods, method)
+			}
+			row[1] = strings.Join(methods, "; ")
 			qm, em := 0.0, 0.0
 			for i := range eta {
 				qm, em = math.Max(qm, q[i]), math.Max(em, eta[i])
