@@ -36,7 +36,7 @@ Flags:
 // report runs `verify report`; the logic is report.Run.
 func (c *CLI) report(args []string) (int, error) {
 	var names []string
-	for _, f := range []string{report.FindingsFile, report.TheoryFile} {
+	for _, f := range report.DocFiles {
 		names = append(names, report.BlockNames(f, nil)...)
 	}
 	usage := fmt.Sprintf(reportUsage, strings.Join(names, ", "), strings.Join(report.FigureNames(), ", "))

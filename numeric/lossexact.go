@@ -9,10 +9,10 @@ package numeric
 //
 // Monotone case (h_g increasing: −g′ decreasing; −r′ decreasing too).
 // Each F_j is decreasing, so q_j(λ) is unique and Σ_j q_j(λ) decreases in
-// λ: one scalar root. Both levels are bisections on the bit patterns of
-// positive float64 numbers (at most 64 steps each, no tolerance to tune,
-// and no g″ needed), so each q_j is the float64 at which the float64 F_j
-// crosses λ and the accuracy is that of F_j's evaluation.
+// λ: one scalar root. Both levels are safeguarded Newton iterations on
+// logarithms, with secant slopes (no g″ needed) and bisection of bit
+// patterns as the fallback (lossmonotone.go); the analysis of the loss is
+// derived once per loss and cached.
 //
 // Otherwise (h_g not monotone or g discontinuous: loss.Analyze's Pieces)
 // the KKT system can have several solutions. On each piece where −g′
@@ -111,29 +111,15 @@ func LossExact(eta []float64, l *loss.Loss) (LossResult, error) {
 		r.Risk = l.Risk(r.Q, eta)
 		return LossResult{Result: r, Method: LossFocalExact}, nil
 	}
-	facts := loss.Analyze(l)
+	plan := planFor(l)
+	facts := plan.facts
 	if !facts.HPositive {
 		return LossResult{}, fmt.Errorf("numeric: loss %s: −g′ is not positive at u = %v (h_g undefined there): use LossDirect", l, facts.Where)
 	}
 	k := len(eta)
-	monotone := facts.HIncreasing
-	if monotone && l.DR != nil {
-		// −r′ must not increase either.
-		grid := loss.Grid(nil)
-		for i := 1; i < len(grid); i++ {
-			if -l.DR(grid[i], k) > -l.DR(grid[i-1], k) {
-				monotone = false
-				break
-			}
-		}
-	}
-	if monotone {
-		whole := []loss.Piece{{Lo: 0, Hi: 1, Decreasing: true}}
-		pieces := make([][]loss.Piece, k)
-		for i := range pieces {
-			pieces[i] = whole
-		}
-		q, iters := solvePieces(eta, l, pieces, make([]int, k))
+	if facts.HIncreasing && plan.rMonotone(l, k) {
+		q := make([]float64, k)
+		iters := solveMonotone(q, eta, l)
 		res := finishLoss(q, eta, l, iters)
 		res.Method = LossMonotone
 		return res, nil

@@ -27,6 +27,10 @@ const (
 	FiguresDir   = "figures"
 )
 
+// DocFiles are the files with generated blocks, in the order Run writes
+// them (LossesFile is in losses.go).
+var DocFiles = []string{FindingsFile, TheoryFile, LossesFile}
+
 // Options configures Run. The zero value regenerates ./findings.md,
 // ./theory.md and ./figures/ with seed 0; the command passes DefaultSeed and
 // docs/.
@@ -73,7 +77,7 @@ func (res *Result) CheckSummary(opt Options) string {
 		dir = "."
 	}
 	var parts []string
-	for _, file := range []string{FindingsFile, TheoryFile} {
+	for _, file := range DocFiles {
 		n := 0
 		for _, b := range blocks {
 			if b.file == file && slices.Contains(res.Blocks, b.name) {
@@ -140,6 +144,9 @@ var blocks = []block{
 	{FindingsFile, "realdata", false, genRealData},
 	{FindingsFile, "nitorch", true, genNitorch},
 	{TheoryFile, "claims-table", true, genClaimsTable},
+	{LossesFile, "loss-table", true, genLossTable},
+	{LossesFile, "loss-witnesses", true, genLossWitnesses},
+	{LossesFile, "flsd53-k2", true, genFLSD},
 }
 
 // figures is the registry of figures.
@@ -150,10 +157,10 @@ var figures = []figure{
 	{"boundary.png", drawBoundary},
 	{"synthetic.png", drawSynthetic},
 	{"realdata.png", drawRealData},
+	{"losses-h.png", drawLossesH},
 }
 
-// BlockNames lists the generated blocks of file (FindingsFile or
-// TheoryFile) in order; cheap selects the blocks the staleness test
+// BlockNames lists the generated blocks of file (one of DocFiles) in order; cheap selects the blocks the staleness test
 // recomputes (true), the others (false), or all (nil).
 func BlockNames(file string, cheap *bool) []string {
 	var names []string
@@ -208,7 +215,7 @@ func (r *run) logf(format string, args ...any) {
 	fmt.Fprintf(r.log, "report: "+format+"\n", args...)
 }
 
-// Run regenerates the generated blocks of findings.md and theory.md under
+// Run regenerates the generated blocks of findings.md, theory.md and losses.md under
 // opt.OutDir (hand-written text outside the markers is kept) and draws the
 // figures under OutDir/figures. Files are written atomically. With
 // opt.Check it writes nothing and reports the stale blocks instead.
@@ -238,7 +245,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil
 	}
 
-	for _, file := range []string{FindingsFile, TheoryFile} {
+	for _, file := range DocFiles {
 		if !slices.ContainsFunc(blocks, func(b block) bool { return b.file == file && want(b.name) }) {
 			continue
 		}
