@@ -244,7 +244,9 @@ func writeAtK(w io.Writer, a atKJSON) {
 	fmt.Fprintf(w, "\n  classification-calibrated  %s: %s\n  order-preserving           %s: %s\n", a.Calibrated.Answer, a.Calibrated.How, a.OrderPreserving.Answer, op)
 	if !a.Applies {
 		fmt.Fprintf(w, "  ηOC / ηUC minimizers       %s\n", a.Why)
-		return
+		if a.Overconfident.Exists == "" {
+			return
+		}
 	}
 	for _, e := range []struct {
 		name string

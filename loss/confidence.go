@@ -99,12 +99,29 @@ func confidenceAt(l *Loss, k, random int) ConfidenceFacts {
 	case l.Name == "brier":
 		proper := Answer{"yes", "proof: strictly proper (Brier 1950), q* = η"}
 		cf.Calibrated, cf.OrderPreserving = proper, proper
-		cf.Why = "not separable: the ηOC/ηUC argument needs ℓ(q, y) = g(q_y); Brier is strictly proper, so neither exists"
+		cf.Why = "not separable: the h_g argument does not apply; Brier is strictly proper, so neither ηOC nor ηUC minimizers exist"
+		cf.OC = Existence{Exists: "no", How: proper.How}
+		cf.UC = cf.OC
 		return cf
 	case l.Name == "ls":
 		closed := Answer{"yes", "proof: the minimizer is (1−ε)η + ε/K (Müller et al. 2019), an increasing affine map of η"}
 		cf.Calibrated, cf.OrderPreserving = closed, closed
-		cf.Why = "an r term: by the closed form, max q* − max η = ε(1/K − max η) < 0 for every non-uniform η (every minimizer ηUC, none ηOC for ε > 0)"
+		cf.Why = "an r term: the h_g argument does not apply; the closed form decides"
+		how := "proof: by the closed form q* = (1−ε)η + ε/K, max q* − max η = ε(1/K − max η), < 0 for every non-uniform η when ε > 0"
+		cf.OC = Existence{Exists: "no", How: how}
+		cf.UC = Existence{Exists: "no", How: how + " (ε = 0: q* = η)"}
+		if eps, _ := l.Param("eps"); eps > 0 {
+			eta := make([]float64, k)
+			eta[0] = 0.7
+			for j := 1; j < k; j++ {
+				eta[j] = 0.3 / float64(k-1)
+			}
+			q := make([]float64, k)
+			for j := range q {
+				q[j] = (1-eps)*eta[j] + eps/float64(k)
+			}
+			cf.UC = Existence{Exists: "yes", How: how, Witness: &Witness{Eta: eta, Q: q, Margin: q[0] - eta[0]}}
+		}
 		return cf
 	case l.Kind == Sigmoid:
 		na := Answer{"n/a", "a per-label sigmoid loss: each label's posterior is its own binary problem, there is no simplex minimizer"}

@@ -78,9 +78,39 @@ func genLossTable(_ context.Context, _ *run) (string, error) {
 			rec += ": " + d.RecoveryFormula
 		}
 		rows = append(rows, []string{"`" + mdCell(d.Spec) + "`", d.Kind, yesNo(d.HPositive), yesNo(d.HIncreasing),
-			d.StrictlyProper, mdCell(rec), mdCell(lr.derivation)})
+			d.StrictlyProper, mdCell(rec), confidenceCell(l), mdCell(lr.derivation)})
 	}
-	return table([]string{"loss (`verify loss SPEC`)", "kind", "h_g > 0", "h_g increasing", "strictly proper", "recovery", "derivation"}, rows), nil
+	return table([]string{"loss (`verify loss SPEC`)", "kind", "h_g > 0", "h_g increasing", "strictly proper", "recovery", "ηOC / ηUC minimizers at K = " + intsText(lossTableK), "derivation"}, rows) +
+		"\nThe ηOC / ηUC column is `verify loss SPEC --K " + strings.ReplaceAll(intsText(lossTableK), " ", "") + "` (loss.ConfidenceAt), per K: yes (a witness, or a proof from the trend of h_g(v)/v), no (a proof), – (none found by the search: not a proof), n/a (neither the h_g argument nor a closed form applies; `verify --loss SPEC` searches those).\n", nil
+}
+
+// lossTableK are the K of the loss table's ηOC/ηUC column (verify loss's
+// default --K).
+var lossTableK = []int{2, 3, 10}
+
+func intsText(ks []int) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = fmt.Sprint(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// confidenceCell is the ηOC/ηUC answers of verify loss --K at lossTableK
+// (loss.ConfidenceAt): "yes" proved by a witness or by the trend of
+// h_g(v)/v, "no" proved, "–" not found by the search, "n/a" where the
+// argument does not apply (verify --loss SPEC searches those).
+func confidenceCell(l *loss.Loss) string {
+	short := map[string]string{"yes": "yes", "no": "no", "not found": "–"}
+	var parts []string
+	for _, k := range lossTableK {
+		cf := loss.ConfidenceAt(l, k)
+		if cf.OC.Exists == "" {
+			return "n/a"
+		}
+		parts = append(parts, short[cf.OC.Exists]+" / "+short[cf.UC.Exists])
+	}
+	return strings.Join(parts, "; ")
 }
 
 // witnessEtas are the posteriors of the witness table: a skewed one and
