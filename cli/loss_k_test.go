@@ -16,16 +16,9 @@ import (
 // (Cor. 10, footnote 2) and one at K = 10, whose boundary along γ is
 // reported; sigmoid losses "n/a"; the text output names each K.
 func TestLossAtK(t *testing.T) {
-	specs := map[string]string{"focal": "focal:gamma=2", "focal-alpha": "focal-alpha:gamma=2,alpha=0.5/0.5",
-		"poly1": "poly1:eps=1", "poly-focal": "poly-focal:gamma=2,eps=1", "gce": "gce:q=0.5", "ls": "ls:eps=0.1",
-		"focal-ls": "focal-ls:gamma=2,eps=0.1", "inverse-focal": "inverse-focal:gamma=1", "dual-focal": "dual-focal:gamma=2",
-		"expr": `expr:"-(1-u)^g*log(u)";g=2`}
 	got := map[string]lossJSON{}
 	for _, n := range loss.Names() {
-		s := n
-		if v, ok := specs[n]; ok {
-			s = v
-		}
+		s := builtinSpec(n)
 		// The boundary only for the focal loss (it costs about a second per
 		// loss; loss.Boundary is tested in package loss).
 		var v lossJSON

@@ -10,16 +10,22 @@ import (
 
 // TestLossEveryBuiltin: verify loss answers for every registry loss, in
 // text and JSON, and the JSON says what the loss's doc derives for a few.
-func TestLossEveryBuiltin(t *testing.T) {
+// builtinSpec is a spec of the registry loss n: its name, with the
+// required parameters where it has some.
+func builtinSpec(n string) string {
 	specs := map[string]string{"focal": "focal:gamma=2", "focal-alpha": "focal-alpha:gamma=2,alpha=0.5/0.5",
 		"poly1": "poly1:eps=1", "poly-focal": "poly-focal:gamma=2,eps=1", "gce": "gce:q=0.5", "ls": "ls:eps=0.1",
 		"focal-ls": "focal-ls:gamma=2,eps=0.1", "inverse-focal": "inverse-focal:gamma=1", "dual-focal": "dual-focal:gamma=2",
 		"expr": `expr:"-(1-u)^g*log(u)";g=2`}
+	if s, ok := specs[n]; ok {
+		return s
+	}
+	return n
+}
+
+func TestLossEveryBuiltin(t *testing.T) {
 	for _, n := range loss.Names() {
-		s := n
-		if v, ok := specs[n]; ok {
-			s = v
-		}
+		s := builtinSpec(n)
 		if out := runOK(t, "loss", "--K", "2", s); !strings.Contains(out, "recovery") {
 			t.Errorf("%s: text output has no recovery line:\n%s", s, out)
 		}
