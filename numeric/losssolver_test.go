@@ -33,7 +33,7 @@ func TestLossSolverAgainstHiprec(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !s.Monotone() {
+		if !s.Monotone(2) {
 			t.Fatalf("%s: not monotone", c.spec)
 		}
 		for _, k := range []int{2, 3, 10} {
@@ -101,8 +101,8 @@ func TestLossSolverEnumeratedMatchesLossExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Monotone() || s.Pieces() != 2 {
-		t.Fatalf("flsd53: monotone %v, %d pieces; want 2 pieces", s.Monotone(), s.Pieces())
+	if s.Monotone(2) || s.Pieces() != 2 {
+		t.Fatalf("flsd53: monotone %v, %d pieces; want 2 pieces", s.Monotone(2), s.Pieces())
 	}
 	seed := uint64(13)
 	r := rand.New(rand.NewPCG(seed, 7))

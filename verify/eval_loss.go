@@ -62,7 +62,7 @@ func solverFor(l *loss.Loss, s *numeric.LossSolver, err error, k int) (solver, w
 	switch {
 	case err != nil:
 		return SolverDirect, "h_g is not positive on (0, 1): the direct minimizer only (local)"
-	case s.Monotone():
+	case s.Monotone(k):
 		return SolverExact, "h_g positive and increasing: the unique KKT solution (numeric.LossSolver)"
 	case s.Pieces() == 0:
 		return SolverDirect, "−g′ decreases nowhere on (0, 1): no KKT point is a per-coordinate minimum; the direct minimizer only (local)"
@@ -327,12 +327,4 @@ func (ev *Eval) lossOrderHP(eta []float64, top bool) (float64, bool, error) {
 		return math.Min(-tie, margin), true, nil
 	}
 	return margin, true, nil
-}
-
-// lossSolverIfAny is lossSolver for a loss search (nil otherwise).
-func (ev *Eval) lossSolverIfAny() (*numeric.LossSolver, error) {
-	if ev.Loss == nil {
-		return nil, nil
-	}
-	return ev.lossSolver()
 }

@@ -311,14 +311,6 @@ func (s *searcher) runAdversarial(ctx context.Context, wk *worker, u *unit) *uni
 	if s.claims[t.claim].Slow {
 		floor = float64(k) * 0x1p-1022
 	}
-	// The loss solver may start each of the optimizer's solves from the
-	// previous one (numeric.LossSolver.Warm), reset here so that the
-	// unit's results do not depend on what the worker ran before.
-	if ls, err := wk.ev.lossSolverIfAny(); ls != nil && err == nil {
-		ls.ResetWarm()
-		ls.Warm = true
-		defer func() { ls.Warm = false; ls.ResetWarm() }()
-	}
 	prob := optimize.Problem{Func: func(z []float64) float64 {
 		eta := softmaxFloor(wk.eta, z, floor)
 		m := s.check(wk, r, t, eta, at(evals, "nelder-mead"))

@@ -8,10 +8,11 @@ import (
 	"github.com/focaltk/focal/loss"
 )
 
-// TestLossNestedAgainstHiprec checks the nested solver, which LossExact
-// runs only where the joint iteration does not converge, on its own
-// against hiprec's 40-digit KKT solution, with TestLossExactAgainstHiprec's
-// tolerances (and logs the cases where the joint iteration does not converge).
+// TestLossNestedAgainstHiprec checks the nested solver, which the monotone
+// case runs only where the joint iteration does not converge, on its own
+// (noJoint) against hiprec's 40-digit KKT solution, with
+// TestLossExactAgainstHiprec's tolerances (and logs the cases where the
+// joint iteration does not converge).
 func TestLossNestedAgainstHiprec(t *testing.T) {
 	seed := uint64(12)
 	r := rand.New(rand.NewPCG(seed, 5))
@@ -27,12 +28,21 @@ func TestLossNestedAgainstHiprec(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		nested, err := NewLossSolver(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nested.noJoint = true
+		joint, _ := NewLossSolver(l)
 		for _, k := range []int{2, 3, 10} {
 			for n := 0; n < 4; n++ {
 				eta := lossEta(r, k, n%2 == 1)
 				q := make([]float64, k)
-				solveNested(q, eta, l)
-				if _, ok := solveJoint(make([]float64, k), eta, l); !ok {
+				if _, err := nested.Minimize(q, eta); err != nil {
+					t.Fatalf("%s η=%v: %v", c.spec, eta, err)
+				}
+				joint.prepare(eta)
+				if _, ok := joint.solveJoint(make([]float64, k), eta); !ok {
 					t.Logf("%s K=%d: the joint iteration did not converge (the nested solver takes over)", c.spec, k)
 				}
 				want, err := hiprec.LossMinimize(c.name, c.param, eta)
