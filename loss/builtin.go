@@ -210,6 +210,7 @@ var registry = map[string]*lossDef{
 				DDG:      func(u float64) float64 { return (1 - e) / (u * u) },
 				R:        func(u float64, k int) float64 { return -e / float64(k) * math.Log(u) },
 				DR:       func(u float64, k int) float64 { return -e / float64(k) / u },
+				DDR:      func(u float64, k int) float64 { return e / float64(k) / (u * u) },
 				Recovery: "η = (v − ε/K)/(1 − ε)",
 			}
 		}},
@@ -227,6 +228,7 @@ var registry = map[string]*lossDef{
 				DDG: func(u float64) float64 { return (1 - e) * focalDDG(u, g) },
 				R:   func(u float64, k int) float64 { return e / float64(k) * focalG(u, g) },
 				DR:  func(u float64, k int) float64 { return e / float64(k) * focalDG(u, g) },
+				DDR: func(u float64, k int) float64 { return e / float64(k) * focalDDG(u, g) },
 			}
 		}},
 	// The inverse focal loss of AdaFocal, Ghosh et al. 2022 (NeurIPS),

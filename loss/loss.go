@@ -71,8 +71,9 @@ type Loss struct {
 	H func(u float64) float64
 	// Weights are the class weights w_y of focal-alpha, nil for all 1.
 	Weights []float64
-	// R and DR are r(u; K) and r′(u; K), nil where r = 0.
-	R, DR func(u float64, k int) float64
+	// R, DR and DDR are r(u; K), r′(u; K) and r″(u; K), nil where r = 0
+	// (DDR also nil where the solvers must do without it).
+	R, DR, DDR func(u float64, k int) float64
 	// Jumps lists the points of (0, 1) where g is discontinuous.
 	Jumps []float64
 	// Focal is true for the focal loss (γ = Gamma) computed by theory's

@@ -182,3 +182,65 @@ func TestLossExactFLSD53Global(t *testing.T) {
 		t.Logf("η=%v: q=%v W=%v (scan %v) at piece end %v", eta, res.Q, res.Risk, best, res.AtPieceEnd)
 	}
 }
+
+// TestLossFocalLSIsFocalAtSmoothedEta: focal-ls's risk is the focal risk
+// at the smoothed posterior, W(q; η) = Σ_j ((1−ε)η_j + ε/K) g_γ(q_j)
+// (the loss's definition), so its minimizer is Exact's at that posterior:
+// an oracle that shares no code with the generic solver. Posteriors: the
+// uniform one, near-uniform ones (η_1 − 1/K of 1e-13, where a wrong Newton
+// slope once stopped the joint iteration 680 ulps off, found by the loss
+// search at η = (0.5 + 4e-14, 0.5 − 4e-14)), Dirichlet ones and a near
+// one-hot one. Tolerance: lossExactULPs times 1 + κ, κ =
+// |g′/(u g″)| at the oracle's q (the amplification of F_j's rounding into
+// q_j), plus Exact's own few ulps inside lossExactULPs.
+func TestLossFocalLSIsFocalAtSmoothedEta(t *testing.T) {
+	seed := uint64(14)
+	r := rand.New(rand.NewPCG(seed, 9))
+	for _, spec := range []string{"focal-ls:gamma=2,eps=0.1", "focal-ls:gamma=0.5,eps=0.3", "focal-ls:gamma=5,eps=0.05"} {
+		l, err := loss.Parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := l.Param("gamma")
+		e, _ := l.Param("eps")
+		for _, k := range []int{2, 3, 10} {
+			for n := 0; n < 10; n++ {
+				eta := lossEta(r, k, n == 9)
+				switch {
+				case n <= 5: // uniform, and offsets 1e-15 … 1e-11
+					for i := range eta {
+						eta[i] = 1 / float64(k)
+					}
+					if n > 0 {
+						d := math.Pow(10, float64(n-16))
+						eta[0] += d
+						eta[1] -= d
+					}
+				case n == 6:
+					clear(eta)
+					eta[0], eta[1] = 1-1e-9, 1e-9
+				}
+				smooth := make([]float64, k)
+				for i := range eta {
+					smooth[i] = (1-e)*eta[i] + e/float64(k)
+				}
+				want, err := Exact(smooth, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := LossExact(eta, l)
+				if err != nil {
+					t.Fatalf("%s η=%v: %v", spec, eta, err)
+				}
+				for i := range eta {
+					u := want.Q[i]
+					kappa := math.Abs(l.DG(u) / (u * l.DDG(u)))
+					tol := lossExactULPs * (1 + kappa)
+					if d := math.Abs(got.Q[i]-u) / (math.Nextafter(u, 2) - u); d > tol {
+						t.Errorf("seed %d: %s K=%d η=%v: q[%d] = %v, Exact at the smoothed η %v (%.0f ulps, tolerance %.0f)", seed, spec, k, eta, i, got.Q[i], u, d, tol)
+					}
+				}
+			}
+		}
+	}
+}

@@ -60,8 +60,9 @@ type jointBuf struct {
 // max_j |μ − y_j| (that of a subnormal q_j scaled by q_j/2^−1022: it has
 // an absolute accuracy only) is at most 2^−50 (then F_j(q_j) = λ to a few
 // ulps, the backward error of F_j's own rounding, after the step just
-// taken), or at the noise floor (the residual at most lossNoiseFloor and
-// not smaller than the step before's), and then normalizes q by its sum.
+// taken), or, with analytic slopes, at the noise floor (the residual at
+// most lossNoiseFloor and not smaller than the step before's), and then
+// normalizes q by its sum.
 // A coordinate whose root lies below 2^−1074 is held there (and one that
 // reaches 1 at 1 − 2^−53). It reports false (the fallback takes over) on
 // a value that is not finite or after lossJointMaxIter steps; the zero
@@ -124,7 +125,7 @@ func (s *LossSolver) solveJoint(q, eta []float64) (int, bool) {
 			}
 			slope := math.NaN()
 			if analytic {
-				slope = s.elasticity(u)
+				slope = s.elasticity(j, k, u)
 			} else if it > 1 {
 				if dy, dx := f-yp[i], theory.Log(u/up[i]); math.Abs(dy) > lossNoiseFloor && dx != 0 {
 					slope = dy / dx
@@ -205,7 +206,12 @@ func (s *LossSolver) solveJoint(q, eta []float64) (int, bool) {
 			maxR = math.Max(maxR, math.Abs(r)*math.Min(1, math.Min(q[j], v)*0x1p1022))
 			q[j] = v
 		}
-		if maxR <= 0x1p-50 || maxR <= lossNoiseFloor && maxR >= prevR {
+		// The noise-floor stop needs analytic slopes: with secant ones
+		// (or the first step's −1) a residual that does not shrink may
+		// be a wrong slope, not rounding (focal-ls near the uniform η
+		// stopped 680 ulps off before it had r″), so without g″ the
+		// iteration must reach 2^−50 or hand over to the nested solver.
+		if maxR <= 0x1p-50 || analytic && maxR <= lossNoiseFloor && maxR >= prevR {
 			// The sum's last error goes where the models put it: one more
 			// step in μ, dμ = (1 − S)/Σ_j q_j/s_j, q_j ← q_j(1 + dμ/s_j),
 			// moves mostly the coordinates whose F_j is flat (|s_j| small,

@@ -7,8 +7,8 @@ package numeric
 // Each coordinate function F_j(u) = η_j w_j (−g′(u)) − r′(u) is
 // decreasing on the coordinate's piece [lo_j, hi_j], and the KKT system is
 // F_j(q_j) = λ, Σ_j q_j = 1. The inner equation is solved by a safeguarded
-// Newton iteration on log F_j against log u (F′_j = −η_j w_j g″ where g″
-// is known and r = 0; bisection otherwise: geometric while the bracket
+// Newton iteration on log F_j against log u (F′_j = −η_j w_j g″ − r″ where
+// g″ and r″ are known; bisection otherwise: geometric while the bracket
 // spans more than a factor 4, arithmetic after), kept inside the bracket
 // that the signs of F_j − λ maintain, and started at the previous λ's
 // root. The outer equation S(t) = Σ_j q_j(e^t) = 1 is solved in t = log λ
@@ -62,7 +62,7 @@ func (s *LossSolver) root(j, k int, lam, u0 float64) (u float64, held bool, eval
 			// per step from far below the root of a/u = λ. Near the
 			// root, exp(−x) is replaced by 1 − x (the step's own error
 			// is then O(x²), corrected by the next step).
-			el := s.elasticity(u)
+			el := s.elasticity(j, k, u)
 			s.el[j] = el
 			x := fv / lam / el
 			if math.Abs(x) < 1e-4 {

@@ -20,7 +20,7 @@ type LossSolver struct {
 	focal  bool      // the focal loss or focal-alpha: ExactSolver
 	dec    []loss.Piece
 	exact  ExactSolver
-	newton bool // g″ known and r = 0: Newton on both levels
+	newton bool // g″ (and r″ where r ≠ 0) known: Newton slopes on both levels
 
 	// The nested solver's state (lossnested.go).
 	a        []float64
@@ -61,7 +61,7 @@ func (s *LossSolver) bind(l *loss.Loss) error {
 	}
 	s.l = l
 	s.focal = l.Focal && l.R == nil
-	s.newton = l.DDG != nil && l.R == nil
+	s.newton = l.DDG != nil && (l.R == nil || l.DDR != nil)
 	if s.focal {
 		s.plan, s.dec = nil, wholePiece
 		return nil
@@ -377,9 +377,17 @@ func (s *LossSolver) f(j, k int, u float64) float64 {
 	return v
 }
 
-// elasticity is u F_j′(u)/F_j(u) = u g″(u)/g′(u) (r = 0), NaN where it
+// elasticity is u F_j′(u)/F_j(u): u g″(u)/g′(u) where r = 0, and
+// u(a_j g″ + r″)/(a_j g′ + r′) otherwise (prepare sets a_j); NaN where it
 // cannot be evaluated (g′ overflows at a subnormal u).
-func (s *LossSolver) elasticity(u float64) float64 { return u * s.l.DDG(u) / s.l.DG(u) }
+func (s *LossSolver) elasticity(j, k int, u float64) float64 {
+	l := s.l
+	if l.R == nil {
+		return u * l.DDG(u) / l.DG(u)
+	}
+	a := s.a[j]
+	return u * (a*l.DDG(u) + l.DDR(u, k)) / (a*l.DG(u) + l.DR(u, k))
+}
 
 func growF(s []float64, n int) []float64 {
 	if cap(s) < n {
