@@ -55,6 +55,10 @@ const (
 	// maxCalibrateWorkers: each worker holds about eight block buffers of
 	// up to 8 MB (calibrate's maxBlockValues).
 	maxCalibrateWorkers = 64
+	// maxLossBudget bounds verify loss's --budget: its search runs four
+	// claims at each K of --K, and 10^5 cases per claim and K at the 10
+	// values of K that fit one pass is about maxPlannedCases.
+	maxLossBudget = 100_000
 )
 
 var bounds = []bound{
@@ -63,6 +67,7 @@ var bounds = []bound{
 	{"verify", "time", 0, maxTime, "a year at most"},
 	{"verify", "seed", 0, math.MaxUint64, "any 64-bit value"},
 	{"verify boundary", "seed", 0, math.MaxUint64, "any 64-bit value"},
+	{"verify loss", "budget", 0, maxLossBudget, "the search plans every case up front"},
 	{"verify calibrate", "bins", 0, maxBins, "each bin is kept per class and variant"},
 	{"verify calibrate", "bootstrap", 0, maxBootstrap, "each resample draws every test row"},
 	{"verify calibrate", "workers", 0, maxCalibrateWorkers, "each worker holds its own blocks"},

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,8 +12,8 @@ import (
 	"github.com/focaltk/focal/verify"
 )
 
-const lossUsage = `Usage: verify loss SPEC [--K LIST] [--boundary=false] [--format text|json]
-       verify loss --loss SPEC [--K LIST] [--boundary=false] [--format text|json]
+const lossUsage = `Usage: verify loss SPEC [--K LIST] [--boundary=false] [--budget N] [--format text|json]
+       verify loss --loss SPEC [--K LIST] [--boundary=false] [--budget N] [--format text|json]
 
 Prints the derived facts of a loss: g, g′ and h_g = 1/(−g′) at sample points,
 whether h_g is positive and strictly increasing on (0, 1] (decided on a
@@ -26,6 +27,14 @@ classification-calibrated and order-preserving, and whether η-overconfident
 it was established: a proof (for a separable loss with h_g positive and
 increasing, from the trend of h_g(v)/v: constant, decreasing or increasing),
 a witness (an η whose minimizer is ηOC or ηUC), or a search that found none.
+Where no argument applies (a loss that is not separable, has an r term or
+class weights, a discontinuous g or an h_g that is not increasing), those
+answers come from a search of the minimizer: the claims loss-calibration,
+loss-order-preserving, loss-never-overconfident and
+loss-never-underconfident of verify --loss SPEC, --budget cases per claim
+and K (default 500; 0 skips it), seed 1. A violation is "no" (or "yes" for
+existence) with its witness; none is "not refuted" (or "not found"), which
+is not a proof.
 For a loss with one parameter, the values of it where those answers change
 at each K (a scan of 0 and 1e-3 … 100, then bisection; the "yes" side of each
 bracket is proved by a witness, the other side is the search's).
@@ -37,7 +46,7 @@ command line: verify loss 'expr:"-(1-u)^g*log(u)";g=2'. Losses: ` + "%s" + `.
 JSON fields: version, spec, name, kind, doc, h_positive, h_increasing, where,
 h_how, jumps, strictly_proper, proper_how, recovery, recovery_formula,
 g_expr, dg_expr, hg_expr, samples (u, g, dg, h), at_k (k, applies, why,
-trend, classification_calibrated and order_preserving {answer, how},
+trend, classification_calibrated and order_preserving {answer, how, witness},
 overconfident and underconfident {exists, how, witness {eta, q, margin}},
 boundary {param, transitions [{kind, lo, hi, below, above}]}).
 
@@ -52,8 +61,9 @@ type lossSampleJSON struct {
 }
 
 type answerJSON struct {
-	Answer string `json:"answer"`
-	How    string `json:"how"`
+	Answer  string       `json:"answer"`
+	How     string       `json:"how"`
+	Witness *witnessJSON `json:"witness,omitempty"`
 }
 
 type witnessJSON struct {
@@ -102,12 +112,23 @@ func floats(v []float64) []verify.Float {
 }
 
 func existenceOf(e loss.Existence) existenceJSON {
-	j := existenceJSON{Exists: e.Exists, How: e.How}
-	if w := e.Witness; w != nil {
-		j.Witness = &witnessJSON{floats(w.Eta), floats(w.Q), verify.Float(w.Margin)}
-	}
-	return j
+	return existenceJSON{Exists: e.Exists, How: e.How, Witness: witnessOf(e.Witness)}
 }
+
+func answerOf(a loss.Answer) answerJSON {
+	return answerJSON{Answer: a.Answer, How: a.How, Witness: witnessOf(a.Witness)}
+}
+
+func witnessOf(w *loss.Witness) *witnessJSON {
+	if w == nil {
+		return nil
+	}
+	return &witnessJSON{floats(w.Eta), floats(w.Q), verify.Float(w.Margin)}
+}
+
+// lossAnswerSeed seeds the search of verify loss (fixed, so that its
+// answers are reproducible; verify --loss SPEC --seed S searches further).
+const lossAnswerSeed = 1
 
 // maxLossK bounds --K of verify loss, as for verify boundary: the witness
 // search and the boundary's bisection cost about 10^4·K evaluations of h_g
@@ -140,7 +161,8 @@ func (c *CLI) loss(args []string) (int, error) {
 	fs := c.flagSet("verify loss", fmt.Sprintf(lossUsage, joinNames(loss.Names())))
 	spec := fs.String("loss", "", "the loss `SPEC` (or give it as the argument)")
 	bnd := fs.Bool("boundary", true, "for a loss with one parameter, where the answers change along it (--boundary=false skips it: it costs about a second)")
-	kF := fs.String("K", "2,3,10", "numbers of classes for the per-K answers, in [2, 200]: a number, a `list` or a range start:end[:step] (as for verify; see verify -h)")
+	kF := fs.String("K", "2,3,10", "numbers of classes for the per-K answers, in [2, 200]: a number, a `list` or a range start:end[:step] (as for verify; see verify -h); for a loss with class weights (focal-alpha) the default is their number")
+	budget := fs.Int("budget", verify.LossAnswerBudget, "cases per claim and K of the search that answers what no argument does (0: no search, those answers stay unknown)")
 	format := formatFlag(fs, "text")
 	if err := c.parseFormat(fs, args, true, format); err != nil {
 		return 0, err
@@ -149,6 +171,8 @@ func (c *CLI) loss(args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	kGiven := false
+	fs.Visit(func(f *flag.Flag) { kGiven = kGiven || f.Name == "K" })
 	s := *spec
 	switch {
 	case fs.NArg() > 1 || fs.NArg() == 1 && s != "":
@@ -162,7 +186,19 @@ func (c *CLI) loss(args []string) (int, error) {
 	if err = perr; err != nil {
 		return 0, usagef("bad --loss: %v", err)
 	}
-	if _, err := c.start(job{}); err != nil {
+	if l.Weights != nil && !kGiven {
+		if len(l.Weights) < 2 {
+			return 0, usagef("bad --loss: %s has %d class weight: give one per class, at least 2 ('/'-separated)", l, len(l.Weights))
+		}
+		ks = []int{len(l.Weights)}
+	}
+	for _, k := range ks {
+		if err := l.Validate(k); err != nil {
+			return 0, usagef("bad --K for --loss: %v", err)
+		}
+	}
+	ctx, err := c.start(job{})
+	if err != nil {
 		return 0, err
 	}
 	d := loss.Describe(l)
@@ -178,11 +214,26 @@ func (c *CLI) loss(args []string) (int, error) {
 		v.Samples = append(v.Samples, lossSampleJSON{verify.Float(p.U), verify.Float(p.G), verify.Float(p.DG), verify.Float(p.H)})
 	}
 	v.AtK = []atKJSON{}
-	for _, k := range ks {
-		cf := loss.ConfidenceAt(l, k)
+	facts := make([]loss.ConfidenceFacts, len(ks))
+	for i, k := range ks {
+		facts[i] = loss.ConfidenceAt(l, k)
+	}
+	if *budget > 0 {
+		progress, done := c.searchBar("searching the open answers")
+		_, err := verify.SearchLossAnswers(ctx, l, facts, *budget, lossAnswerSeed, progress)
+		done()
+		if c.interrupted() != nil {
+			return 0, ctx.Err()
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	for i, k := range ks {
+		cf := facts[i]
 		a := atKJSON{K: k, Applies: cf.Applies, Why: cf.Why, Trend: cf.Trend,
-			Calibrated:      answerJSON{cf.Calibrated.Answer, cf.Calibrated.How},
-			OrderPreserving: answerJSON{cf.OrderPreserving.Answer, cf.OrderPreserving.How},
+			Calibrated:      answerOf(cf.Calibrated),
+			OrderPreserving: answerOf(cf.OrderPreserving),
 			Overconfident:   existenceOf(cf.OC), Underconfident: existenceOf(cf.UC)}
 		if *bnd {
 			if param, ts, ok := loss.Boundary(l, k); ok {
@@ -241,7 +292,10 @@ func writeAtK(w io.Writer, a atKJSON) {
 	if op == a.Calibrated.How {
 		op = "the same argument"
 	}
-	fmt.Fprintf(w, "\n  classification-calibrated  %s: %s\n  order-preserving           %s: %s\n", a.Calibrated.Answer, a.Calibrated.How, a.OrderPreserving.Answer, op)
+	fmt.Fprintf(w, "\n  classification-calibrated  %s: %s\n", a.Calibrated.Answer, a.Calibrated.How)
+	writeWitness(w, a.Calibrated.Witness)
+	fmt.Fprintf(w, "  order-preserving           %s: %s\n", a.OrderPreserving.Answer, op)
+	writeWitness(w, a.OrderPreserving.Witness)
 	if !a.Applies {
 		fmt.Fprintf(w, "  ηOC / ηUC minimizers       %s\n", a.Why)
 		if a.Overconfident.Exists == "" {
@@ -253,9 +307,7 @@ func writeAtK(w io.Writer, a atKJSON) {
 		x    existenceJSON
 	}{{"ηOC minimizers            ", a.Overconfident}, {"ηUC minimizers            ", a.Underconfident}} {
 		fmt.Fprintf(w, "  %s %s: %s\n", e.name, e.x.Exists, e.x.How)
-		if wt := e.x.Witness; wt != nil {
-			fmt.Fprintf(w, "    witness η = %s\n            q* = %s, max q* − max η = %.6g\n", fvec(wt.Eta), fvec(wt.Q), float64(wt.Margin))
-		}
+		writeWitness(w, e.x.Witness)
 	}
 	if b := a.Boundary; b != nil {
 		if len(b.Transitions) == 0 {
@@ -264,6 +316,13 @@ func writeAtK(w io.Writer, a atKJSON) {
 		for _, t := range b.Transitions {
 			fmt.Fprintf(w, "  along %s: %s minimizers %s at %s = %.10g, %s from %.10g\n", b.Param, t.Kind, t.Below, b.Param, float64(t.Lo), t.Above, float64(t.Hi))
 		}
+	}
+}
+
+// writeWitness writes a witness under its answer (nothing for nil).
+func writeWitness(w io.Writer, wt *witnessJSON) {
+	if wt != nil {
+		fmt.Fprintf(w, "    witness η = %s\n            q* = %s, max q* − max η = %.6g\n", fvec(wt.Eta), fvec(wt.Q), float64(wt.Margin))
 	}
 }
 

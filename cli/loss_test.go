@@ -60,6 +60,10 @@ func TestLossBadInput(t *testing.T) {
 		{[]string{"loss", "poly1:eps=-1"}, "eps=-1"},
 		{[]string{"loss", `expr:"-log(v)"`}, `unknown name "v"`},
 		{[]string{"loss", "ce", "brier"}, "one loss spec"},
+		{[]string{"loss", "focal-alpha:gamma=2,alpha=0.25"}, "1 class weight: give one per class"},
+		{[]string{"loss", "--K", "3", "focal-alpha:gamma=2,alpha=1/2"}, "2 class weights (alpha) for K = 3"},
+		{[]string{"loss", "--budget", "-1", "ce"}, "bad --budget -1"},
+		{[]string{"--loss", "focal-alpha:gamma=2,alpha=0.25", "--K", "2"}, "1 class weights (alpha) for K = 2"},
 	} {
 		code, _, errs := run(t, nil, c.args...)
 		if code != ExitUsage || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {

@@ -123,24 +123,10 @@ func (c *CLI) search(args []string) (int, error) {
 		ctx, cancel = context.WithTimeout(ctx, *timeCap)
 		defer cancel()
 	}
-	var bar *progressbar.ProgressBar
-	if c.showProgress() {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(c.Stderr),
-			progressbar.OptionSetDescription("searching"), progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
-			progressbar.OptionShowElapsedTimeOnFinish())
-		opt.Progress = func(done, total int) {
-			if bar.GetMax() != total {
-				bar.ChangeMax(total)
-			}
-			bar.Set(done)
-		}
-	}
+	var done func()
+	opt.Progress, done = c.searchBar("searching")
 	rep, err := verify.Search(ctx, opt)
-	if bar != nil {
-		bar.Finish()
-		bar.Clear()
-	}
+	done()
 	if c.interrupted() != nil {
 		return 0, ctx.Err()
 	}
@@ -174,4 +160,27 @@ func exitFor(rep *verify.Report) int {
 		}
 	}
 	return ExitOK
+}
+
+// searchBar returns a verify.Options.Progress that draws a bar of the
+// search's work units on stderr (nil when progress is off), and the
+// function that clears it when the search returns.
+func (c *CLI) searchBar(desc string) (func(done, total int), func()) {
+	if !c.showProgress() {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(c.Stderr),
+		progressbar.OptionSetDescription(desc), progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(),
+		progressbar.OptionShowElapsedTimeOnFinish())
+	progress := func(done, total int) {
+		if bar.GetMax() != total {
+			bar.ChangeMax(total)
+		}
+		bar.Set(done)
+	}
+	return progress, func() {
+		bar.Finish()
+		bar.Clear()
+	}
 }

@@ -49,9 +49,11 @@ type Existence struct {
 	Witness *Witness
 }
 
-// Answer is a yes/no/unknown answer with how it was established.
+// Answer is a yes/no/unknown answer with how it was established, and the
+// witness of a "no" found by a search (verify.SearchLossAnswers).
 type Answer struct {
 	Answer, How string
+	Witness     *Witness
 }
 
 // ConfidenceFacts are a loss's answers at one K. Applies is false (Why
@@ -93,18 +95,18 @@ func ConfidenceAt(l *Loss, k int) ConfidenceFacts { return confidenceAt(l, k, se
 
 func confidenceAt(l *Loss, k, random int) ConfidenceFacts {
 	cf := ConfidenceFacts{K: k}
-	unknown := Answer{"unknown", "not derived here: search the minimizer (verify --loss SPEC)"}
+	unknown := Answer{Answer: "unknown", How: "not derived here: the h_g argument does not apply (verify loss answers it by a search unless --budget 0)"}
 	cf.Calibrated, cf.OrderPreserving = unknown, unknown
 	switch {
 	case l.Name == "brier":
-		proper := Answer{"yes", "proof: strictly proper (Brier 1950), q* = η"}
+		proper := Answer{Answer: "yes", How: "proof: strictly proper (Brier 1950), q* = η"}
 		cf.Calibrated, cf.OrderPreserving = proper, proper
 		cf.Why = "not separable: the h_g argument does not apply; Brier is strictly proper, so neither ηOC nor ηUC minimizers exist"
 		cf.OC = Existence{Exists: "no", How: proper.How}
 		cf.UC = cf.OC
 		return cf
 	case l.Name == "ls":
-		closed := Answer{"yes", "proof: the minimizer is (1−ε)η + ε/K (Müller et al. 2019), an increasing affine map of η"}
+		closed := Answer{Answer: "yes", How: "proof: the minimizer is (1−ε)η + ε/K (Müller et al. 2019), an increasing affine map of η"}
 		cf.Calibrated, cf.OrderPreserving = closed, closed
 		cf.Why = "an r term: the h_g argument does not apply; the closed form decides"
 		how := "proof: by the closed form q* = (1−ε)η + ε/K, max q* − max η = ε(1/K − max η), < 0 for every non-uniform η when ε > 0"
@@ -124,28 +126,28 @@ func confidenceAt(l *Loss, k, random int) ConfidenceFacts {
 		}
 		return cf
 	case l.Kind == Sigmoid:
-		na := Answer{"n/a", "a per-label sigmoid loss: each label's posterior is its own binary problem, there is no simplex minimizer"}
+		na := Answer{Answer: "n/a", How: "a per-label sigmoid loss: each label's posterior is its own binary problem, there is no simplex minimizer"}
 		cf.Calibrated, cf.OrderPreserving = na, na
 		cf.Why = na.How
 		return cf
 	case l.Kind != Separable:
-		cf.Why = "not separable: the argument needs ℓ(q, y) = g(q_y); search the direct minimizer (verify --loss SPEC)"
+		cf.Why = "not separable: the argument needs ℓ(q, y) = g(q_y)"
 		return cf
 	case l.R != nil || l.Weights != nil:
-		cf.Why = "an r term or class weights: η is not ∝ h_g(q); search the minimizer (verify --loss SPEC)"
+		cf.Why = "an r term or class weights: η is not ∝ h_g(q)"
 		return cf
 	}
 	f := Analyze(l)
 	if !f.HIncreasing && len(l.Jumps) > 0 {
-		cf.Why = fmt.Sprintf("g is discontinuous at u = %v: the minimizer is found by global enumeration and need not be unique or attained; search the minimizer (verify --loss SPEC)", l.Jumps)
+		cf.Why = fmt.Sprintf("g is discontinuous at u = %v: the minimizer is found by global enumeration and need not be unique or attained", l.Jumps)
 		return cf
 	}
 	if !f.HIncreasing {
-		cf.Why = fmt.Sprintf("h_g is not positive and strictly increasing (first at u = %s): minimizers need not be unique; search the minimizer (verify --loss SPEC)", fmtf(f.Where))
+		cf.Why = fmt.Sprintf("h_g is not positive and strictly increasing (first at u = %s): minimizers need not be unique", fmtf(f.Where))
 		return cf
 	}
 	cf.Applies = true
-	kkt := Answer{"yes", "proof: h_g positive and strictly increasing, so η_y ∝ h_g(q*_y) has one solution and q*_y = h_g^{-1}(λη_y) orders the entries as η does, argmax included (the paper's Thm 3 argument)"}
+	kkt := Answer{Answer: "yes", How: "proof: h_g positive and strictly increasing, so η_y ∝ h_g(q*_y) has one solution and q*_y = h_g^{-1}(λη_y) orders the entries as η does, argmax included (the paper's Thm 3 argument)"}
 	cf.Calibrated, cf.OrderPreserving = kkt, kkt
 	cf.Trend = ratioTrend(l, f.Proper)
 	oc, uc := search(l, k, random)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/focaltk/focal/loss"
 	"github.com/focaltk/focal/numeric"
+	"github.com/focaltk/focal/verify"
 )
 
 // LossesFile is the loss lab's page, relative to Options.OutDir.
@@ -65,7 +66,7 @@ func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 // genLossTable is the table of docs/losses.md: a row per built-in loss,
 // the columns of `verify loss` (loss.Describe) and the derivation.
-func genLossTable(_ context.Context, _ *run) (string, error) {
+func genLossTable(ctx context.Context, _ *run) (string, error) {
 	var rows [][]string
 	for _, lr := range lossRows {
 		l, err := loss.Parse(lr.spec)
@@ -77,11 +78,15 @@ func genLossTable(_ context.Context, _ *run) (string, error) {
 		if d.RecoveryFormula != "" && d.Recovery != "none" {
 			rec += ": " + d.RecoveryFormula
 		}
+		conf, err := confidenceCell(ctx, l)
+		if err != nil {
+			return "", err
+		}
 		rows = append(rows, []string{"`" + mdCell(d.Spec) + "`", d.Kind, yesNo(d.HPositive), yesNo(d.HIncreasing),
-			d.StrictlyProper, mdCell(rec), confidenceCell(l), mdCell(lr.derivation)})
+			d.StrictlyProper, mdCell(rec), conf, mdCell(lr.derivation)})
 	}
 	return table([]string{"loss (`verify loss SPEC`)", "kind", "h_g > 0", "h_g increasing", "strictly proper", "recovery", "ηOC / ηUC minimizers at K = " + intsText(lossTableK), "derivation"}, rows) +
-		"\nThe ηOC / ηUC column is `verify loss SPEC --K " + strings.ReplaceAll(intsText(lossTableK), " ", "") + "` (loss.ConfidenceAt), per K: yes (a witness, or a proof from the trend of h_g(v)/v), no (a proof), – (none found by the search: not a proof), n/a (neither the h_g argument nor a closed form applies; `verify --loss SPEC` searches those).\n", nil
+		"\nThe ηOC / ηUC column is `verify loss SPEC --K " + strings.ReplaceAll(intsText(lossTableK), " ", "") + "`, per K: yes (a witness, or a proof from the trend of h_g(v)/v), no (a proof), – (none found by a search: not a proof), * (where neither the h_g argument nor a closed form applies: the answer of verify loss's search, " + fmt.Sprint(verify.LossAnswerBudget) + " cases per claim and K, seed 1, its witness a float64 minimizer (a local one for the direct minimizer) with no hiprec oracle), n/a (a sigmoid loss, or a K that the class weights do not fit).\n", nil
 }
 
 // lossTableK are the K of the loss table's ηOC/ηUC column (verify loss's
@@ -97,20 +102,46 @@ func intsText(ks []int) string {
 }
 
 // confidenceCell is the ηOC/ηUC answers of verify loss --K at lossTableK
-// (loss.ConfidenceAt): "yes" proved by a witness or by the trend of
-// h_g(v)/v, "no" proved, "–" not found by the search, "n/a" where the
-// argument does not apply (verify --loss SPEC searches those).
-func confidenceCell(l *loss.Loss) string {
+// (loss.ConfidenceAt, completed by verify.SearchLossAnswers as verify
+// loss does): "yes" (a witness or a proof from the trend of h_g(v)/v),
+// "no" (a proof), "–" (none found by a search: not a proof), a "*" on an
+// answer of the search, "n/a" for a sigmoid loss and at a K that the
+// loss's class weights do not fit.
+func confidenceCell(ctx context.Context, l *loss.Loss) (string, error) {
+	if l.Kind == loss.Sigmoid {
+		return "n/a", nil
+	}
+	var ks []int
+	for _, k := range lossTableK {
+		if l.Validate(k) == nil {
+			ks = append(ks, k)
+		}
+	}
+	facts := make([]loss.ConfidenceFacts, len(ks))
+	for i, k := range ks {
+		facts[i] = loss.ConfidenceAt(l, k)
+	}
+	if _, err := verify.SearchLossAnswers(ctx, l, facts, verify.LossAnswerBudget, 1, nil); err != nil {
+		return "", fmt.Errorf("loss table: %s: %w", l, err)
+	}
 	short := map[string]string{"yes": "yes", "no": "no", "not found": "–"}
+	cell := func(e loss.Existence) string {
+		if strings.HasPrefix(e.How, verify.SearchAnswerPrefix) {
+			return short[e.Exists] + "*"
+		}
+		return short[e.Exists]
+	}
 	var parts []string
 	for _, k := range lossTableK {
-		cf := loss.ConfidenceAt(l, k)
-		if cf.OC.Exists == "" {
-			return "n/a"
+		part := "n/a"
+		for _, cf := range facts {
+			if cf.K == k {
+				part = cell(cf.OC) + " / " + cell(cf.UC)
+			}
 		}
-		parts = append(parts, short[cf.OC.Exists]+" / "+short[cf.UC.Exists])
+		parts = append(parts, part)
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "; "), nil
 }
 
 // witnessEtas are the posteriors of the witness table: a skewed one and

@@ -122,6 +122,12 @@ func (o *Options) validate() error {
 		case len(o.Ks) == 0:
 			return fmt.Errorf("%w: need at least one K", ErrOptions)
 		}
+		for _, k := range o.Ks {
+			if err := o.Loss.Validate(k); err != nil {
+				// focal-alpha's weights fix K: every check would fail.
+				return fmt.Errorf("%w: %v", ErrOptions, err)
+			}
+		}
 		o.Gammas = []float64{lossGamma(o.Loss)}
 		defer func() { o.Gammas = nil }()
 	}
