@@ -22,10 +22,15 @@ const properRelTol = 1e-12
 const noiseRel = 64 * 0x1p-52
 
 // Piece is an interval of (0, 1) on which −g′ is continuous and monotone
-// on the grid: Decreasing means h_g = 1/(−g′) increases there.
+// on the grid: Decreasing means h_g = 1/(−g′) increases there (or stays
+// constant: Flat, where −g′ changes by no more than rounding between any
+// two grid neighbours of the piece, as MAE's −g′ = 1; a minimizer's
+// coordinate then sits at an end of the piece, since W is linear in it
+// there).
 type Piece struct {
 	Lo, Hi     float64
 	Decreasing bool
+	Flat       bool
 }
 
 // Facts are a separable loss's derived facts, decided numerically on a
@@ -106,7 +111,7 @@ func Analyze(l *Loss) Facts {
 	dir := 0 // −1 decreasing, +1 increasing, 0 not yet known
 	for i := 1; i < len(grid); i++ {
 		if isJump(grid[i-1], grid[i]) {
-			f.Pieces = append(f.Pieces, Piece{start, grid[i-1], dir <= 0})
+			f.Pieces = append(f.Pieces, Piece{start, grid[i-1], dir <= 0, dir == 0})
 			start, dir = grid[i], 0
 			continue
 		}
@@ -126,14 +131,14 @@ func Analyze(l *Loss) Facts {
 			}
 		}
 		if d != 0 && dir != 0 && d != dir {
-			f.Pieces = append(f.Pieces, Piece{start, grid[i-1], dir < 0})
+			f.Pieces = append(f.Pieces, Piece{start, grid[i-1], dir < 0, false})
 			start = grid[i-1]
 		}
 		if d != 0 {
 			dir = d
 		}
 	}
-	f.Pieces = append(f.Pieces, Piece{start, grid[len(grid)-1], dir <= 0})
+	f.Pieces = append(f.Pieces, Piece{start, grid[len(grid)-1], dir <= 0, dir == 0})
 	if l.DDG != nil && f.HIncreasing {
 		for _, u := range grid {
 			if !(l.DDG(u) > 0) {

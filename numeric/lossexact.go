@@ -113,9 +113,37 @@ func LossExact(eta []float64, l *loss.Loss) (LossResult, error) {
 // facts, the decreasing pieces of −g′ (extended to 0 and 1), and, per K,
 // whether −r′ does not increase (the r term's share of the monotone case).
 type lossPlan struct {
-	facts loss.Facts
-	dec   []loss.Piece
-	rMono sync.Map // int K → bool
+	facts   loss.Facts
+	dec     []loss.Piece
+	skipped int      // pieces where −g′ increases (not enumerated)
+	rMono   sync.Map // int K → bool
+}
+
+// enumPieces returns the pieces the enumeration confines coordinates to:
+// each piece where −g′ decreases, the first and last extended to 0 and 1;
+// a flat piece as its two ends, each a piece of one point (W is linear in
+// a coordinate there, so a minimizer's coordinate is at an end: MAE's
+// minimizers are vertices); and the number of pieces left out (where −g′
+// increases).
+func enumPieces(pieces []loss.Piece) (dec []loss.Piece, skipped int) {
+	grid := loss.Grid(nil)
+	for _, pc := range pieces {
+		if pc.Lo == grid[0] {
+			pc.Lo = 0
+		}
+		if pc.Hi == grid[len(grid)-1] {
+			pc.Hi = 1
+		}
+		switch {
+		case pc.Flat:
+			dec = append(dec, loss.Piece{Lo: pc.Lo, Hi: pc.Lo, Decreasing: true}, loss.Piece{Lo: pc.Hi, Hi: pc.Hi, Decreasing: true})
+		case pc.Decreasing:
+			dec = append(dec, pc)
+		default:
+			skipped++
+		}
+	}
+	return dec, skipped
 }
 
 // lossPlans caches each live loss's plan, keyed by a weak pointer so that
@@ -129,20 +157,7 @@ func planFor(l *loss.Loss) *lossPlan {
 		return p.(*lossPlan)
 	}
 	p := &lossPlan{facts: loss.Analyze(l)}
-	for _, pc := range p.facts.Pieces {
-		if pc.Decreasing {
-			p.dec = append(p.dec, pc)
-		}
-	}
-	// Extend the pieces to the ends of (0, 1).
-	if grid := loss.Grid(nil); len(p.dec) > 0 {
-		if p.dec[0].Lo == grid[0] {
-			p.dec[0].Lo = 0
-		}
-		if p.dec[len(p.dec)-1].Hi == grid[len(grid)-1] {
-			p.dec[len(p.dec)-1].Hi = 1
-		}
-	}
+	p.dec, p.skipped = enumPieces(p.facts.Pieces)
 	if q, loaded := lossPlans.LoadOrStore(key, p); loaded {
 		return q.(*lossPlan)
 	}

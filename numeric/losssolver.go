@@ -227,7 +227,9 @@ func (s *LossSolver) enumerate(dst, eta []float64) (LossResult, error) {
 			copy(s.best, dst)
 			res.AtPieceEnd = res.AtPieceEnd[:0]
 			for j := range s.held {
-				if s.held[j] && s.active(eta, j) {
+				// A coordinate at a flat piece's end (a piece of one
+				// point) is a minimizer's value, attained: not listed.
+				if s.held[j] && s.active(eta, j) && s.lo[j] < s.hi[j] {
 					res.AtPieceEnd = append(res.AtPieceEnd, j)
 				}
 			}
@@ -240,7 +242,7 @@ func (s *LossSolver) enumerate(dst, eta []float64) (LossResult, error) {
 	res.Q, res.Risk, res.Iterations, res.Status = dst, bestW, iters, Converged
 	res.Method, res.Candidates = LossEnumerated, total
 	res.Residual = s.residual(dst, eta, res.AtPieceEnd)
-	if n := len(s.plan.facts.Pieces) - len(s.plan.dec); n > 0 {
+	if n := s.plan.skipped; n > 0 {
 		res.Note = fmt.Sprintf("%d piece(s) where h_g decreases were not enumerated", n)
 	}
 	return res, nil

@@ -115,3 +115,49 @@ func BenchmarkLossSolver(b *testing.B) {
 		}
 	}
 }
+
+// TestLossSolverMAEVertex: MAE (gce:q=1) has g(u) = 1 − u, so W(q; η) =
+// 1 − η·q is linear and its minimum over the simplex is the vertex at
+// the argmax of η, W = 1 − max η (the derivation; the enumeration sees one
+// flat piece of −g′ and tries its two ends per coordinate). No coordinate
+// is reported at a piece's end: the vertex is attained.
+func TestLossSolverMAEVertex(t *testing.T) {
+	l, _ := loss.Parse("gce:q=1")
+	s, err := NewLossSolver(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := uint64(15)
+	r := rand.New(rand.NewPCG(seed, 11))
+	for _, k := range []int{2, 3, 10} {
+		for n := 0; n < 5; n++ {
+			eta := lossEta(r, k, n%2 == 1)
+			res, err := s.Minimize(make([]float64, k), eta)
+			if err != nil {
+				t.Fatalf("K=%d η=%v: %v", k, eta, err)
+			}
+			m := 0
+			for i := range eta {
+				if eta[i] > eta[m] {
+					m = i
+				}
+			}
+			for i, v := range res.Q {
+				if want := float64(boolInt(i == m)); v != want {
+					t.Errorf("seed %d K=%d η=%v: q* = %v, want the vertex e_%d", seed, k, eta, res.Q, m)
+					break
+				}
+			}
+			if len(res.AtPieceEnd) != 0 || math.Abs(res.Risk-(1-eta[m])) > 4*0x1p-53 {
+				t.Errorf("seed %d K=%d: at piece end %v, W %v (want %v)", seed, k, res.AtPieceEnd, res.Risk, 1-eta[m])
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
