@@ -69,7 +69,7 @@ const LossDirectKinkRadius = 1e-5
 const LossDirectKinkAccept = 1e-6
 
 // lossKinkMaxIter bounds the gradient-sampling iterations (each samples
-// 2n+1 gradients, n the number of free coordinates): measured, dual-focal
+// 4n+1 gradients, n the number of free coordinates): measured, dual-focal
 // at K = 10 needs at most a few hundred.
 const lossKinkMaxIter = 2000
 
@@ -81,13 +81,18 @@ const lossKinkMaxIter = 2000
 //
 // Residual is the KKT residual
 //
-//	max_i w_i |G_i − Ḡ| / S,  Ḡ = Σ_i q_i G_i,  w_i = min(1, q_i/LossDirectResolution),
-//	S = max(|Ḡ|, max_i |G_i|, |W|)
+//	max_i w_i |G_i − Ḡ| / S,  Ḡ = Σ_i q_i G_i,  S = max(|Ḡ|, max_i |G_i|, |W|),
+//	w_i = min(1, q_i/LossDirectResolution) where G_i > Ḡ, 1 where G_i ≤ Ḡ,
 //
 // over the free coordinates (G = ∂W/∂q; 0 at an interior minimizer, where
 // G_i = Ḡ for all i). The scale S stays positive at a minimizer (unlike Ḡ
 // alone: the Brier score's gradient 2(q − η) vanishes at q = η), and it is
-// the size of the quantities whose rounding limits G. Where the gradient
+// the size of the quantities whose rounding limits G. The weight is the
+// KKT condition at the simplex's boundary: a small q_i with G_i > Ḡ is
+// on its way to 0 (W decreases as mass leaves it), which only the
+// complementarity q_i (G_i − Ḡ) measures; G_i < Ḡ says W decreases as
+// mass moves to q_i, a violation however small q_i is (the Brier score at
+// η = (1 − 1e-4, 1e-5, …) stopped by BFGS at q_i = 5e-12). Where the gradient
 // sampling ran, Residual is instead the distance from 0 to the convex hull
 // of the vectors w_i (G_i − Ḡ)/S sampled within LossDirectKinkRadius of Q
 // (for a smooth W the two agree as the radius shrinks).
@@ -260,7 +265,11 @@ func kktAt(l *loss.Loss, g, q, eta []float64, free []int) float64 {
 	s = math.Max(s, math.Max(math.Abs(bar), math.Abs(l.Risk(q, eta))))
 	var r float64
 	for _, i := range free {
-		r = math.Max(r, math.Min(1, q[i]/LossDirectResolution)*math.Abs(g[i]-bar)/s)
+		w := 1.0
+		if g[i] > bar {
+			w = math.Min(1, q[i]/LossDirectResolution)
+		}
+		r = math.Max(r, w*math.Abs(g[i]-bar)/s)
 	}
 	if math.IsNaN(r) || s == 0 {
 		return math.Inf(1)
@@ -305,14 +314,20 @@ func (ks *kinkSampler) gradZ(dst, z []float64, h float64) {
 // gradients sampled within LossDirectKinkRadius; +Inf if not reached), the
 // iterations, and whether it stopped by its test rather than its budget.
 //
-// Each iteration samples m = 2n+1 points z + ρu (u uniform in the unit
+// Each iteration samples m = 4n+1 points z + ρu (u uniform in the unit
 // ball; the first is z itself), their gradients ∂W̃/∂z_j by central
 // differences with step ρ/8, and two images of them with the weights of
 // the center q: φ_j = w_j ∂W̃/∂z_j/(q_j S), the KKT residual's vector
 // (LossDirect), for the test, and ψ_j = ∂W̃/∂z_j/(√q_j S), the gradient in
 // the coordinates y_j = z_j √q_j scaled by S, for the step (in those
 // coordinates the Hessian of −Σ η_j log q_j is near the identity, so a unit
-// step is Newton's). The step is z_j −= t v_j/√q_j, v the shortest vector
+// step is Newton's). The test's hull takes only the sampled points other
+// than z whose φ agrees within LossDirectKinkAccept/4 with the φ of step
+// ρ/16: a stencil that straddles a kink mixes the two sides' derivatives
+// by weights that change with the step, and a mixture is not a gradient
+// (it could place 0 in a hull that the true gradients do not reach).
+// Fewer points only make the hull smaller, so the test stays sound. The
+// step is z_j −= t v_j/√q_j, v the shortest vector
 // in the hull of the ψ, t halved from 1 until W decreases by at least
 // 1e-4 t S |v|²; the shortest vector in the hull of the φ below
 // LossDirectKinkAccept shrinks ρ by 10, or ends the run at
@@ -321,7 +336,7 @@ func (ks *kinkSampler) gradZ(dst, z []float64, h float64) {
 // the run ends without a certificate.
 func (ks *kinkSampler) polish(z []float64) ([]float64, float64, int, bool) {
 	n := len(z)
-	m := 2*n + 1
+	m := 4*n + 1
 	r := rand.New(rand.NewPCG(0x5eed, uint64(n)))
 	rho := 1e-3
 	pts := make([][]float64, m)
@@ -373,9 +388,12 @@ func (ks *kinkSampler) polish(z []float64) ([]float64, float64, int, bool) {
 			consistent := k > 0
 			for j := range n {
 				w := math.Min(1, qc[j]/LossDirectResolution)
+				if gz[k][j] < 0 {
+					w = 1 // G_j < Ḡ: the boundary's weight does not apply (LossDirect)
+				}
 				phi[k][j] = w * gz[k][j] / (qc[j] * s)
 				psi[k][j] = gz[k][j] / (math.Sqrt(qc[j]) * s)
-				if !(math.Abs(w*(gz[k][j]-gz2[k][j])/(qc[j]*s)) <= LossDirectKinkAccept/4) {
+				if !(math.Abs(phi[k][j]-w*gz2[k][j]/(qc[j]*s)) <= LossDirectKinkAccept/4) {
 					consistent = false
 				}
 			}
@@ -384,7 +402,7 @@ func (ks *kinkSampler) polish(z []float64) ([]float64, float64, int, bool) {
 			}
 		}
 		cert := math.Inf(1)
-		if len(cphi) > n {
+		if len(cphi) > 0 {
 			cert = norm2(minNormPoint(cphi))
 		}
 		if cert <= LossDirectKinkAccept {
