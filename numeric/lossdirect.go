@@ -92,7 +92,14 @@ const lossKinkMaxIter = 2000
 // on its way to 0 (W decreases as mass leaves it), which only the
 // complementarity q_i (G_i − Ḡ) measures; G_i < Ḡ says W decreases as
 // mass moves to q_i, a violation however small q_i is (the Brier score at
-// η = (1 − 1e-4, 1e-5, …) stopped by BFGS at q_i = 5e-12). Where the gradient
+// η = (1 − 1e-4, 1e-5, …) stopped by BFGS at q_i = 5e-12). So a
+// Converged Q resolves a coordinate whose minimizer is on the boundary to
+// about √(LossDirectAccept·LossDirectResolution·S/c) = 1e-5 for a
+// curvature c ≈ S (the Brier score at η_i = 0: q_i up to 1.7e-6 measured),
+// and, for a General loss, coordinates so small that the central
+// differences of W at step 2^-18 q_i fall below W's rounding (q_i below
+// about 1e-5 for the Brier score next to an entry near 1) are not resolved
+// beyond their own size. Where the gradient
 // sampling ran, Residual is instead the distance from 0 to the convex hull
 // of the vectors w_i (G_i − Ḡ)/S sampled within LossDirectKinkRadius of Q
 // (for a smooth W the two agree as the radius shrinks).

@@ -159,9 +159,9 @@ func oracleGolden(w func([]float64) float64) ([]float64, float64) {
 	return []float64{bp, 1 - bp}, best
 }
 
-// oracleGrid3: W at K = 3 on a triangular grid of step 1/300, then a
-// 41×41 grid of half-width two steps around the best point, the step
-// shrinking by 5 each time, 25 times (to a width far below an ulp of q).
+// oracleGrid3: W at K = 3 on a triangular grid of step 1/200, then a
+// 21×21 grid of half-width two steps around the best point, the step
+// shrinking by 3 each time, 40 times (to a width far below an ulp of q).
 func oracleGrid3(w func([]float64) float64) ([]float64, float64) {
 	q := make([]float64, 3)
 	at := func(a, b float64) float64 {
@@ -171,7 +171,7 @@ func oracleGrid3(w func([]float64) float64) ([]float64, float64) {
 		q[0], q[1], q[2] = a, b, 1-a-b
 		return w(q)
 	}
-	const n = 300
+	const n = 200
 	best, ba, bb := math.Inf(1), 1.0/3, 1.0/3
 	for i := 0; i <= n; i++ {
 		for j := 0; i+j <= n; j++ {
@@ -182,17 +182,17 @@ func oracleGrid3(w func([]float64) float64) ([]float64, float64) {
 		}
 	}
 	h := 1.0 / n
-	for range 25 {
+	for range 40 {
 		ca, cb := ba, bb
-		for i := -20; i <= 20; i++ {
-			for j := -20; j <= 20; j++ {
-				a, b := ca+float64(i)*h/10, cb+float64(j)*h/10
+		for i := -10; i <= 10; i++ {
+			for j := -10; j <= 10; j++ {
+				a, b := ca+float64(i)*h/5, cb+float64(j)*h/5
 				if v := at(a, b); v < best {
 					best, ba, bb = v, a, b
 				}
 			}
 		}
-		h /= 5
+		h /= 3
 	}
 	return []float64{ba, bb, 1 - ba - bb}, best
 }

