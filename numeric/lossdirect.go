@@ -235,15 +235,61 @@ func softmaxInto(q, z []float64, free []int) {
 // stationary at one step does not at the other (at a kink exactly between
 // the two sides both mix half and half, and then the test is that the
 // average of the two sides' gradients is stationary).
+//
+// That alone does not catch a point near a symmetric tie (dual-focal at η
+// = (0.4, 0.3, 0.3), 4e-7 from the uniform minimizer, where every mixture
+// is near stationary by symmetry), so a General loss's point first passes
+// a kink test: on every free coordinate the one-sided differences
+// (W(q + s e_j) − W(q))/s and (W(q) − W(q − s e_j))/s, s = 2^-18 q_j,
+// weighted as the residual, differ by at most LossDirectKinkDetect·S.
+// Otherwise W is taken to have a kink within s of q and the residual is
+// +Inf (the single-point test does not apply; LossDirect samples).
 func lossKKT(l *loss.Loss, q, eta []float64, free []int) float64 {
 	if l.Kind != loss.General {
 		return kktAt(l, l.Grad(nil, q, eta), q, eta, free)
+	}
+	if nearKink(l, q, eta, free) {
+		return math.Inf(1)
 	}
 	r := 0.0
 	for _, h := range []float64{0x1p-18, 0x1p-17} {
 		r = math.Max(r, kktAt(l, centralGrad(l, q, eta, h), q, eta, free))
 	}
 	return r
+}
+
+// LossDirectKinkDetect is the kink test's threshold (lossKKT) on the
+// weighted difference of the one-sided derivatives at step s = 2^-18 q_j,
+// relative to S: 1e-3. At a smooth point that difference is s·∂²W/∂q_j²,
+// about 4e-6·η_j/q_j relative for a log-type loss and 2s for the Brier
+// score, plus the rounding ε|W|/s (3e-8 at q_j = LossDirectResolution);
+// across dual-focal's kinks the derivative jumps by γ(1 − q_y + m)^(γ−1)
+// |log q_y| η_y, of the order of S.
+const LossDirectKinkDetect = 1e-3
+
+func nearKink(l *loss.Loss, q, eta []float64, free []int) bool {
+	w0 := l.Risk(q, eta)
+	g := l.Grad(nil, q, eta)
+	var bar, sc float64
+	for _, i := range free {
+		bar += q[i] * g[i]
+		sc = math.Max(sc, math.Abs(g[i]))
+	}
+	sc = math.Max(sc, math.Max(math.Abs(bar), math.Abs(w0)))
+	x := append([]float64(nil), q...)
+	for _, j := range free {
+		s := 0x1p-18 * math.Max(q[j], 1e-300)
+		x[j] = q[j] + s
+		fp := l.Risk(x, eta)
+		x[j] = q[j] - s
+		fm := l.Risk(x, eta)
+		x[j] = q[j]
+		d := ((fp - w0) - (w0 - fm)) / s
+		if !(math.Min(1, q[j]/LossDirectResolution)*math.Abs(d) <= LossDirectKinkDetect*sc) {
+			return true
+		}
+	}
+	return false
 }
 
 // centralGrad is ∂W/∂q by central differences with step h·max(q_j, 1e-300)
