@@ -135,6 +135,9 @@ func LossDirect(eta []float64, l *loss.Loss, maxIter int) (Result, error) {
 		q[free[0]] = 1
 		return Result{Q: q, Risk: l.Risk(q, eta), Status: Converged}, nil
 	}
+	if r, ok := vertexMinimum(eta, l); ok {
+		return r, nil
+	}
 	z0 := make([]float64, len(free))
 	for j, i := range free {
 		z0[j] = math.Log((eta[i] + 1/float64(k)) / 2)
@@ -207,6 +210,45 @@ func LossDirect(eta []float64, l *loss.Loss, maxIter int) (Result, error) {
 	return Result{Q: out, Risk: l.Risk(out, eta), Iterations: iters, Status: status, Residual: resid}, nil
 }
 
+// vertexMinimum handles a one-hot η = e_y of a General loss, whose
+// minimizer is the vertex e_y (the Brier score, dual-focal: W(e_y) = 0 ≤
+// W), out of the softmax parametrization's reach: Q = e_y is Converged,
+// Residual 0, when W does not decrease from e_y along any edge, W(e_y +
+// t(e_j − e_y)) ≥ W(e_y) for t = 2^-20 and 2^-40 and every j ≠ y (a
+// vertex's KKT conditions, tested by values, as they must be where W need
+// not be differentiable).
+func vertexMinimum(eta []float64, l *loss.Loss) (Result, bool) {
+	if l.Kind != loss.General {
+		return Result{}, false
+	}
+	y := -1
+	for i, e := range eta {
+		if e > 0 {
+			if y >= 0 {
+				return Result{}, false
+			}
+			y = i
+		}
+	}
+	q := make([]float64, len(eta))
+	q[y] = 1
+	w := l.Risk(q, eta)
+	x := make([]float64, len(eta))
+	for j := range eta {
+		if j == y {
+			continue
+		}
+		for _, t := range []float64{0x1p-20, 0x1p-40} {
+			copy(x, q)
+			x[y], x[j] = 1-t, t
+			if !(l.Risk(x, eta) >= w) {
+				return Result{}, false
+			}
+		}
+	}
+	return Result{Q: q, Risk: w, Status: Converged}, true
+}
+
 // softmaxInto sets q to the softmax of z on the coordinates free (0
 // elsewhere).
 func softmaxInto(q, z []float64, free []int) {
@@ -240,7 +282,8 @@ func softmaxInto(q, z []float64, free []int) {
 // = (0.4, 0.3, 0.3), 4e-7 from the uniform minimizer, where every mixture
 // is near stationary by symmetry), so a General loss's point first passes
 // a kink test: on every free coordinate the one-sided differences
-// (W(q + s e_j) − W(q))/s and (W(q) − W(q − s e_j))/s, s = 2^-18 q_j,
+// (W(q + s e_j) − W(q))/s and (W(q) − W(q − s e_j))/s, s = 2^-18
+// min(q_j, 1 − q_j),
 // weighted as the residual, differ by at most LossDirectKinkDetect·S.
 // Otherwise W is taken to have a kink within s of q and the residual is
 // +Inf (the single-point test does not apply; LossDirect samples).
@@ -278,7 +321,7 @@ func nearKink(l *loss.Loss, q, eta []float64, free []int) bool {
 	sc = math.Max(sc, math.Max(math.Abs(bar), math.Abs(w0)))
 	x := append([]float64(nil), q...)
 	for _, j := range free {
-		s := 0x1p-18 * math.Max(q[j], 1e-300)
+		s := 0x1p-18 * math.Max(math.Min(q[j], 1-q[j]), 1e-300)
 		x[j] = q[j] + s
 		fp := l.Risk(x, eta)
 		x[j] = q[j] - s
@@ -292,13 +335,15 @@ func nearKink(l *loss.Loss, q, eta []float64, free []int) bool {
 	return false
 }
 
-// centralGrad is ∂W/∂q by central differences with step h·max(q_j, 1e-300)
-// (loss.Grad's for h = 2^-18).
+// centralGrad is ∂W/∂q by central differences with step h·min(q_j, 1 −
+// q_j) (loss.Grad's step is h·q_j; the cap keeps q_j + s below 1, where
+// dual-focal's 1 − q_y + max_j q_j would turn negative next to an entry
+// near 1).
 func centralGrad(l *loss.Loss, q, eta []float64, h float64) []float64 {
 	x := append([]float64(nil), q...)
 	g := make([]float64, len(q))
 	for j := range q {
-		s := h * math.Max(q[j], 1e-300)
+		s := h * math.Max(math.Min(q[j], 1-q[j]), 1e-300)
 		x[j] = q[j] + s
 		fp := l.Risk(x, eta)
 		x[j] = q[j] - s
