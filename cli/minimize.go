@@ -116,7 +116,7 @@ func (c *CLI) minimizeLoss(l *loss.Loss, etas, solver, format string) (int, erro
 	}
 	method, why := verify.LossSolverFor(l, len(eta))
 	if solver == "direct" {
-		method, why = verify.SolverDirect, "--solver direct: BFGS on W from (η + 1/K)/2 (numeric.LossDirect; a local minimizer)"
+		method, why = verify.SolverDirect, "--solver direct: BFGS on W from (η + 1/K)/2, gradient sampling where W has a kink (numeric.LossDirect; a local minimizer)"
 	}
 	var res numeric.Result
 	var at []int

@@ -511,11 +511,11 @@ func checkDirectIs(l *loss.Loss, s gen.Sample, want []float64) (string, bool) {
 	if err != nil {
 		return fmt.Sprintf("LossDirect(%s): %v; %v", l, err, s), true
 	}
-	// d.Status is not required to be Converged: its residual (the
-	// gradient's relative spread) is at its √ε floor on skewed η (status
-	// Failed with q right to 3e-8, gce at η = (0.96, 0.039)) and is
-	// undefined for brier, whose gradient vanishes at the minimum
-	// (residual 3.7 with q right to 1e-9); the property is about q.
+	// d.Status is not required to be Converged: its KKT residual is at
+	// its √ε floor on skewed η (status Failed with q right to 3e-8, gce at
+	// η = (0.96, 0.039)), and a General loss's central differences do not
+	// resolve entries near 1e-5 (numeric.LossDirect); the property is
+	// about q.
 	for i, w := range want {
 		if w < lossDirectMinEntry {
 			continue // in W's flat directions below the gradient threshold

@@ -29,7 +29,7 @@ const (
 	SolverFocalExact = "focal-exact"        // numeric.Exact (focal, focal-alpha)
 	SolverExact      = "exact"              // the monotone KKT system, numeric.LossSolver
 	SolverGlobal     = "global-enumeration" // every assignment of coordinates to pieces of −g′
-	SolverDirect     = "direct"             // numeric.LossDirect only (BFGS on W, local)
+	SolverDirect     = "direct"             // numeric.LossDirect only (BFGS on W, gradient sampling at kinks; local)
 )
 
 // maxGlobalCandidates bounds the piece assignments the search's global
@@ -55,7 +55,7 @@ func LossSolverFor(l *loss.Loss, k int) (solver, why string) {
 func solverFor(l *loss.Loss, s *numeric.LossSolver, err error, k int) (solver, why string) {
 	switch {
 	case l.Kind != loss.Separable:
-		return SolverDirect, fmt.Sprintf("%s loss: the direct minimizer only (BFGS on W from (η + 1/K)/2: a local minimizer)", l.Kind)
+		return SolverDirect, fmt.Sprintf("%s loss: the direct minimizer only (BFGS on W from (η + 1/K)/2, gradient sampling where W has a kink: a local minimizer)", l.Kind)
 	case l.Focal && l.R == nil:
 		return SolverFocalExact, "the focal loss: numeric.Exact (at the posterior reweighted by α for focal-alpha)"
 	}
