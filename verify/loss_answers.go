@@ -136,7 +136,12 @@ func answerOf(ev *Eval, r Result, solver string, budget int, seed uint64) (searc
 	if solver == SolverDirect {
 		by += ", a local minimizer"
 	}
-	base := fmt.Sprintf("%s %d cases (budget %d, seed %d; minimizer %s)", SearchAnswerPrefix, r.Cases, budget, seed, by)
+	unsolved := ""
+	if r.Errors > 0 {
+		// points the float64 minimizer could not certify (Result.Errors)
+		unsolved = fmt.Sprintf(", %d unsolved", r.Errors)
+	}
+	base := fmt.Sprintf("%s %d cases%s (budget %d, seed %d; minimizer %s)", SearchAnswerPrefix, r.Cases, unsolved, budget, seed, by)
 	switch r.Status {
 	case Vacuous:
 		return searchAnswer{how: base + ": no case could be evaluated"}, nil
