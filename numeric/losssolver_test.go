@@ -122,6 +122,9 @@ func BenchmarkLossSolver(b *testing.B) {
 // flat piece of −g′ and tries its two ends per coordinate). No coordinate
 // is reported at a piece's end: the vertex is attained.
 func TestLossSolverMAEVertex(t *testing.T) {
+	// maeRiskTol: W = Σ η_j (1 − q_j) at a vertex is 1 − η_m plus the
+	// rounding of K terms of which one is nonzero: 4 half-ulps of 1.
+	const maeRiskTol = 4 * 0x1p-53
 	l, _ := loss.Parse("gce:q=1")
 	s, err := NewLossSolver(l)
 	if err != nil {
@@ -148,7 +151,7 @@ func TestLossSolverMAEVertex(t *testing.T) {
 					break
 				}
 			}
-			if len(res.AtPieceEnd) != 0 || math.Abs(res.Risk-(1-eta[m])) > 4*0x1p-53 {
+			if len(res.AtPieceEnd) != 0 || math.Abs(res.Risk-(1-eta[m])) > maeRiskTol {
 				t.Errorf("seed %d K=%d: at piece end %v, W %v (want %v)", seed, k, res.AtPieceEnd, res.Risk, 1-eta[m])
 			}
 		}

@@ -153,9 +153,9 @@ func answerOf(ev *Eval, r Result, solver string, budget int, seed uint64) (searc
 	// or the worst float64 case and the search's minimizer of it.
 	var eta, q []float64
 	if ce := r.Counterexample; ce != nil {
-		eta, q = unfloats(ce.Eta), unfloats(ce.Q)
+		eta, q = float64s(ce.Eta), float64s(ce.Q)
 	} else {
-		eta = unfloats(r.WorstEta)
+		eta = float64s(r.WorstEta)
 		m, err := ev.Minimize(eta, 0)
 		if err != nil {
 			return searchAnswer{}, fmt.Errorf("verify: the witness of %s at K = %d: %w", r.ID, r.K, err)
@@ -164,14 +164,6 @@ func answerOf(ev *Eval, r Result, solver string, budget int, seed uint64) (searc
 	}
 	w := &loss.Witness{Eta: eta, Q: q, Margin: theory.Max(q) - maxNormalized(eta)}
 	return searchAnswer{violated: true, how: base + ": a violation, " + confirmation(r), witness: w}, nil
-}
-
-func unfloats(v []Float) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }
 
 // confirmation says how a violation was established.
